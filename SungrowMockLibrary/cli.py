@@ -1,0 +1,122 @@
+"""``sungrow-mock``: serve a mock inverter from the command line, or list the models.
+
+``serve`` prints exactly one JSON line to stdout once every door accepts connections, then
+serves until SIGINT or SIGTERM. Bad arguments get one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+
+from .device import catalogue
+from .device.catalogue import CatalogueError
+from .mock import DEFAULT_HOST, DEFAULT_MODEL, MockSungrow
+
+USAGE_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(USAGE_ERROR)
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: not a number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {port}: valid 0..65535 (0 = a free port)")
+    return port
+
+
+def _unit(text: str) -> int:
+    try:
+        unit = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid unit id {text!r}: not a number") from None
+    if not 1 <= unit <= 247:
+        raise argparse.ArgumentTypeError(f"invalid unit id {unit}: valid 1..247")
+    return unit
+
+
+def _model(text: str) -> str:
+    try:
+        return catalogue.model(text).name
+    except CatalogueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="sungrow-mock", description="A mock Sungrow inverter for testing clients.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    serve = commands.add_parser("serve", help="serve a mock inverter until SIGINT or SIGTERM")
+    serve.add_argument("--model", type=_model, default=DEFAULT_MODEL, help=f"catalogue model (default {DEFAULT_MODEL})")
+    serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
+    serve.add_argument("--modbus-port", type=_port, default=0, help="plain Modbus TCP port (default 0 = a free port)")
+    serve.add_argument("--unit-id", type=_unit, default=1, help="Modbus unit id (default 1)")
+    serve.add_argument("--serial", default=None, help="serial number (default: the model's)")
+    models = commands.add_parser("models", help="list the model catalogue")
+    models.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    return parser
+
+
+def serve(args: argparse.Namespace) -> int:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        mock = MockSungrow(args.model, args.host, args.modbus_port, args.unit_id, args.serial)
+    except CatalogueError as error:
+        print(f"sungrow-mock: error: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    try:
+        mock.start()
+    except OSError as error:
+        print(f"sungrow-mock: error: cannot listen: {error}", file=sys.stderr)
+        return 1
+    try:
+        ready = {"model": mock.model, "serial": mock.inverter.serial, "unit_id": mock.unit_id, "endpoints": mock.endpoints}
+        print(json.dumps(ready), flush=True)
+        while not stop.wait(3600):
+            pass
+    finally:
+        mock.stop()
+    return 0
+
+
+def list_models(as_json: bool) -> int:
+    rows = [
+        {
+            "model": m.name,
+            "family": m.family,
+            "type_code": f"0x{m.type_code:04X}",
+            "nominal_power_kw": m.nominal_power_kw,
+            "phases": m.phases,
+            "mppts": m.mppts,
+            "battery": m.battery,
+        }
+        for m in catalogue.models().values()
+    ]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'model':<9} {'family':<6} {'code':<7} {'kW':>5} {'phases':>6} {'mppts':>5}  battery")
+    for r in rows:
+        print(
+            f"{r['model']:<9} {r['family']:<6} {r['type_code']:<7} {r['nominal_power_kw']:>5g} "
+            f"{r['phases']:>6} {r['mppts']:>5}  {'yes' if r['battery'] else 'no'}"
+        )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "models":
+        return list_models(args.json)
+    return serve(args)

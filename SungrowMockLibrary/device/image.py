@@ -1,0 +1,64 @@
+"""The register image of one device: two tables of 16-bit words, as they go on the wire.
+
+Each table is a ``bytearray`` of big-endian words indexed by wire address (documented - 1), so
+a read is one slice. Everything above this module speaks documented numbers.
+"""
+
+from __future__ import annotations
+
+from . import codec
+from .catalogue import HOLDING, INPUT, TABLES, Layout, Register
+
+_TABLE_BYTES = 2 * 0x10000
+
+ILLEGAL_FUNCTION = 0x01
+ILLEGAL_ADDRESS = 0x02
+ILLEGAL_VALUE = 0x03
+
+
+class RegisterAccessError(Exception):
+    """A read or write the device refuses; ``code`` is the Modbus exception code it answers."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+class RegisterImage:
+    """Raw words of the input and holding tables of one model, with its supported blocks."""
+
+    def __init__(self, layout: Layout):
+        self.layout = layout
+        self.tables = {INPUT: bytearray(_TABLE_BYTES), HOLDING: bytearray(_TABLE_BYTES)}
+        self.blocks = {table: layout.model.blocks(table) for table in TABLES}
+
+    # -- raw word access (documented numbers) ---------------------------------------------
+
+    def words(self, table: str, number: int, count: int) -> list[int]:
+        data = self.tables[table]
+        offset = 2 * (number - 1)
+        return [int.from_bytes(data[i : i + 2], "big") for i in range(offset, offset + 2 * count, 2)]
+
+    def put_words(self, table: str, number: int, words: list[int]) -> None:
+        offset = 2 * (number - 1)
+        self.tables[table][offset : offset + 2 * len(words)] = b"".join(w.to_bytes(2, "big") for w in words)
+
+    def get_raw(self, register: Register) -> int | str:
+        return codec.decode(register.type, self.words(register.table, register.number, register.words))
+
+    def put_raw(self, register: Register, raw: int | str) -> None:
+        self.put_words(register.table, register.number, codec.encode(register.type, raw, register.words))
+
+    # -- wire access ----------------------------------------------------------------------
+
+    def supports(self, table: str, first: int, last: int) -> bool:
+        """Whether documented range ``first..last`` touches a block the model answers."""
+        return any(first <= high and last >= low for low, high in self.blocks[table])
+
+    def read_wire(self, table: str, address: int, count: int) -> bytes:
+        """The reply payload of a read at wire ``address``; raises for unsupported ranges."""
+        if address + count > 0x10000 or not self.supports(table, address + 1, address + count):
+            raise RegisterAccessError(
+                ILLEGAL_ADDRESS, f"{table} {address + 1}..{address + count} is outside every supported block"
+            )
+        return bytes(self.tables[table][2 * address : 2 * (address + count)])

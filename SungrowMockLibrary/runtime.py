@@ -1,0 +1,76 @@
+"""A private asyncio event loop in its own thread, one per mock.
+
+Robot runs async keywords in a loop that stops between keywords, and pytest may run its own;
+a server must live on a loop nobody else stops. Callers hand work to this loop and wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 10.0
+
+
+class EventLoopThread:
+    """Runs an event loop in a daemon thread until :meth:`stop`, which joins the thread."""
+
+    def __init__(self, name: str):
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._started = threading.Event()
+
+    def start(self) -> "EventLoopThread":
+        self._thread.start()
+        self._started.wait()
+        return self
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.call_soon(self._started.set)
+        self.loop.run_forever()
+
+    @property
+    def in_loop_thread(self) -> bool:
+        return threading.current_thread() is self._thread
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = DEFAULT_TIMEOUT) -> T:
+        """Run a coroutine on the loop and return its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def call(self, function: Callable[..., T], *args, timeout: float = DEFAULT_TIMEOUT) -> T:
+        """Run a plain function on the loop thread (so it never races the servers) and return its result."""
+        if self.in_loop_thread:
+            return function(*args)
+        future: concurrent.futures.Future = concurrent.futures.Future()
+
+        def invoke() -> None:
+            try:
+                future.set_result(function(*args))
+            except BaseException as error:  # handed back to the caller's thread
+                future.set_exception(error)
+
+        self.loop.call_soon_threadsafe(invoke)
+        return future.result(timeout)
+
+    def stop(self) -> None:
+        """Cancel what is left, stop the loop, join the thread and close the loop's resources."""
+        if self._thread.is_alive():
+            self.run(self._cancel_remaining())
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join()
+        if not self.loop.is_closed():
+            self.loop.close()
+
+    async def _cancel_remaining(self) -> None:
+        current = asyncio.current_task()
+        tasks = [task for task in asyncio.all_tasks() if task is not current]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.loop.shutdown_asyncgens()

@@ -1,0 +1,19 @@
+"""The inverter's own clock: wall-clock time plus the offset that clock writes set."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+
+class Clock:
+    """Local time as the inverter reports it; setting it keeps it running from the new value."""
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(time.time() + self._offset).replace(microsecond=0)
+
+    def set(self, moment: datetime) -> None:
+        self._offset = moment.timestamp() - time.time()

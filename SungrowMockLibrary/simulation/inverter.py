@@ -1,0 +1,167 @@
+"""One simulated inverter: its register image, its clock, and the rules for reads and writes.
+
+Transports call :meth:`Inverter.read` and :meth:`Inverter.write` with wire addresses and get
+Modbus-shaped errors; keywords call the ``get_*``/``set_*`` methods with documented numbers or
+names and get :class:`CatalogueError` messages that name the valid choices.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from datetime import datetime
+
+from ..device import codec
+from ..device.catalogue import HOLDING, CatalogueError, Layout, Register, layout
+from ..device.image import ILLEGAL_ADDRESS, ILLEGAL_VALUE, RegisterAccessError, RegisterImage
+from .clock import Clock
+
+CLOCK_FIELDS = ("year", "month", "day", "hour", "minute", "second")
+_CLOCK_FIRST = 5000
+_CLOCK_LAST = 5005
+
+
+class Inverter:
+    """A device of one catalogue model with its live register image."""
+
+    def __init__(self, model: str, serial: str | None = None):
+        self.layout: Layout = layout(model)
+        self.model = self.layout.model
+        self.serial = self.model.serial if serial in (None, "") else str(serial)
+        serial_register = self.layout.by_name.get("serial_number")
+        if serial_register is not None:
+            try:
+                codec.encode(serial_register.type, self.serial, serial_register.words)
+            except codec.CodecError as error:
+                raise CatalogueError(f"serial {self.serial!r}: {error}") from None
+        self.image = RegisterImage(self.layout)
+        self.clock = Clock()
+        self._holding = sorted((r for r in self.layout.registers if r.table == HOLDING), key=lambda r: r.number)
+        for register in self.layout.registers:
+            raw = self._default_raw(register) if self.layout.present(register) else codec.sentinel(register.type)
+            self.image.put_raw(register, raw)
+        self._sync_clock()
+
+    # -- engineering units ----------------------------------------------------------------
+
+    def to_raw(self, register: Register, value) -> int | str:
+        """Convert an engineering value (or an enumeration label) to the register's raw value."""
+        if register.is_text:
+            return str(value)
+        if isinstance(value, str):
+            text = value.strip()
+            if register.enum:
+                for raw, label in register.enum.items():
+                    if label.lower() == text.lower():
+                        return raw
+            try:
+                return int(text, 0)
+            except ValueError:
+                pass
+            try:
+                value = float(text)
+            except ValueError:
+                raise CatalogueError(f"{text!r} is not a valid value for {register.name}; valid: {register.allowed()}") from None
+        if isinstance(value, bool):
+            raise CatalogueError(f"{register.name} takes a number, got {value!r}")
+        if isinstance(value, int) and register.scale == 1:
+            return value
+        return round(float(value) / register.scale)
+
+    @staticmethod
+    def from_raw(register: Register, raw: int | str) -> int | float | str:
+        """Convert a raw value to engineering units (text stays text)."""
+        if register.is_text or register.scale == 1:
+            return raw
+        decimals = max(0, -math.floor(math.log10(register.scale)))
+        return round(raw * register.scale, decimals)
+
+    def _default_raw(self, register: Register) -> int | str:
+        default = register.default
+        if not default:
+            return "" if register.is_text else 0
+        if default == "@serial":
+            return self.serial
+        value = self.model.field_value(default[1:]) if default.startswith("@") else default
+        return self.to_raw(register, value)
+
+    # -- keyword-facing access ---------------------------------------------------------------
+
+    def get_raw(self, ref: str | int, table: str | None = None) -> int | str:
+        register = self.layout.find(ref, table)
+        if register.table == HOLDING and register.number <= _CLOCK_LAST and register.last >= _CLOCK_FIRST:
+            self._sync_clock()
+        return self.image.get_raw(register)
+
+    def set_raw(self, ref: str | int, raw: int | str, table: str | None = None) -> int | str:
+        """Store any raw value that fits the datatype; return the previous raw value."""
+        register = self.layout.find(ref, table)
+        previous = self.get_raw(register.number, register.table)
+        try:
+            self.image.put_raw(register, raw)
+        except codec.CodecError as error:
+            raise CatalogueError(f"{register.name}: {error}") from None
+        self._after_write(register.table, register.number, register.last)
+        return previous
+
+    def get_value(self, ref: str | int, table: str | None = None) -> int | float | str:
+        register = self.layout.find(ref, table)
+        return self.from_raw(register, self.get_raw(register.number, register.table))
+
+    def set_value(self, ref: str | int, value, table: str | None = None) -> int | float | str:
+        """Store an engineering value, checked against the register's rules; return the previous one."""
+        register = self.layout.find(ref, table)
+        raw = self.to_raw(register, value)
+        register.check_raw(raw)
+        previous = self.set_raw(register.number, raw, register.table)
+        return self.from_raw(register, previous)
+
+    # -- wire-facing access ------------------------------------------------------------------
+
+    def read(self, table: str, address: int, count: int) -> bytes:
+        """Reply payload for a read of ``count`` registers at wire ``address``."""
+        if table == HOLDING and address < _CLOCK_LAST and address + count >= _CLOCK_FIRST:
+            self._sync_clock()
+        return self.image.read_wire(table, address, count)
+
+    def write(self, address: int, words: list[int]) -> None:
+        """Apply a holding-register write at wire ``address``, all or nothing."""
+        first, last = address + 1, address + len(words)
+        touched = [r for r in self._holding if r.number <= last and r.last >= first]
+        covered = set()
+        for register in touched:
+            if not register.writable:
+                raise RegisterAccessError(ILLEGAL_ADDRESS, f"holding {register.number} ({register.name}) is read-only")
+            covered.update(range(register.number, register.last + 1))
+        missing = [n for n in range(first, last + 1) if n not in covered]
+        if missing:
+            raise RegisterAccessError(ILLEGAL_ADDRESS, f"holding {missing[0]} is not a writable register")
+        for register in touched:
+            current = self.image.words(HOLDING, register.number, register.words)
+            for n in range(max(first, register.number), min(last, register.last) + 1):
+                current[n - register.number] = words[n - first]
+            try:
+                register.check_raw(codec.decode(register.type, current))
+            except CatalogueError as error:
+                raise RegisterAccessError(ILLEGAL_VALUE, str(error)) from None
+        self.image.put_words(HOLDING, first, words)
+        self._after_write(HOLDING, first, last)
+
+    # -- clock ------------------------------------------------------------------------------
+
+    def _after_write(self, table: str, first: int, last: int) -> None:
+        if table == HOLDING and first <= _CLOCK_LAST and last >= _CLOCK_FIRST:
+            self._adopt_clock()
+
+    def _sync_clock(self) -> None:
+        now = self.clock.now()
+        self.image.put_words(HOLDING, _CLOCK_FIRST, [now.year, now.month, now.day, now.hour, now.minute, now.second])
+
+    def _adopt_clock(self) -> None:
+        """Make the clock run on from what was written to the clock registers."""
+        year, month, day, hour, minute, second = self.image.words(HOLDING, _CLOCK_FIRST, 6)
+        try:
+            day = min(day, calendar.monthrange(year, month)[1])
+            self.clock.set(datetime(year, month, day, hour, minute, second))
+        except ValueError:
+            pass  # a half-written clock (field by field) is adopted once it forms a valid time

@@ -1,0 +1,88 @@
+"""Plain Modbus TCP: MBAP framing on an asyncio server.
+
+A frame is a 7-byte MBAP header (transaction id, protocol id 0, length = unit + PDU bytes, unit)
+and the PDU. A header that cannot be valid (protocol id not 0, length below 2 or above 254)
+means the stream is lost, so the connection is dropped; other clients are unaffected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+MAX_LENGTH = 254  # unit byte + the largest PDU (253 bytes)
+
+FrameHandler = Callable[[bytes], "bytes | None"]
+
+
+class MbapProtocol(asyncio.Protocol):
+    """One client connection: splits the byte stream into MBAP frames and writes replies."""
+
+    __slots__ = ("_handle", "_connections", "_buffer", "transport")
+
+    def __init__(self, handle: FrameHandler, connections: set):
+        self._handle = handle
+        self._connections = connections
+        self._buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self._connections.add(transport)
+
+    def connection_lost(self, exc) -> None:
+        self._connections.discard(self.transport)
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._buffer + data if self._buffer else data
+        handle = self._handle
+        write = self.transport.write
+        while len(buffer) >= 7:
+            length = (buffer[4] << 8) | buffer[5]
+            if buffer[2] or buffer[3] or length < 2 or length > MAX_LENGTH:
+                self._buffer = b""
+                self.transport.abort()
+                return
+            end = 6 + length
+            if len(buffer) < end:
+                break
+            if len(buffer) == end:
+                frame, buffer = buffer, b""
+            else:
+                frame, buffer = buffer[:end], buffer[end:]
+            reply = handle(frame)
+            if reply is not None:
+                write(reply)
+        self._buffer = buffer
+
+
+class TcpDoor:
+    """A listening TCP endpoint whose ``stop`` also closes every open connection."""
+
+    def __init__(self, server: asyncio.base_events.Server, connections: set):
+        self._server = server
+        self._connections = connections
+        self.host, self.port = server.sockets[0].getsockname()[:2]
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    async def stop(self) -> None:
+        self._server.close()
+        for transport in list(self._connections):
+            transport.abort()
+        await self._server.wait_closed()
+
+
+async def serve_tcp(protocol_factory: Callable[[set], asyncio.Protocol], host: str, port: int) -> TcpDoor:
+    """Listen on ``host:port`` (0 = a free port) with one protocol instance per connection."""
+    connections: set = set()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: protocol_factory(connections), host, port, reuse_address=True)
+    return TcpDoor(server, connections)
+
+
+async def serve_modbus(handle: FrameHandler, host: str, port: int) -> TcpDoor:
+    """Serve plain Modbus TCP, answering each frame with ``handle``."""
+    return await serve_tcp(lambda connections: MbapProtocol(handle, connections), host, port)
