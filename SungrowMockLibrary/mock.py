@@ -23,6 +23,8 @@ _numbers = itertools.count(1)
 class MockSungrowError(RuntimeError):
     """A mock used in a way its state does not allow (for example reading an endpoint before start)."""
 
+    ROBOT_SUPPRESS_NAME = True
+
 
 class MockSungrow:
     """A simulated Sungrow inverter served on plain Modbus TCP.

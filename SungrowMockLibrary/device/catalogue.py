@@ -24,6 +24,8 @@ TABLES = (INPUT, HOLDING)
 class CatalogueError(ValueError):
     """Unknown model or register, or an inconsistent data file."""
 
+    ROBOT_SUPPRESS_NAME = True
+
 
 @dataclass(frozen=True)
 class Register:
