@@ -55,18 +55,29 @@ class Inverter:
                     if label.lower() == text.lower():
                         return raw
             try:
-                return int(text, 0)
+                value = int(text, 0)
             except ValueError:
-                pass
-            try:
-                value = float(text)
-            except ValueError:
-                raise CatalogueError(f"{text!r} is not a valid value for {register.name}; valid: {register.allowed()}") from None
-        if isinstance(value, bool):
+                try:
+                    value = float(text)
+                except ValueError:
+                    raise CatalogueError(
+                        f"{text!r} is not a valid value for {register.name}; valid: {register.allowed()}"
+                    ) from None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise CatalogueError(f"{register.name} takes a number, got {value!r}")
         if isinstance(value, int) and register.scale == 1:
             return value
         return round(float(value) / register.scale)
+
+    @staticmethod
+    def parse_raw(register: Register, raw) -> int | str:
+        """Accept a raw value given as text (``"655"``, ``"0xAA"``) as well as an integer."""
+        if register.is_text or not isinstance(raw, str):
+            return raw
+        try:
+            return int(raw.strip(), 0)
+        except ValueError:
+            raise CatalogueError(f"{register.name} takes an integer raw value, got {raw!r}") from None
 
     @staticmethod
     def from_raw(register: Register, raw: int | str) -> int | float | str:
@@ -97,6 +108,7 @@ class Inverter:
         """Store any raw value that fits the datatype; return the previous raw value."""
         register = self.layout.find(ref, table)
         previous = self.get_raw(register.number, register.table)
+        raw = self.parse_raw(register, raw)
         try:
             self.image.put_raw(register, raw)
         except codec.CodecError as error:

@@ -1,0 +1,144 @@
+"""Shared plumbing for the client driver scripts (``drive_<group>.py``).
+
+Each driver runs under its own client group's venv python, drives one real
+client library, and prints exactly one JSON object on stdout. This module has
+no third-party imports so that every venv can use it.
+
+Exit codes: 0 the client did what was asked, 1 the client failed (the JSON
+says why), 2 bad command line, 124 the overall time guard fired.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import enum
+import json
+import logging
+import math
+import os
+import sys
+import threading
+import traceback
+
+EXIT_OK = 0
+EXIT_CLIENT_FAILED = 1
+EXIT_TIMEOUT = 124
+
+_emit_lock = threading.Lock()
+_emitted = False
+
+
+def base_parser(description: str, default_port: int = 502) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--host", default="127.0.0.1", help="mock or inverter host")
+    parser.add_argument("--port", type=int, default=default_port, help="Modbus TCP port")
+    parser.add_argument("--unit", type=int, default=1, help="Modbus unit (slave) id")
+    parser.add_argument("--timeout", type=float, default=3.0,
+                        help="client timeout per request in seconds (default 3)")
+    parser.add_argument("--guard", type=float, default=60.0,
+                        help="hard limit for the whole run in seconds (default 60)")
+    return parser
+
+
+def emit(result: dict, code: int = EXIT_OK) -> None:
+    """Print the one JSON result and exit. Only the first call prints."""
+    global _emitted
+    with _emit_lock:
+        if not _emitted:
+            _emitted = True
+            sys.stdout.write(json.dumps(jsonable(result), sort_keys=True) + "\n")
+            sys.stdout.flush()
+    # os._exit: do not wait for client threads or sockets left behind.
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def start_guard(seconds: float, partial: dict) -> None:
+    """Emit a timeout result (with whatever ``partial`` holds) after ``seconds``."""
+
+    def fire() -> None:
+        partial["ok"] = False
+        partial["error"] = f"driver guard: run did not finish within {seconds:g} s"
+        emit(partial, EXIT_TIMEOUT)
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
+
+
+def error_text(error: BaseException) -> str:
+    text = str(error)
+    name = type(error).__name__
+    return f"{name}: {text}" if text else name
+
+
+def failure(result: dict, error: BaseException) -> None:
+    result["ok"] = False
+    result["error"] = error_text(error)
+    result["traceback"] = traceback.format_exception(error)[-6:]
+    emit(result, EXIT_CLIENT_FAILED)
+
+
+def jsonable(value):
+    """Turn client objects into plain JSON values.
+
+    Enums become ``{"name": ..., "value": ...}``, dates and times ISO strings,
+    dataclasses and objects with ``to_dict()`` dictionaries, bytes hex, NaN/inf None.
+    """
+    if isinstance(value, enum.Enum):
+        return {"name": value.name, "value": jsonable(value.value)}
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).hex()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    to_dict = getattr(value, "to_dict", None)  # e.g. pysungrow's bit-field Flag classes
+    if callable(to_dict):
+        return jsonable(to_dict())
+    return repr(value)
+
+
+class RecordCollector(logging.Handler):
+    """Keeps log records (message text) for the JSON result."""
+
+    def __init__(self, level: int = logging.DEBUG):
+        super().__init__(level)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:  # noqa: D102 - logging API
+        self.records.append(record)
+
+    def messages(self, min_level: int = logging.WARNING) -> list[str]:
+        out = []
+        for record in self.records:
+            if record.levelno >= min_level:
+                try:
+                    text = record.getMessage()
+                except Exception:  # a client's bad format string must not kill us
+                    text = str(record.msg)
+                out.append(f"{record.levelname} {record.name}: {text}")
+        return out
+
+
+def collect_logs(level: int = logging.DEBUG, quiet: tuple[str, ...] = ()) -> RecordCollector:
+    """Route every log record to a collector (and nowhere else: stdout stays JSON)."""
+    collector = RecordCollector(level)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.addHandler(collector)
+    root.setLevel(level)
+    for name in quiet:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return collector

@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Drive SungrowClient 0.1.0 (the engine of SunGather) the way SunGather does.
+
+Run with the ``sungrowclient`` venv's python::
+
+    .venvs/sungrowclient/bin/python atest/clients/drive_sungrowclient.py \
+        --host 127.0.0.1 --port 40123 --level 1
+
+Sequence (as in SunGather 0.5.2): build the inverter config dictionary,
+``checkConnection()``, ``configure_registers(<parsed register file>)``
+(model and serial detection happen here unless configured), ``close()``
+(not in http mode), then for each scrape ``checkConnection()`` + ``scrape()``
+and ``close()`` again.
+
+SungrowClient reports a failed scan range only through logging, so the driver
+collects its log records: the debug line ``load_registers: <type>, <start>:<count>``
+names the range being read, and any warning from ``load_registers`` after it
+("Modbus connection failed", "Mismatched number of registers read ...",
+"No data returned ...", "No registers returned") marks that range as failed.
+
+Output (one JSON object): ``model``, ``serial``, ``scan_ranges`` (the ranges
+SungrowClient selected, ``"read 5000x38"`` = FC4 wire start 5000, 38
+registers), ``scrapes`` (per scrape: ``ok``, ``failed_ranges``,
+``latest_scrape``), ``latest_scrape`` and ``failed_ranges`` of the last scrape,
+``detection`` (failures during model/serial detection), ``warnings``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+import _driver
+
+DEFAULT_REGISTERS = Path(__file__).resolve().parent.parent / "resources" / "registers-sungrow.yaml"
+
+
+def range_label(register_type: str, start, count) -> str:
+    return f"{register_type} {int(start)}x{int(count)}"
+
+
+class RangeFailures:
+    """Turns SungrowClient's log records into a list of failed scan ranges."""
+
+    def __init__(self, collector: _driver.RecordCollector):
+        self.collector = collector
+        self.position = 0
+        self.current: str | None = None
+
+    def take(self) -> list[dict]:
+        """Failures logged since the previous call."""
+        failed: list[dict] = []
+        records = self.collector.records[self.position:]
+        self.position = len(self.collector.records)
+        for record in records:
+            if record.funcName != "load_registers" or record.name != "root":
+                continue
+            message = record.getMessage()
+            if record.levelno <= logging.DEBUG and message.startswith("load_registers: "):
+                # "load_registers: read, 4999:1"
+                kind, _, span = message[len("load_registers: "):].partition(", ")
+                start, _, count = span.partition(":")
+                self.current = range_label(kind, start, count)
+            elif record.levelno >= logging.WARNING:
+                if failed and failed[-1]["range"] == self.current:
+                    failed[-1]["messages"].append(message)
+                else:
+                    failed.append({"range": self.current, "messages": [message]})
+        return failed
+
+
+def main() -> None:
+    parser = _driver.base_parser(__doc__.splitlines()[0])
+    parser.add_argument("--register-file", default=str(DEFAULT_REGISTERS),
+                        help="SunGather-format register YAML (default: atest/resources/registers-sungrow.yaml)")
+    parser.add_argument("--level", type=int, default=1, choices=(0, 1, 2, 3),
+                        help="SunGather register level (default 1)")
+    parser.add_argument("--model", default=None, help="configure the model (skips detection)")
+    parser.add_argument("--serial", default=None, help="configure the serial (skips detection)")
+    parser.add_argument("--connection", default="modbus", choices=("modbus", "sungrow", "http"),
+                        help="SungrowClient connection type (default modbus)")
+    parser.add_argument("--retries", type=int, default=1)
+    parser.add_argument("--scrapes", type=int, default=1, help="number of scrape cycles (default 1)")
+    parser.add_argument("--interval", type=float, default=0.0,
+                        help="seconds between scrapes (also SunGather's scan_interval)")
+    parser.add_argument("--smart-meter", action="store_true")
+    parser.add_argument("--use-local-time", action="store_true")
+    args = parser.parse_args()
+
+    result: dict = {"ok": False, "client": "SungrowClient 0.1.0", "connection": args.connection,
+                    "level": args.level, "scrapes": []}
+    _driver.start_guard(args.guard, result)
+    collector = _driver.collect_logs(quiet=("pymodbus", "urllib3", "websocket"))
+    failures = RangeFailures(collector)
+
+    try:
+        import yaml
+        from SungrowClient import SungrowClient
+
+        with open(args.register_file, encoding="utf-8") as handle:
+            registers_file = yaml.safe_load(handle)
+
+        # The dictionary SunGather builds from its config.yaml.
+        config_inverter = {
+            "host": args.host,
+            "port": args.port,
+            "timeout": args.timeout,
+            "retries": args.retries,
+            "slave": args.unit,
+            "scan_interval": max(args.interval, 1),
+            "connection": args.connection,
+            "model": args.model,
+            "serial_number": args.serial,
+            "smart_meter": args.smart_meter,
+            "use_local_time": args.use_local_time,
+            "level": args.level,
+        }
+        inverter = SungrowClient.SungrowClient(config_inverter)
+
+        if not inverter.checkConnection():
+            result["error"] = "checkConnection() failed on start-up"
+            result["warnings"] = collector.messages()
+            _driver.emit(result, _driver.EXIT_CLIENT_FAILED)
+
+        inverter.configure_registers(registers_file)
+        result["detection"] = failures.take()
+        result["model"] = inverter.getInverterModel()
+        result["serial"] = inverter.getSerialNumber()
+        result["scan_ranges"] = [range_label(r["type"], r["start"], r["range"])
+                                 for r in inverter.register_ranges]
+        result["registers"] = sorted({r["name"] for r in inverter.registers})
+        if args.connection != "http":
+            inverter.close()
+
+        all_ok = True
+        for index in range(args.scrapes):
+            if index:
+                time.sleep(args.interval)
+            entry: dict = {}
+            if inverter.checkConnection():
+                try:
+                    entry["ok"] = bool(inverter.scrape())
+                except Exception as error:  # SunGather logs this and carries on
+                    entry["ok"] = False
+                    entry["error"] = _driver.error_text(error)
+            else:
+                entry["ok"] = False
+                entry["error"] = "checkConnection() failed"
+            entry["failed_ranges"] = failures.take()
+            entry["latest_scrape"] = dict(inverter.latest_scrape)
+            all_ok = all_ok and entry["ok"]
+            result["scrapes"].append(entry)
+            if args.connection != "http":
+                inverter.close()
+
+        last = result["scrapes"][-1] if result["scrapes"] else {}
+        result["latest_scrape"] = last.get("latest_scrape", {})
+        result["failed_ranges"] = [f["range"] for f in last.get("failed_ranges", [])]
+        result["ok"] = all_ok
+        result["warnings"] = collector.messages()
+        if not all_ok:
+            result["error"] = "; ".join(s.get("error", "scrape() returned False")
+                                        for s in result["scrapes"] if not s["ok"])
+        _driver.emit(result, _driver.EXIT_OK if all_ok else _driver.EXIT_CLIENT_FAILED)
+    except Exception as error:
+        result["warnings"] = collector.messages()
+        _driver.failure(result, error)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
