@@ -28,7 +28,7 @@ def test_defaults_are_free_port_on_loopback():
 def test_stop_releases_the_port_and_ends_the_thread():
     mock = MockSungrow().start()
     port = int(mock.endpoint().split(":")[1])
-    connection = socket.create_connection(("127.0.0.1", port))
+    connection = socket.create_connection(("127.0.0.1", port), timeout=2)
     mock.stop()
     assert not any(name.startswith("sungrow-mock") for name in _threads())
     assert connection.recv(1) == b""  # open connections are closed too
@@ -36,6 +36,21 @@ def test_stop_releases_the_port_and_ends_the_thread():
     # The closed connection may sit in TIME_WAIT (normal TCP); a server binds over it.
     with MockSungrow(modbus_port=port) as again:
         assert again.endpoint() == f"127.0.0.1:{port}"
+
+
+def test_connections_made_just_before_stop_are_closed_not_leaked():
+    MockSungrow().start().stop()
+    fds = _open_fds()
+    for _ in range(100):
+        mock = MockSungrow().start()
+        connection = socket.create_connection(("127.0.0.1", int(mock.endpoint().split(":")[1])), timeout=2)
+        mock.stop()
+        try:
+            assert connection.recv(1) == b""
+        except ConnectionResetError:
+            pass
+        connection.close()
+    assert _open_fds() == fds
 
 
 def test_stop_without_connections_frees_the_port_for_any_socket():

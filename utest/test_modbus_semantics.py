@@ -80,7 +80,7 @@ def test_fc16_write_echoes_address_and_quantity(raw, sungrow_mock):
 
 def test_clock_written_with_fc16_keeps_running(raw, sungrow_mock):
     connection = raw()
-    connection.ask("000d0000000f 0110 1387 0006 0c 07EA 000B 0018 000B 0038 0023")  # 2026-11-24 11:56:35
+    connection.ask("000d00000013 0110 1387 0006 0c 07EA 000B 0018 000B 0038 0023")  # 2026-11-24 11:56:35
     reply = connection.ask(read_frame(0xE, 1, 3, 4999, 6))
     year, month, day, hour, minute, _ = (int.from_bytes(reply[i : i + 2], "big") for i in range(9, 21, 2))
     assert (year, month, day, hour, minute) == (2026, 11, 24, 11, 56)

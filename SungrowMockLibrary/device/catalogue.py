@@ -60,7 +60,11 @@ class Register:
         if self.enum:
             return ", ".join(f"{raw} ({label})" for raw, label in self.enum.items())
         if self.range:
-            return f"{self.range[0]}..{self.range[1]}"
+            raw = f"{self.range[0]}..{self.range[1]}"
+            if self.scale == 1:
+                return raw
+            low, high = (round(v * self.scale, 6) for v in self.range)
+            return f"{low:g}..{high:g} {self.unit} (raw {raw})".replace("  ", " ")
         if self.is_text:
             return f"text of at most {2 * self.words} bytes"
         low, high = codec.limits(self.type)

@@ -12,8 +12,12 @@ class Clock:
     def __init__(self) -> None:
         self._offset = 0.0
 
+    def timestamp(self) -> float:
+        """Seconds since the epoch on the inverter's clock."""
+        return time.time() + self._offset
+
     def now(self) -> datetime:
-        return datetime.fromtimestamp(time.time() + self._offset).replace(microsecond=0)
+        return datetime.fromtimestamp(int(self.timestamp()))
 
     def set(self, moment: datetime) -> None:
         self._offset = moment.timestamp() - time.time()

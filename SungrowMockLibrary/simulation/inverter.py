@@ -36,6 +36,7 @@ class Inverter:
                 raise CatalogueError(f"serial {self.serial!r}: {error}") from None
         self.image = RegisterImage(self.layout)
         self.clock = Clock()
+        self._clock_second: int | None = None  # the second the clock registers show
         self._holding = sorted((r for r in self.layout.registers if r.table == HOLDING), key=lambda r: r.number)
         for register in self.layout.registers:
             raw = self._default_raw(register) if self.layout.present(register) else codec.sentinel(register.type)
@@ -166,7 +167,12 @@ class Inverter:
             self._adopt_clock()
 
     def _sync_clock(self) -> None:
-        now = self.clock.now()
+        # Reads of the clock are frequent (every SunGather scrape); rebuild the words once a second.
+        second = int(self.clock.timestamp())
+        if second == self._clock_second:
+            return
+        self._clock_second = second
+        now = datetime.fromtimestamp(second)
         self.image.put_words(HOLDING, _CLOCK_FIRST, [now.year, now.month, now.day, now.hour, now.minute, now.second])
 
     def _adopt_clock(self) -> None:
@@ -175,5 +181,6 @@ class Inverter:
         try:
             day = min(day, calendar.monthrange(year, month)[1])
             self.clock.set(datetime(year, month, day, hour, minute, second))
+            self._clock_second = None
         except ValueError:
             pass  # a half-written clock (field by field) is adopted once it forms a valid time

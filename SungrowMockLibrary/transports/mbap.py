@@ -69,6 +69,14 @@ class TcpDoor:
         return f"{self.host}:{self.port}"
 
     async def stop(self) -> None:
+        # Closing an asyncio server while an accept is in flight leaks that connection (its
+        # transport cannot attach to a closed server), so: stop accepting, let accepts in
+        # flight reach connection_made (two loop turns), then close the server and everything.
+        loop = asyncio.get_running_loop()
+        for sock in self._server.sockets:
+            loop.remove_reader(sock.fileno())
+        for _ in range(3):
+            await asyncio.sleep(0)
         self._server.close()
         for transport in list(self._connections):
             transport.abort()
