@@ -21,7 +21,7 @@ class RegisterKeywords:
         self.ctx = context
 
     @keyword
-    def set_register(self, register: str, value: int | str, table: Table | None = None, alias: str | None = None) -> int | str:
+    def set_register(self, register: str, value: int | str, table: Table = None, alias: str | None = None) -> int | str:
         """Stores a raw value in a register and returns the previous raw value.
 
         ``register`` is a documented (1-based) number such as ``13023`` or a name such as
@@ -42,7 +42,7 @@ class RegisterKeywords:
         return self.ctx.fleet.get(alias).set_register(register, value, _table(table))
 
     @keyword
-    def get_register(self, register: str, table: Table | None = None, alias: str | None = None) -> int | str:
+    def get_register(self, register: str, table: Table = None, alias: str | None = None) -> int | str:
         """Returns the raw value of a register (an integer, or text for text registers).
 
         Arguments as in `Set Register`.
@@ -55,7 +55,7 @@ class RegisterKeywords:
 
     @keyword
     def set_inverter_value(
-        self, name: str, value: int | float | str, table: Table | None = None, alias: str | None = None
+        self, name: str, value: int | float | str, table: Table = None, alias: str | None = None
     ) -> int | float | str:
         """Stores a value in engineering units and returns the previous value.
 
@@ -71,7 +71,7 @@ class RegisterKeywords:
         return self.ctx.fleet.get(alias).set_value(name, value, _table(table))
 
     @keyword
-    def get_inverter_value(self, name: str, table: Table | None = None, alias: str | None = None) -> int | float | str:
+    def get_inverter_value(self, name: str, table: Table = None, alias: str | None = None) -> int | float | str:
         """Returns a register's value in engineering units (raw value times scale).
 
         Example:
@@ -80,7 +80,7 @@ class RegisterKeywords:
         return self.ctx.fleet.get(alias).get_value(name, _table(table))
 
     @keyword
-    def log_register_map(self, table: Table | None = None, pattern: str = "*", alias: str | None = None) -> int:
+    def log_register_map(self, table: Table = None, pattern: str = "*", alias: str | None = None) -> int:
         """Logs every register of the mock's model as a table and returns how many were logged.
 
         Columns: table, documented number, wire address (documented - 1), name, type, unit,

@@ -1,0 +1,57 @@
+*** Settings ***
+Documentation       Raw and engineering values through the keywords, as Robot passes them (text).
+Library             SungrowMockLibrary
+Test Setup          Start Mock Sungrow    SH10RT
+
+Test Tags           library    registers
+
+
+*** Test Cases ***
+Raw Values Typed As Text Are Parsed
+    ${previous} =    Set Register    13023    655
+    Should Be Equal As Integers    ${previous}    650
+    ${raw} =    Get Register    battery_level
+    Should Be Equal As Integers    ${raw}    655
+    Set Register    13051    0xAA    table=holding
+    ${raw} =    Get Register    13051    table=holding
+    Should Be Equal As Integers    ${raw}    170
+
+Engineering Values Are Scaled
+    Set Inverter Value    battery_level    80
+    ${raw} =    Get Register    13023
+    Should Be Equal As Integers    ${raw}    800
+    Set Inverter Value    daily_power_yields    12.3
+    ${kwh} =    Get Inverter Value    daily_power_yields
+    Should Be Equal As Numbers    ${kwh}    12.3
+    Set Inverter Value    max_soc    95
+    ${raw} =    Get Register    max_soc
+    Should Be Equal As Integers    ${raw}    950
+
+Enumerated Registers Take Labels
+    ${previous} =    Set Inverter Value    ems_mode    forced
+    Should Be Equal As Integers    ${previous}    0
+    ${mode} =    Get Register    13050    table=holding
+    Should Be Equal As Integers    ${mode}    2
+
+Text Registers Take Text
+    Set Register    serial_number    1234567890
+    ${serial} =    Get Register    serial_number
+    Should Be Equal    ${serial}    1234567890
+
+Bad Values Name The Valid Ones
+    Run Keyword And Expect Error    *not a valid value for ems_mode; valid: 0 (self-consumption), 2 (forced)*
+    ...    Set Inverter Value    ems_mode    turbo
+    Run Keyword And Expect Error    *120 is not a valid value for max_soc; valid: 50..100 % (raw 500..1000)*
+    ...    Set Inverter Value    max_soc    12
+    Run Keyword And Expect Error    *does not fit U16*    Set Register    battery_level    70000
+    Run Keyword And Expect Error    *did you mean battery_level*    Get Register    battery_levle
+    Run Keyword And Expect Error    *give table=input or table=holding*    Get Register    5000
+    Run Keyword And Expect Error    *Available: 'holding' and 'input'*    Get Register    5000    table=coils
+
+Log Register Map Lists The Model's Registers
+    ${count} =    Log Register Map
+    Should Be True    ${count} > 150
+    ${battery} =    Log Register Map    pattern=battery_*
+    Should Be True    0 < ${battery} < ${count}
+    ${holding} =    Log Register Map    table=holding
+    Should Be True    0 < ${holding} < ${count}

@@ -1,0 +1,42 @@
+"""The README's examples run as written."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+
+
+def _block(language: str) -> str:
+    blocks = re.findall(rf"```{language}\n(.*?)```", README, re.S)
+    assert blocks, f"no {language} example in the README"
+    return blocks[0]
+
+
+def test_robot_example_passes(tmp_path):
+    suite = tmp_path / "readme_example.robot"
+    suite.write_text(_block("robotframework"))
+    result = subprocess.run(
+        [sys.executable, "-m", "robot", "--outputdir", str(tmp_path), "--output", "NONE", "--log", "NONE",
+         "--report", "NONE", str(suite)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 test, 1 passed, 0 failed" in result.stdout
+
+
+def test_pytest_example_passes(tmp_path):
+    (tmp_path / "test_readme_example.py").write_text(_block("python"))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout
+
+
+def test_setup_commands_are_the_ones_ci_runs():
+    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
+    assert "python3 run_tests.py" in README and "python3 run_tests.py" in ci
+    assert "sungrow-mock serve" in README
