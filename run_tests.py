@@ -50,7 +50,7 @@ def utest(results: Path) -> tuple[int, int]:
 def atest(results: Path, robot_args: list[str]) -> tuple[int, int]:
     processes = str(max(2, min(4, (os.cpu_count() or 2) * 2)))
     code = run(
-        sys.executable, "-m", "pabot.pabot", "--processes", processes,
+        sys.executable, "-m", "pabot.pabot", "--no-pabotlib", "--processes", processes,
         "--outputdir", str(results), "--xunit", "atest.xml",
         "--exclude", "juju", *robot_args, "atest",
         check=False,
