@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import RawModbus, read_frame
+from conftest import read_frame
 
 
 def test_device_type_worked_example(raw):

@@ -11,6 +11,7 @@ says why), 2 bad command line, 124 the overall time guard fired.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import datetime as dt
 import enum
@@ -142,3 +143,22 @@ def collect_logs(level: int = logging.DEBUG, quiet: tuple[str, ...] = ()) -> Rec
     for name in quiet:
         logging.getLogger(name).setLevel(logging.WARNING)
     return collector
+
+
+def run_async_client(run, args, result: dict, quiet: tuple[str, ...] = (), succeeded=lambda code: True) -> None:
+    """Run ``await run(args, result)`` under the guard, collect warnings, print the result, exit.
+
+    ``succeeded(code)`` decides ``result["ok"]`` from the exit code ``run`` returned. Any
+    exception (some clients raise BaseException subclasses) is reported as a client failure.
+    """
+    start_guard(args.guard, result)
+    collector = collect_logs(quiet=quiet)
+    try:
+        code = asyncio.run(run(args, result))
+    except BaseException as error:
+        result["warnings"] = collector.messages()
+        failure(result, error)
+        return
+    result["ok"] = succeeded(code)
+    result["warnings"] = collector.messages()
+    emit(result, code)

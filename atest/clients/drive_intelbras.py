@@ -19,7 +19,6 @@ plus its derived properties ``model``, ``work_state``, ``producing``,
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import _driver
@@ -52,16 +51,7 @@ def main() -> None:
     args = parser.parse_args()
 
     result: dict = {"ok": False, "client": "python-intelbras-solar-local 0.2.0"}
-    _driver.start_guard(args.guard, result)
-    collector = _driver.collect_logs(quiet=("asyncio", "aiohttp"))
-    try:
-        code = asyncio.run(run(args, result))
-        result["ok"] = True
-        result["warnings"] = collector.messages()
-        _driver.emit(result, code)
-    except Exception as error:
-        result["warnings"] = collector.messages()
-        _driver.failure(result, error)
+    _driver.run_async_client(run, args, result, quiet=("asyncio", "aiohttp"))
 
 
 if __name__ == "__main__":

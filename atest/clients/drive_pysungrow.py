@@ -21,7 +21,6 @@ the device), ``data`` (enums as {name, value}, datetimes ISO) and ``set``.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import enum
 import sys
@@ -98,16 +97,7 @@ def main() -> None:
     args = parser.parse_args()
 
     result: dict = {"ok": False, "client": "pysungrow 1.1.0"}
-    _driver.start_guard(args.guard, result)
-    collector = _driver.collect_logs(quiet=("pymodbus", "asyncio"))
-    try:
-        code = asyncio.run(run(args, result))
-        result["ok"] = True
-        result["warnings"] = collector.messages()
-        _driver.emit(result, code)
-    except BaseException as error:  # identify() raises NotASungrowDeviceException(BaseException)
-        result["warnings"] = collector.messages()
-        _driver.failure(result, error)
+    _driver.run_async_client(run, args, result, quiet=("pymodbus", "asyncio"))
 
 
 if __name__ == "__main__":

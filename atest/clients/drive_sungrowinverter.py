@@ -18,7 +18,6 @@ update), ``data`` (the library's ``.data``), ``warnings``.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import _driver
@@ -54,16 +53,7 @@ def main() -> None:
     args = parser.parse_args()
 
     result: dict = {"ok": False, "client": "sungrowinverter 0.2.3"}
-    _driver.start_guard(args.guard, result)
-    collector = _driver.collect_logs(quiet=("pymodbus", "asyncio"))
-    try:
-        code = asyncio.run(run(args, result))
-        result["ok"] = code == _driver.EXIT_OK
-        result["warnings"] = collector.messages()
-        _driver.emit(result, code)
-    except Exception as error:
-        result["warnings"] = collector.messages()
-        _driver.failure(result, error)
+    _driver.run_async_client(run, args, result, quiet=("pymodbus", "asyncio"), succeeded=lambda code: code == _driver.EXIT_OK)
 
 
 if __name__ == "__main__":
