@@ -14,7 +14,7 @@ import threading
 
 from .device import catalogue
 from .device.catalogue import CatalogueError
-from .mock import DEFAULT_HOST, DEFAULT_MODEL, MockSungrow
+from .mock import DEFAULT_HOST, DEFAULT_MODEL, DOORS, FIRMWARES, MODBUS, STANDARD_PORTS, MockSungrow, parse_doors
 
 USAGE_ERROR = 2
 
@@ -52,13 +52,33 @@ def _model(text: str) -> str:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _doors(text: str) -> tuple[str, ...]:
+    try:
+        return parse_doors(text)
+    except CatalogueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sungrow-mock", description="A mock Sungrow inverter for testing clients.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     serve = commands.add_parser("serve", help="serve a mock inverter until SIGINT or SIGTERM")
     serve.add_argument("--model", type=_model, default=DEFAULT_MODEL, help=f"catalogue model (default {DEFAULT_MODEL})")
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
-    serve.add_argument("--modbus-port", type=_port, default=0, help="plain Modbus TCP port (default 0 = a free port)")
+    serve.add_argument("--doors", type=_doors, default=DOORS, help=f"comma-separated doors (default {','.join(DOORS)})")
+    serve.add_argument("--modbus-port", type=_port, help="plain Modbus TCP port (default: a free port)")
+    serve.add_argument("--encrypted-port", type=_port, help="encrypted Modbus TCP port (default: a free port)")
+    serve.add_argument("--winet-ws-port", type=_port, help="WiNet-S WebSocket port (default: a free port)")
+    serve.add_argument("--winet-http-port", type=_port, help="WiNet-S HTTP port (default: a free port)")
+    serve.add_argument("--winet-tls-port", type=_port, help="WiNet-S WSS + HTTPS port, firmware tls (default: a free port)")
+    serve.add_argument(
+        "--standard-ports",
+        action="store_true",
+        help="use the real device's ports where not given: Modbus 502, WiNet 8082 and 80, TLS 443 "
+        "(the encrypted door takes 502 only when the plain Modbus door is closed)",
+    )
+    serve.add_argument("--firmware", choices=FIRMWARES, default="legacy", help="WiNet-S firmware profile (default legacy)")
+    serve.add_argument("--encryption-key", default=None, help="public key of the encrypted door, 32 hex digits (default: random)")
     serve.add_argument("--unit-id", type=_unit, default=1, help="Modbus unit id (default 1)")
     serve.add_argument("--serial", default=None, help="serial number (default: the model's)")
     models = commands.add_parser("models", help="list the model catalogue")
@@ -70,9 +90,23 @@ def serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    ports = {name: getattr(args, name) for name in STANDARD_PORTS}
+    if args.standard_ports:
+        for name, standard in STANDARD_PORTS.items():
+            if ports[name] is None and not (name == "encrypted_port" and MODBUS in args.doors):
+                ports[name] = standard
     try:
-        mock = MockSungrow(args.model, args.host, args.modbus_port, args.unit_id, args.serial)
-    except CatalogueError as error:
+        mock = MockSungrow(
+            args.model,
+            args.host,
+            unit_id=args.unit_id,
+            serial=args.serial,
+            doors=args.doors,
+            firmware=args.firmware,
+            encryption_key=args.encryption_key,
+            **{name: port or 0 for name, port in ports.items()},
+        )
+    except (CatalogueError, ValueError) as error:
         print(f"sungrow-mock: error: {error}", file=sys.stderr)
         return USAGE_ERROR
     try:
@@ -82,6 +116,10 @@ def serve(args: argparse.Namespace) -> int:
         return 1
     try:
         ready = {"model": mock.model, "serial": mock.inverter.serial, "unit_id": mock.unit_id, "endpoints": mock.endpoints}
+        if mock.encryption is not None:
+            ready["encryption_key"] = mock.get_encryption_key()
+        if mock.winet_settings is not None:
+            ready["firmware"] = mock.firmware
         print(json.dumps(ready), flush=True)
         while not stop.wait(3600):
             pass

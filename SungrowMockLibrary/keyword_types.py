@@ -13,10 +13,27 @@ class Table(Enum):
     holding = "holding"
 
 
-class Door(Enum):
-    """A way into the mock. ``modbus`` is plain Modbus TCP."""
+class Endpoint(Enum):
+    """An endpoint of a mock: ``modbus`` (plain Modbus TCP), ``encrypted`` (Sungrow's AES Modbus TCP),
+    ``winet_ws`` (the WiNet-S WebSocket) or ``winet_http`` (the WiNet-S HTTP API)."""
 
     modbus = "modbus"
+    encrypted = "encrypted"
+    winet_ws = "winet_ws"
+    winet_http = "winet_http"
+
+
+class Firmware(Enum):
+    """WiNet-S firmware profile.
+
+    - ``legacy``: WebSocket (standard port 8082) and HTTP (80), no login.
+    - ``login``: the same ports; every service but ``connect`` answers 401 until ``login``.
+    - ``tls``: WSS and HTTPS on one port (443) with a self-signed certificate; login required.
+    """
+
+    legacy = "legacy"
+    login = "login"
+    tls = "tls"
 
 
 class EndpointPart(Enum):
@@ -28,6 +45,9 @@ class EndpointPart(Enum):
 
 
 class Endpoints(TypedDict, total=False):
-    """Open doors of a mock, each as ``HOST:PORT``."""
+    """Open endpoints of a mock, each as ``HOST:PORT``."""
 
     modbus: str
+    encrypted: str
+    winet_ws: str
+    winet_http: str

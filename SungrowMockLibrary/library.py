@@ -6,9 +6,10 @@ from robotlibcore import DynamicCore
 
 from .device import catalogue
 from .keywords.context import LibraryContext
+from .keywords.doors import DoorKeywords
 from .keywords.lifecycle import LifecycleKeywords
 from .keywords.registers import RegisterKeywords
-from .mock import DEFAULT_HOST, DEFAULT_MODEL
+from .mock import DEFAULT_HOST, DEFAULT_MODEL, DOORS, parse_doors
 
 __version__ = "0.1.0"
 
@@ -43,9 +44,24 @@ class SungrowMockLibrary(DynamicCore):
 
     = Starting a mock =
 
-    `Start Mock Sungrow` starts one simulated inverter of a catalogue model on plain Modbus TCP
-    and returns its endpoints. Each mock runs on its own event loop thread; several mocks in
-    one process never share state. Ports default to ``0`` (a free port) and the host to
+    `Start Mock Sungrow` starts one simulated inverter of a catalogue model and returns its
+    endpoints. Each mock runs on its own event loop thread; several mocks in one process never
+    share state.
+
+    = Doors =
+
+    A mock is reachable through every door a real installation has, each on its own port:
+
+    - ``modbus``: plain Modbus TCP, as on the inverter's LAN port or a WiNet-S with Modbus on.
+    - ``encrypted``: Sungrow's AES "encrypted" Modbus TCP of the older Wi-Fi dongles. The key
+      request (unit 247) gets the mock's public key (`Get Encryption Key`); plain frames are
+      understood on the same port.
+    - ``winet``: the WiNet-S dongle's WebSocket (``winet_ws``) and HTTP API (``winet_http``), in
+      the firmware profile chosen with ``firmware`` (`Firmware`): ``legacy``, ``login`` or
+      ``tls``. `Add Inverter` puts more inverters behind the same dongle.
+
+    All doors read and write the same inverter state: a value set with `Set Inverter Value` or
+    written over Modbus is what the WiNet API reports. Ports default to ``0`` (a free port) and the host to
     ``127.0.0.1``, so parallel runs (pabot) never collide; `Get Mock Sungrow Endpoint` tells
     where a mock listens.
 
@@ -94,8 +110,14 @@ class SungrowMockLibrary(DynamicCore):
     ROBOT_LIBRARY_VERSION = __version__
     ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
 
-    def __init__(self, model: str = DEFAULT_MODEL, host: str = DEFAULT_HOST):
-        """``model`` and ``host`` are the defaults of `Start Mock Sungrow`."""
-        self._context = LibraryContext(default_model=catalogue.model(model).name, default_host=host)
+    def __init__(self, model: str = DEFAULT_MODEL, host: str = DEFAULT_HOST, doors: str = ",".join(DOORS)):
+        """``model``, ``host`` and ``doors`` are the defaults of `Start Mock Sungrow`.
+
+        Example: ``Library    SungrowMockLibrary    model=SG10RT    doors=modbus``
+        """
+        self._context = LibraryContext(
+            default_model=catalogue.model(model).name, default_host=host, default_doors=",".join(parse_doors(doors))
+        )
         self.ROBOT_LIBRARY_LISTENER = _ScopeListener(self._context)
-        DynamicCore.__init__(self, [LifecycleKeywords(self._context), RegisterKeywords(self._context)])
+        components = [LifecycleKeywords(self._context), RegisterKeywords(self._context), DoorKeywords(self._context)]
+        DynamicCore.__init__(self, components)

@@ -1,21 +1,30 @@
-"""One mock Sungrow inverter and its doors: the Python API every face maps onto."""
+"""One mock Sungrow installation and its doors: the Python API every face maps onto.
+
+A mock holds one or more inverters (each at its own Modbus unit id, which is also its WiNet
+``dev_id``) and serves them through the doors a real installation has: plain Modbus TCP, Sungrow's
+encrypted Modbus TCP, and the WiNet-S dongle's WebSocket + HTTP API.
+"""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from typing import Any
 
 from .device import catalogue
 from .device.catalogue import TABLES, CatalogueError
 from .runtime import EventLoopThread
 from .simulation.inverter import Inverter
-from .transports.mbap import TcpDoor, serve_modbus
+from .transports.mbap import TcpDoor, serve_modbus, serve_tcp
 from .transports.modbus import ModbusHandler
 
 DEFAULT_MODEL = "SH10RT"
 DEFAULT_HOST = "127.0.0.1"
-MODBUS = "modbus"
-DOORS = (MODBUS,)
+MODBUS, ENCRYPTED, WINET = "modbus", "encrypted", "winet"
+DOORS = (MODBUS, ENCRYPTED, WINET)
+ENDPOINTS = (MODBUS, ENCRYPTED, "winet_ws", "winet_http")
+FIRMWARES = ("legacy", "login", "tls")
+STANDARD_PORTS = {"modbus_port": 502, "encrypted_port": 502, "winet_ws_port": 8082, "winet_http_port": 80, "winet_tls_port": 443}
 
 _numbers = itertools.count(1)
 
@@ -26,16 +35,39 @@ class MockSungrowError(RuntimeError):
     ROBOT_SUPPRESS_NAME = True
 
 
+def parse_doors(doors: str | Iterable[str]) -> tuple[str, ...]:
+    """Doors from ``"modbus,encrypted"`` or a list; the error names the valid ones."""
+    names = [d.strip().lower() for d in (doors.split(",") if isinstance(doors, str) else doors) if d.strip()]
+    unknown = [d for d in names if d not in DOORS]
+    if unknown or not names:
+        raise CatalogueError(f"unknown door {', '.join(unknown) or '(none)'}; valid: {', '.join(DOORS)}")
+    return tuple(dict.fromkeys(names))
+
+
+def _port(name: str, value: int) -> int:
+    value = int(value)
+    if not 0 <= value <= 65535:
+        raise CatalogueError(f"{name} {value} is out of range; valid: 0..65535 (0 = a free port)")
+    return value
+
+
+def _unit(value: int) -> int:
+    value = int(value)
+    if not 1 <= value <= 247:
+        raise CatalogueError(f"unit id {value} is out of range; valid: 1..247")
+    return value
+
+
 class MockSungrow:
-    """A simulated Sungrow inverter served on plain Modbus TCP.
+    """A simulated Sungrow installation: inverters behind plain Modbus, encrypted Modbus and WiNet-S.
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`::
 
-        with MockSungrow("SG10RT") as mock:
+        with MockSungrow("SG10RT", doors="modbus") as mock:
             host, port = mock.endpoint("modbus").split(":")
 
     Register references are documented (1-based) numbers or catalogue names; wire addresses
-    (documented - 1) exist only inside the transports.
+    (documented - 1) exist only inside the transports. Port 0 picks a free port.
     """
 
     def __init__(
@@ -45,22 +77,81 @@ class MockSungrow:
         modbus_port: int = 0,
         unit_id: int = 1,
         serial: str | None = None,
+        doors: str | Iterable[str] = DOORS,
+        encrypted_port: int = 0,
+        winet_ws_port: int = 0,
+        winet_http_port: int = 0,
+        winet_tls_port: int = 0,
+        firmware: str = "legacy",
+        encryption_key: str | bytes | None = None,
     ):
-        unit_id = int(unit_id)
-        if not 1 <= unit_id <= 247:
-            raise CatalogueError(f"unit id {unit_id} is out of range; valid: 1..247")
-        modbus_port = int(modbus_port)
-        if not 0 <= modbus_port <= 65535:
-            raise CatalogueError(f"port {modbus_port} is out of range; valid: 0..65535 (0 = a free port)")
-        self.inverter = Inverter(model, serial)
-        self.model = self.inverter.model.name
+        self.doors = parse_doors(doors)
         self.host = host
-        self.unit_id = unit_id
-        self._ports = {MODBUS: modbus_port}
-        self._handler = ModbusHandler(self.inverter, unit_id)
+        self._ports = {
+            MODBUS: _port("modbus_port", modbus_port),
+            ENCRYPTED: _port("encrypted_port", encrypted_port),
+        }
+        firmware = str(firmware).strip().lower()
+        if firmware not in FIRMWARES:
+            raise CatalogueError(f"unknown firmware {firmware!r}; valid: {', '.join(FIRMWARES)}")
+        self.firmware = firmware
+        self.inverters: dict[int, Inverter] = {_unit(unit_id): Inverter(model, serial)}
+        self.encryption = None
+        if ENCRYPTED in self.doors:
+            from .transports.encrypted import EncryptionKey
+
+            self.encryption = EncryptionKey(encryption_key)
+        self.winet_settings = None
+        if WINET in self.doors:
+            from .transports.winet import WinetSettings
+
+            self.winet_settings = WinetSettings(
+                firmware=firmware,
+                host=host,
+                ws_port=_port("winet_ws_port", winet_ws_port),
+                http_port=_port("winet_http_port", winet_http_port),
+                tls_port=_port("winet_tls_port", winet_tls_port),
+            )
         self._runtime: EventLoopThread | None = None
-        self._doors: dict[str, TcpDoor] = {}
+        self._doors: dict[str, Any] = {}
         self._name = f"sungrow-mock-{next(_numbers)}-{self.model}"
+
+    # -- inverters ------------------------------------------------------------------------------
+
+    @property
+    def inverter(self) -> Inverter:
+        """The first inverter (the one keywords act on when no unit id is given)."""
+        return next(iter(self.inverters.values()))
+
+    @property
+    def model(self) -> str:
+        return self.inverter.model.name
+
+    @property
+    def unit_id(self) -> int:
+        return next(iter(self.inverters))
+
+    def add_inverter(self, model: str, unit_id: int, serial: str | None = None) -> Inverter:
+        """Put another inverter behind the mock at Modbus unit id (= WiNet ``dev_id``) ``unit_id``."""
+        unit_id = _unit(unit_id)
+        inverter = Inverter(model, serial)
+
+        def add() -> Inverter:
+            if unit_id in self.inverters:
+                raise MockSungrowError(f"unit id {unit_id} is taken by the {self.inverters[unit_id].model.name}")
+            self.inverters[unit_id] = inverter
+            return inverter
+
+        return self._on_loop(add)
+
+    def _inverter(self, unit_id: int | None) -> Inverter:
+        if unit_id is None:
+            return self.inverter
+        try:
+            return self.inverters[int(unit_id)]
+        except KeyError:
+            units = ", ".join(str(u) for u in self.inverters)
+            raise MockSungrowError(f"no inverter at unit id {unit_id}; valid: {units}") from None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -74,13 +165,36 @@ class MockSungrow:
             raise MockSungrowError(f"{self._name} is already running")
         runtime = EventLoopThread(self._name).start()
         try:
-            self._doors[MODBUS] = runtime.run(serve_modbus(self._handler.handle, self.host, self._ports[MODBUS]))
+            runtime.run(self._open_doors())
         except BaseException:
+            runtime.run(self._close_doors())
             runtime.stop()
-            self._doors.clear()
             raise
         self._runtime = runtime
         return self
+
+    async def _open_doors(self) -> None:
+        handler = ModbusHandler(self.inverters)
+        if MODBUS in self.doors:
+            self._doors[MODBUS] = await serve_modbus(handler.handle, self.host, self._ports[MODBUS])
+        if ENCRYPTED in self.doors:
+            from .transports.encrypted import EncryptedMbapProtocol
+
+            key = self.encryption
+            self._doors[ENCRYPTED] = await serve_tcp(
+                lambda connections: EncryptedMbapProtocol(handler.handle, key, connections),
+                self.host,
+                self._ports[ENCRYPTED],
+            )
+        if WINET in self.doors:
+            from .transports.winet import serve_winet
+
+            self._doors[WINET] = await serve_winet(self.inverters, self.winet_settings)
+
+    async def _close_doors(self) -> None:
+        doors, self._doors = self._doors, {}
+        for door in doors.values():
+            await door.stop()
 
     def stop(self) -> None:
         """Close every door and connection and end the mock's thread; safe to call twice."""
@@ -88,10 +202,8 @@ class MockSungrow:
         if runtime is None:
             return
         try:
-            for door in self._doors.values():
-                runtime.run(door.stop())
+            runtime.run(self._close_doors())
         finally:
-            self._doors.clear()
             runtime.stop()
 
     def __enter__(self) -> "MockSungrow":
@@ -104,16 +216,87 @@ class MockSungrow:
 
     @property
     def endpoints(self) -> dict[str, str]:
-        """Every open door as ``{"modbus": "HOST:PORT"}``."""
-        return {name: door.address for name, door in self._doors.items()}
+        """Every open door as ``HOST:PORT``: keys ``modbus``, ``encrypted``, ``winet_ws``, ``winet_http``."""
+        result: dict[str, str] = {}
+        for name, door in self._doors.items():
+            if isinstance(door, TcpDoor):
+                result[name] = door.address
+            else:
+                result.update(door.endpoints)
+        return result
 
     def endpoint(self, door: str = MODBUS) -> str:
         """One door's ``HOST:PORT``."""
-        if door not in DOORS:
-            raise CatalogueError(f"unknown door {door!r}; valid: {', '.join(DOORS)}")
-        if door not in self._doors:
+        if door not in ENDPOINTS:
+            raise CatalogueError(f"unknown endpoint {door!r}; valid: {', '.join(ENDPOINTS)}")
+        if self._runtime is None:
             raise MockSungrowError(f"{self._name} is not running: start it before asking for its {door} endpoint")
-        return self._doors[door].address
+        endpoints = self.endpoints
+        if door not in endpoints:
+            raise MockSungrowError(f"{self._name} has no {door} endpoint; open: {', '.join(endpoints)}")
+        return endpoints[door]
+
+    # -- encryption and WiNet controls ----------------------------------------------------------
+
+    def _door(self, name: str):
+        if name == ENCRYPTED and self.encryption is None or name == WINET and self.winet_settings is None:
+            raise MockSungrowError(f"{self._name} was started without the {name} door; doors: {', '.join(self.doors)}")
+        return self._doors.get(name)
+
+    def get_encryption_key(self) -> str:
+        """The public key the encrypted door hands out, as 32 hex digits (all zero: disabled)."""
+        self._door(ENCRYPTED)
+        return self.encryption.public.hex()
+
+    def set_encryption_key(self, key: str | bytes) -> str:
+        """Hand out ``key`` from now on; returns the previous key (hex)."""
+        self._door(ENCRYPTED)
+        return self._on_loop(self.encryption.set, key).hex()
+
+    def rotate_encryption_key(self) -> str:
+        """Switch to a new random key (frames under the old one are refused); returns it (hex)."""
+        self._door(ENCRYPTED)
+        return self._on_loop(self.encryption.rotate).hex()
+
+    def disable_encryption(self) -> str:
+        """Hand out the all-zero key so clients stay plain; returns the previous key (hex)."""
+        self._door(ENCRYPTED)
+        return self._on_loop(self.encryption.disable).hex()
+
+    def _winet(self, function, *args):
+        self._door(WINET)
+        door = self._doors.get(WINET)
+        if door is None:
+            raise MockSungrowError(f"{self._name} is not running: start it first")
+        return self._on_loop(function, door, *args)
+
+    def expire_winet_tokens(self) -> int:
+        """Expire every WiNet token issued so far (their next use gets result code 106)."""
+        return self._winet(lambda door: door.expire_tokens())
+
+    def require_winet_login(self, required: bool = True) -> bool:
+        """Require (or stop requiring) the WiNet ``login`` service; returns the previous setting."""
+        return self._winet(lambda door, flag: door.require_login(flag), bool(required))
+
+    def set_winet_token_lifetime(self, seconds: float) -> float:
+        """Set how long a WiNet token lives; returns the previous lifetime."""
+        return self._set_winet_setting("token_lifetime", float(seconds))
+
+    def set_winet_session_limit(self, sessions: int) -> int:
+        """Set how many logged-in WiNet sessions may coexist; returns the previous limit."""
+        if int(sessions) < 1:
+            raise CatalogueError(f"session limit {sessions} is out of range; valid: 1 or more")
+        return self._set_winet_setting("session_limit", int(sessions))
+
+    def _set_winet_setting(self, name: str, value):
+        self._door(WINET)
+
+        def swap():
+            previous = getattr(self.winet_settings, name)
+            setattr(self.winet_settings, name, value)
+            return previous
+
+        return self._on_loop(swap)
 
     # -- registers ------------------------------------------------------------------------------
 
@@ -121,32 +304,37 @@ class MockSungrow:
         """Run device access on the mock's loop so it never races a request being served."""
         return self._runtime.call(function, *args) if self._runtime else function(*args)
 
-    def get_register(self, register: str | int, table: str | None = None) -> int | str:
+    def get_register(self, register: str | int, table: str | None = None, unit_id: int | None = None) -> int | str:
         """Raw value of a register (by documented number or name)."""
-        return self._on_loop(self.inverter.get_raw, register, _table(table))
+        return self._on_loop(self._inverter(unit_id).get_raw, register, _table(table))
 
-    def set_register(self, register: str | int, value: int | str, table: str | None = None) -> int | str:
+    def set_register(
+        self, register: str | int, value: int | str, table: str | None = None, unit_id: int | None = None
+    ) -> int | str:
         """Store a raw value; returns the previous raw value."""
-        return self._on_loop(self.inverter.set_raw, register, value, _table(table))
+        return self._on_loop(self._inverter(unit_id).set_raw, register, value, _table(table))
 
-    def get_value(self, register: str | int, table: str | None = None) -> int | float | str:
+    def get_value(self, register: str | int, table: str | None = None, unit_id: int | None = None) -> int | float | str:
         """Value of a register in engineering units."""
-        return self._on_loop(self.inverter.get_value, register, _table(table))
+        return self._on_loop(self._inverter(unit_id).get_value, register, _table(table))
 
-    def set_value(self, register: str | int, value: Any, table: str | None = None) -> int | float | str:
+    def set_value(
+        self, register: str | int, value: Any, table: str | None = None, unit_id: int | None = None
+    ) -> int | float | str:
         """Store a value in engineering units (or an enumeration label); returns the previous value."""
-        return self._on_loop(self.inverter.set_value, register, value, _table(table))
+        return self._on_loop(self._inverter(unit_id).set_value, register, value, _table(table))
 
-    def register_map(self, table: str | None = None) -> list[dict[str, Any]]:
-        """Every register of the model with its current raw and engineering value."""
+    def register_map(self, table: str | None = None, unit_id: int | None = None) -> list[dict[str, Any]]:
+        """Every register of the inverter's model with its current raw and engineering value."""
         table = _table(table)
+        inverter = self._inverter(unit_id)
 
         def snapshot() -> list[dict[str, Any]]:
             rows = []
-            for register in sorted(self.inverter.layout.registers, key=lambda r: (r.table, r.number)):
+            for register in sorted(inverter.layout.registers, key=lambda r: (r.table, r.number)):
                 if table and register.table != table:
                     continue
-                raw = self.inverter.get_raw(register.number, register.table)
+                raw = inverter.get_raw(register.number, register.table)
                 rows.append(
                     {
                         "table": register.table,
@@ -156,9 +344,9 @@ class MockSungrow:
                         "type": register.type,
                         "unit": register.unit,
                         "raw": raw,
-                        "value": self.inverter.from_raw(register, raw),
+                        "value": inverter.from_raw(register, raw),
                         "writable": register.writable,
-                        "present": self.inverter.layout.present(register),
+                        "present": inverter.layout.present(register),
                     }
                 )
             return rows

@@ -11,4 +11,5 @@ from ..fleet import Fleet
 class LibraryContext:
     default_model: str
     default_host: str
+    default_doors: str
     fleet: Fleet = field(default_factory=Fleet)

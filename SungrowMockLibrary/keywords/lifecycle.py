@@ -5,8 +5,9 @@ from __future__ import annotations
 from robot.api import logger
 from robotlibcore import keyword
 
-from ..keyword_types import Door, EndpointPart, Endpoints
+from ..keyword_types import Endpoint, EndpointPart, Endpoints, Firmware
 from ..mock import MockSungrow
+from ..netutil import free_loopback_address
 from .context import LibraryContext
 
 
@@ -23,19 +24,34 @@ class LifecycleKeywords:
         unit_id: int = 1,
         serial: str | None = None,
         alias: str | None = None,
+        doors: str | None = None,
+        encrypted_port: int = 0,
+        winet_ws_port: int = 0,
+        winet_http_port: int = 0,
+        winet_tls_port: int = 0,
+        firmware: Firmware = Firmware.legacy,
+        encryption_key: str | None = None,
     ) -> Endpoints:
-        """Starts a mock inverter and returns its endpoints, e.g. ``{'modbus': '127.0.0.1:40123'}``.
+        """Starts a mock inverter and returns its endpoints, e.g. ``{'modbus': '127.0.0.1:40123', ...}``.
 
         Arguments:
         - ``model``: a catalogue model (``SH10RT``, ``SH8.0RT``, ``SH5.0RS``, ``SG10RT``,
           ``SG5.0RS``, ``SG33CX``); defaults to the library import's ``model``.
         - ``host``: address to bind; defaults to the library import's ``host`` (``127.0.0.1``).
           Give ``0.0.0.0`` to be reachable from other machines.
-        - ``modbus_port``: plain Modbus TCP port; ``0`` (default) picks a free port.
-        - ``unit_id``: the Modbus unit id the inverter answers (1..247, default 1).
+        - ``unit_id``: the Modbus unit id (and WiNet ``dev_id``) of the inverter (1..247, default 1).
         - ``serial``: serial number (at most 20 bytes; 10 characters suit every client);
           defaults to the model's.
         - ``alias``: name to refer to this mock later (default ``mock1``, ``mock2``, ...).
+        - ``doors``: which doors to open, comma-separated: ``modbus`` (plain Modbus TCP),
+          ``encrypted`` (Sungrow's AES Modbus TCP), ``winet`` (the WiNet-S WebSocket + HTTP API);
+          defaults to the library import's ``doors`` (all three).
+        - ``modbus_port``, ``encrypted_port``, ``winet_ws_port``, ``winet_http_port``,
+          ``winet_tls_port``: ports; ``0`` (default) picks a free port. Standard ports are
+          502, 502, 8082, 80 and 443.
+        - ``firmware``: the WiNet-S firmware profile, see `Firmware`.
+        - ``encryption_key``: the public key of the encrypted door as 32 hex digits; random by
+          default, stable for the life of the mock.
 
         The new mock becomes the current one. A mock started in a test is stopped when the test
         ends; one started in a suite setup is stopped when the suite ends.
@@ -43,8 +59,10 @@ class LifecycleKeywords:
         Example:
         | ${endpoints} = | Start Mock Sungrow | SG10RT | unit_id=3 |
         | Log | ${endpoints}[modbus] |
+        | Start Mock Sungrow | SH10RT | doors=winet | firmware=tls |
 
-        See also `Get Mock Sungrow Endpoint`, `Stop Mock Sungrow`, `Switch Mock Sungrow`.
+        See also `Get Mock Sungrow Endpoint`, `Add Inverter`, `Find Free Loopback Address`,
+        `Stop Mock Sungrow`, `Switch Mock Sungrow`.
         """
         mock = MockSungrow(
             model=model or self.ctx.default_model,
@@ -52,6 +70,13 @@ class LifecycleKeywords:
             modbus_port=modbus_port,
             unit_id=unit_id,
             serial=serial,
+            doors=doors or self.ctx.default_doors,
+            encrypted_port=encrypted_port,
+            winet_ws_port=winet_ws_port,
+            winet_http_port=winet_http_port,
+            winet_tls_port=winet_tls_port,
+            firmware=firmware.value,
+            encryption_key=encryption_key,
         )
         mock.start()
         try:
@@ -61,6 +86,38 @@ class LifecycleKeywords:
             raise
         logger.info(f"Started mock {alias}: {mock.model} serial {mock.inverter.serial} unit {mock.unit_id} at {mock.endpoints}")
         return Endpoints(**mock.endpoints)
+
+    @keyword
+    def add_inverter(self, model: str, unit_id: int, serial: str | None = None, alias: str | None = None) -> None:
+        """Puts another inverter behind a mock (the current one by default), as behind one WiNet-S dongle.
+
+        The inverter answers Modbus requests for ``unit_id`` on the mock's Modbus doors and is
+        listed by the WiNet ``devicelist`` with ``dev_id`` = ``unit_id``. Register keywords reach
+        it with their ``unit_id`` argument.
+
+        Example:
+        | Start Mock Sungrow | SH10RT |
+        | Add Inverter | SG5.0RS | 2 | serial=B000000002 |
+        | Set Inverter Value | daily_power_yields | 4.2 | unit_id=2 |
+        """
+        inverter = self.ctx.fleet.get(alias).add_inverter(model, unit_id, serial)
+        logger.info(f"Added {inverter.model.name} serial {inverter.serial} at unit id {unit_id}")
+
+    @keyword
+    def find_free_loopback_address(self, *ports: int) -> str:
+        """Returns an address of 127.0.0.0/8 on which every given port can be bound now.
+
+        For clients that hard-code their ports (SungrowModbusWebClient and sungrow-websocket
+        always use HTTP port 80, SunGather's ``http`` mode WebSocket port 8082): start each
+        mock on its own loopback address with the standard ports, and parallel tests never
+        collide. Ports below 1024 need root (or ``sysctl net.ipv4.ip_unprivileged_port_start``);
+        the keyword fails with that explanation otherwise.
+
+        Example:
+        | ${host} = | Find Free Loopback Address | 80 | 8082 |
+        | Start Mock Sungrow | host=${host} | winet_http_port=80 | winet_ws_port=8082 |
+        """
+        return free_loopback_address(list(ports) or [0])
 
     @keyword
     def stop_mock_sungrow(self, alias: str | None = None) -> None:
@@ -91,13 +148,15 @@ class LifecycleKeywords:
 
     @keyword
     def get_mock_sungrow_endpoint(
-        self, door: Door = Door.modbus, part: EndpointPart = EndpointPart.address, alias: str | None = None
+        self, door: Endpoint = Endpoint.modbus, part: EndpointPart = EndpointPart.address, alias: str | None = None
     ) -> str | int:
-        """Returns where a door of a mock listens: ``HOST:PORT``, or just the host or the port.
+        """Returns where an endpoint of a mock listens: ``HOST:PORT``, or just the host or the port.
+
+        ``door`` is one of `Endpoint`: ``modbus``, ``encrypted``, ``winet_ws``, ``winet_http``.
 
         Example:
         | ${port} = | Get Mock Sungrow Endpoint | modbus | part=port |
-        | ${address} = | Get Mock Sungrow Endpoint |
+        | ${address} = | Get Mock Sungrow Endpoint | winet_http |
         """
         address = self.ctx.fleet.get(alias).endpoint(door.value)
         host, _, port = address.rpartition(":")

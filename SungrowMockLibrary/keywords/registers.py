@@ -21,14 +21,15 @@ class RegisterKeywords:
         self.ctx = context
 
     @keyword
-    def set_register(self, register: str, value: int | str, table: Table = None, alias: str | None = None) -> int | str:
+    def set_register(self, register: str, value: int | str, table: Table = None, unit_id: int | None = None, alias: str | None = None) -> int | str:
         """Stores a raw value in a register and returns the previous raw value.
 
         ``register`` is a documented (1-based) number such as ``13023`` or a name such as
         ``battery_level``. ``value`` is the raw integer the wire carries (``0xAA`` works) or, for
         text registers such as ``serial_number``, the text. 32-bit registers take the whole
         value; the mock splits it low word first. ``table`` (``input`` or ``holding``) is needed
-        only when a number exists in both tables (for example 5000).
+        only when a number exists in both tables (for example 5000). ``unit_id`` picks an
+        inverter added with `Add Inverter` (default: the mock's first inverter).
 
         Any value that fits the datatype is stored, even one the inverter would refuse over
         Modbus, so that tests can show clients odd values. Use `Set Inverter Value` for
@@ -39,10 +40,10 @@ class RegisterKeywords:
         | ${old} = | Set Register | 5000 | 2030 | table=holding |
         | Set Register | serial_number | B123456789 |
         """
-        return self.ctx.fleet.get(alias).set_register(register, value, _table(table))
+        return self.ctx.fleet.get(alias).set_register(register, value, _table(table), unit_id)
 
     @keyword
-    def get_register(self, register: str, table: Table = None, alias: str | None = None) -> int | str:
+    def get_register(self, register: str, table: Table = None, unit_id: int | None = None, alias: str | None = None) -> int | str:
         """Returns the raw value of a register (an integer, or text for text registers).
 
         Arguments as in `Set Register`.
@@ -51,11 +52,11 @@ class RegisterKeywords:
         | ${code} = | Get Register | device_type_code |
         | Should Be Equal As Integers | ${code} | 0x0E03 |
         """
-        return self.ctx.fleet.get(alias).get_register(register, _table(table))
+        return self.ctx.fleet.get(alias).get_register(register, _table(table), unit_id)
 
     @keyword
     def set_inverter_value(
-        self, name: str, value: int | float | str, table: Table = None, alias: str | None = None
+        self, name: str, value: int | float | str, table: Table = None, unit_id: int | None = None, alias: str | None = None
     ) -> int | float | str:
         """Stores a value in engineering units and returns the previous value.
 
@@ -68,19 +69,21 @@ class RegisterKeywords:
         | Set Inverter Value | daily_power_yields | 12.3 |
         | Set Inverter Value | battery_level | 80 |
         """
-        return self.ctx.fleet.get(alias).set_value(name, value, _table(table))
+        return self.ctx.fleet.get(alias).set_value(name, value, _table(table), unit_id)
 
     @keyword
-    def get_inverter_value(self, name: str, table: Table = None, alias: str | None = None) -> int | float | str:
+    def get_inverter_value(self, name: str, table: Table = None, unit_id: int | None = None, alias: str | None = None) -> int | float | str:
         """Returns a register's value in engineering units (raw value times scale).
 
         Example:
         | ${kwh} = | Get Inverter Value | daily_power_yields |
         """
-        return self.ctx.fleet.get(alias).get_value(name, _table(table))
+        return self.ctx.fleet.get(alias).get_value(name, _table(table), unit_id)
 
     @keyword
-    def log_register_map(self, table: Table = None, pattern: str = "*", alias: str | None = None) -> int:
+    def log_register_map(
+        self, table: Table = None, pattern: str = "*", unit_id: int | None = None, alias: str | None = None
+    ) -> int:
         """Logs every register of the mock's model as a table and returns how many were logged.
 
         Columns: table, documented number, wire address (documented - 1), name, type, unit,
@@ -90,7 +93,7 @@ class RegisterKeywords:
         """
         rows = [
             row
-            for row in self.ctx.fleet.get(alias).register_map(_table(table))
+            for row in self.ctx.fleet.get(alias).register_map(_table(table), unit_id)
             if fnmatch.fnmatchcase(row["name"], pattern)
         ]
         head = "".join(f"<th>{h}</th>" for h in ("table", "number", "wire", "name", "type", "unit", "raw", "value", "rw"))

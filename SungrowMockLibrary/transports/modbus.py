@@ -22,33 +22,45 @@ BROADCAST_UNIT = 0
 _READ_TABLES = {3: HOLDING, 4: INPUT}
 
 
+def is_key_request(frame: bytes) -> bool:
+    return frame[6] == KEY_REQUEST_UNIT and frame[7:] == KEY_REQUEST_PDU
+
+
+def key_reply(frame: bytes, public_key: bytes) -> bytes:
+    """The normal FC 04 answer to the key request, carrying the 16-byte public key."""
+    return frame[:2] + b"\x00\x00\x00\x13" + bytes((KEY_REQUEST_UNIT, 4, 16)) + public_key
+
+
 def exception_frame(header: bytes, unit: int, function: int, code: int) -> bytes:
     """A well-formed exception reply: ``function | 0x80`` and the exception code."""
     return header[:2] + b"\x00\x00\x00\x03" + bytes((unit, function | 0x80, code))
 
 
 class ModbusHandler:
-    """Answers Modbus requests for one inverter at one unit id.
+    """Answers Modbus requests for the inverters of a mock, each at its own unit id.
 
-    Frames for other unit ids get no reply, as on an RS-485 bus where only the addressed device
-    answers; broadcast writes (unit 0) are applied without a reply, as the documents allow.
+    ``inverters`` is the mock's live mapping of unit id to inverter. Frames for other unit ids
+    get no reply, as on an RS-485 bus where only the addressed device answers; broadcast writes
+    (unit 0) reach every inverter without a reply, as the documents allow. The encryption key
+    request is answered with a zero key: this door does not encrypt.
     """
 
-    def __init__(self, inverter: Inverter, unit_id: int = 1, public_key: bytes = NO_KEY):
-        self.inverter = inverter
-        self.unit_id = unit_id
-        self.public_key = public_key
+    def __init__(self, inverters: dict[int, Inverter]):
+        self.inverters = inverters
 
     def handle(self, frame: bytes) -> bytes | None:
         """Answer one complete MBAP frame (header + unit + PDU); ``None`` means stay silent."""
         unit = frame[6]
         function = frame[7]
-        if unit != self.unit_id:
-            if unit == KEY_REQUEST_UNIT and frame[7:] == KEY_REQUEST_PDU:
-                return self.key_reply(frame)
-            if unit == BROADCAST_UNIT and function in (6, 16):
-                self._write(frame, unit, function)
-            return None
+        inverter = self.inverters.get(unit)
+        if inverter is None or unit == KEY_REQUEST_UNIT:
+            if is_key_request(frame):
+                return key_reply(frame, NO_KEY)
+            if inverter is None:
+                if unit == BROADCAST_UNIT and function in (6, 16):
+                    for each in list(self.inverters.values()):
+                        self._write(each, frame, unit, function)
+                return None
         table = _READ_TABLES.get(function)
         if table is not None:
             if len(frame) != 12:
@@ -58,20 +70,17 @@ class ModbusHandler:
             if not 1 <= count <= MAX_READ:
                 return exception_frame(frame, unit, function, ILLEGAL_VALUE)
             try:
-                payload = self.inverter.read(table, address, count)
+                payload = inverter.read(table, address, count)
             except RegisterAccessError as error:
                 return exception_frame(frame, unit, function, error.code)
             size = 2 * count
             return frame[:2] + b"\x00\x00" + (size + 3).to_bytes(2, "big") + bytes((unit, function, size)) + payload
         if function in (6, 16):
-            return self._write(frame, unit, function)
+            return self._write(inverter, frame, unit, function)
         return exception_frame(frame, unit, function, ILLEGAL_FUNCTION)
 
-    def key_reply(self, frame: bytes) -> bytes:
-        """The normal FC 04 answer carrying the 16-byte public key (all zero: no encryption)."""
-        return frame[:2] + b"\x00\x00\x00\x13" + bytes((KEY_REQUEST_UNIT, 4, 16)) + self.public_key
-
-    def _write(self, frame: bytes, unit: int, function: int) -> bytes:
+    @staticmethod
+    def _write(inverter: Inverter, frame: bytes, unit: int, function: int) -> bytes:
         pdu = frame[8:]
         if function == 6:
             if len(pdu) != 4:
@@ -91,7 +100,7 @@ class ModbusHandler:
         if address + len(words) > 0x10000:
             return exception_frame(frame, unit, function, ILLEGAL_ADDRESS)
         try:
-            self.inverter.write(address, words)
+            inverter.write(address, words)
         except RegisterAccessError as error:
             return exception_frame(frame, unit, function, error.code)
         return reply

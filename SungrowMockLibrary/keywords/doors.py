@@ -1,0 +1,86 @@
+"""Keywords that control the encrypted Modbus door and the WiNet-S door."""
+
+from __future__ import annotations
+
+from robotlibcore import keyword
+
+from .context import LibraryContext
+
+
+class DoorKeywords:
+    def __init__(self, context: LibraryContext):
+        self.ctx = context
+
+    @keyword
+    def get_encryption_key(self, alias: str | None = None) -> str:
+        """Returns the public key the encrypted door hands out, as 32 hex digits.
+
+        All zeros means encryption is disabled (clients then stay on plain Modbus). The key is
+        the same for every connection until `Set Encryption Key`, `Rotate Encryption Key` or
+        `Disable Encryption` changes it.
+        """
+        return self.ctx.fleet.get(alias).get_encryption_key()
+
+    @keyword
+    def set_encryption_key(self, key: str, alias: str | None = None) -> str:
+        """Makes the encrypted door hand out ``key`` (32 hex digits) and returns the previous key.
+
+        The AES key is ``key`` XOR Sungrow's fixed private key, as the real dongle does.
+
+        Example:
+        | Set Encryption Key | 00112233445566778899aabbccddeeff |
+        """
+        return self.ctx.fleet.get(alias).set_encryption_key(key)
+
+    @keyword
+    def rotate_encryption_key(self, alias: str | None = None) -> str:
+        """Switches the encrypted door to a new random key and returns it (hex).
+
+        The next key request gets the new key. Frames a client still encrypts under the old key
+        decrypt to noise, and the mock drops that connection, as a device does with a stream it
+        cannot parse.
+        """
+        return self.ctx.fleet.get(alias).rotate_encryption_key()
+
+    @keyword
+    def disable_encryption(self, alias: str | None = None) -> str:
+        """Makes the key request return 16 zero bytes, so clients fall back to plain frames.
+
+        Returns the previous key (hex). `Set Encryption Key` or `Rotate Encryption Key` enables
+        encryption again.
+        """
+        return self.ctx.fleet.get(alias).disable_encryption()
+
+    @keyword
+    def expire_winet_token(self, alias: str | None = None) -> int:
+        """Expires every WiNet token issued so far and returns how many.
+
+        The next WebSocket or HTTP request with such a token gets ``result_code`` 106, as a real
+        dongle answers a timed-out token; clients are expected to ``connect`` (and ``login``) again.
+        """
+        return self.ctx.fleet.get(alias).expire_winet_tokens()
+
+    @keyword
+    def require_winet_login(self, required: bool = True, alias: str | None = None) -> bool:
+        """Makes the WiNet door require the ``login`` service (or, with ``required=False``, not).
+
+        While login is required, every service but ``connect`` and ``login`` answers
+        ``result_code`` 401 ``I18N_COMMON_INTER_ABNORMAL`` until the session logs in with the
+        configured credentials (by default the public ones, admin/pw8888 and user/pw1111).
+        Returns the previous setting.
+        """
+        return self.ctx.fleet.get(alias).require_winet_login(required)
+
+    @keyword
+    def set_winet_token_lifetime(self, seconds: float, alias: str | None = None) -> float:
+        """Sets how many seconds a WiNet token lives before it gets result code 106; returns the previous lifetime."""
+        return self.ctx.fleet.get(alias).set_winet_token_lifetime(seconds)
+
+    @keyword
+    def set_winet_session_limit(self, sessions: int, alias: str | None = None) -> int:
+        """Sets how many logged-in WiNet sessions may coexist; returns the previous limit.
+
+        The real dongle keeps one: a new login beyond the limit logs out the oldest session,
+        which is pushed a ``notice`` with ``result_code`` 100 ("normal user limit").
+        """
+        return self.ctx.fleet.get(alias).set_winet_session_limit(sessions)
