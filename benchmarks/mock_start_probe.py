@@ -30,6 +30,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="SH10RT")
     ap.add_argument("--cycles", type=int, default=50)
+    ap.add_argument("--doors", default="modbus")
     ap.add_argument("--max-seconds", type=float, default=30.0)
     args = ap.parse_args()
 
@@ -39,7 +40,7 @@ def main() -> int:
     import_s = pc() - t0
 
     # cold cycle: first start after import, plus a liveness check
-    m = MockSungrow(model=args.model, host="127.0.0.1", modbus_port=0, unit_id=1)
+    m = MockSungrow(model=args.model, host="127.0.0.1", modbus_port=0, unit_id=1, doors=args.doors)
     t0 = pc()
     m.start()
     first_start_s = pc() - t0
@@ -61,7 +62,7 @@ def main() -> int:
         if pc() > deadline:
             break
         t0 = pc()
-        m = MockSungrow(model=args.model, host="127.0.0.1", modbus_port=0, unit_id=1)
+        m = MockSungrow(model=args.model, host="127.0.0.1", modbus_port=0, unit_id=1, doors=args.doors)
         t1 = pc()
         m.start()
         t2 = pc()

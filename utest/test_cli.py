@@ -71,3 +71,73 @@ def test_busy_port_is_reported_in_one_line():
         result = subprocess.run(CLI + ["serve", "--modbus-port", str(port)], capture_output=True, text=True, timeout=10)
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and "cannot listen" in result.stderr
+
+
+def _serve(*args: str) -> tuple[subprocess.Popen, dict]:
+    process = subprocess.Popen(CLI + ["serve", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = process.stdout.readline()
+    if not line:
+        process.kill()
+        raise AssertionError(process.stderr.read())
+    return process, json.loads(line)
+
+
+def test_serve_with_no_flags_opens_every_door_on_free_ports():
+    process, ready = _serve()
+    try:
+        assert set(ready["endpoints"]) == {"modbus", "encrypted", "winet_ws", "winet_http"}
+        assert len({address for address in ready["endpoints"].values()}) == 4
+        assert len(ready["encryption_key"]) == 32 and ready["firmware"] == "legacy"
+        for address in ready["endpoints"].values():
+            host, port = address.rsplit(":", 1)
+            socket.create_connection((host, int(port)), timeout=2).close()
+    finally:
+        process.terminate()
+        assert process.wait(5) == 0
+
+
+def test_serve_flags_choose_doors_ports_firmware_and_key():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process, ready = _serve(
+        "--doors", "encrypted,winet", "--encrypted-port", str(port), "--firmware", "tls",
+        "--encryption-key", "00112233445566778899aabbccddeeff",
+    )  # fmt: skip
+    try:
+        assert ready["endpoints"]["encrypted"] == f"127.0.0.1:{port}"
+        assert "modbus" not in ready["endpoints"]
+        assert ready["endpoints"]["winet_ws"] == ready["endpoints"]["winet_http"]  # tls: one port
+        assert ready["encryption_key"] == "00112233445566778899aabbccddeeff" and ready["firmware"] == "tls"
+    finally:
+        process.terminate()
+        process.wait(5)
+
+
+def test_standard_ports_on_a_loopback_address_of_its_own():
+    from SungrowMockLibrary.netutil import free_loopback_address
+
+    host = free_loopback_address([502, 8082, 80])
+    process, ready = _serve("--host", host, "--standard-ports")
+    try:
+        assert ready["endpoints"]["modbus"] == f"{host}:502"
+        assert ready["endpoints"]["winet_ws"] == f"{host}:8082"
+        assert ready["endpoints"]["winet_http"] == f"{host}:80"
+        assert ready["endpoints"]["encrypted"] != f"{host}:502"  # the plain door holds 502
+    finally:
+        process.terminate()
+        process.wait(5)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["serve", "--doors", "modbus,ftp"], "valid: modbus, encrypted, winet"),
+        (["serve", "--firmware", "v4"], "invalid choice"),
+        (["serve", "--encryption-key", "abc"], "32 hex digits"),
+    ],
+)
+def test_bad_door_arguments_get_one_line_and_exit_2(args, message):
+    result = subprocess.run(CLI + args, capture_output=True, text=True, timeout=20)
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
