@@ -14,6 +14,14 @@ def _open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+def assert_closed_by_peer(connection: socket.socket) -> None:
+    try:
+        assert connection.recv(1) == b""
+    except ConnectionResetError:
+        pass
+    connection.close()
+
+
 def _threads() -> set[str]:
     return {t.name for t in threading.enumerate()}
 
@@ -45,11 +53,7 @@ def test_connections_made_just_before_stop_are_closed_not_leaked():
         mock = MockSungrow(doors="modbus").start()
         connection = socket.create_connection(("127.0.0.1", int(mock.endpoint().split(":")[1])), timeout=2)
         mock.stop()
-        try:
-            assert connection.recv(1) == b""
-        except ConnectionResetError:
-            pass
-        connection.close()
+        assert_closed_by_peer(connection)
     assert _open_fds() == fds
 
 
@@ -82,11 +86,7 @@ def test_every_door_is_released_on_stop():
         ]
         mock.stop()
         for connection in connections:
-            try:
-                assert connection.recv(1) == b""
-            except ConnectionResetError:
-                pass
-            connection.close()
+            assert_closed_by_peer(connection)
     assert _open_fds() == fds
     assert _threads() == threads
 

@@ -9,13 +9,12 @@ frame has protocol id ``00 00`` in bytes 2-3, an encrypted one never does (L >= 
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from ..device.image import ILLEGAL_VALUE
-from .mbap import MAX_LENGTH, FrameHandler
+from .mbap import MAX_LENGTH, FrameHandler, TrackedProtocol
 from .modbus import NO_KEY, exception_frame, is_key_request, key_reply
 
 PRIVATE_KEY = b"Grow#0*2Sun68CbE"
@@ -102,26 +101,12 @@ class EncryptionKey:
         return bytes((1, 0, len(frame), padding)) + self.encrypt(frame + b"\xff" * padding)
 
 
-class EncryptedMbapProtocol(asyncio.Protocol):
+class EncryptedMbapProtocol(TrackedProtocol):
     """One connection of the encrypted door: plain and encrypted frames, each answered in kind."""
 
     def __init__(self, handle: FrameHandler, key: EncryptionKey, connections: set):
-        self._handle = handle
+        super().__init__(handle, connections)
         self._key = key
-        self._connections = connections
-        self._buffer = b""
-        self.transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-        self._connections.add(transport)
-
-    def connection_lost(self, exc) -> None:
-        self._connections.discard(self.transport)
-
-    def _drop(self) -> None:
-        self._buffer = b""
-        self.transport.abort()
 
     def data_received(self, data: bytes) -> None:
         buffer = self._buffer + data

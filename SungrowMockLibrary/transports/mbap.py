@@ -15,10 +15,8 @@ MAX_LENGTH = 254  # unit byte + the largest PDU (253 bytes)
 FrameHandler = Callable[[bytes], "bytes | None"]
 
 
-class MbapProtocol(asyncio.Protocol):
-    """One client connection: splits the byte stream into MBAP frames and writes replies."""
-
-    __slots__ = ("_handle", "_connections", "_buffer", "transport")
+class TrackedProtocol(asyncio.Protocol):
+    """A connection that registers with its door, so that stopping the door can close it."""
 
     def __init__(self, handle: FrameHandler, connections: set):
         self._handle = handle
@@ -33,6 +31,15 @@ class MbapProtocol(asyncio.Protocol):
     def connection_lost(self, exc) -> None:
         self._connections.discard(self.transport)
 
+    def _drop(self) -> None:
+        """The stream cannot be parsed any more: close the connection at once."""
+        self._buffer = b""
+        self.transport.abort()
+
+
+class MbapProtocol(TrackedProtocol):
+    """One client connection: splits the byte stream into MBAP frames and writes replies."""
+
     def data_received(self, data: bytes) -> None:
         buffer = self._buffer + data if self._buffer else data
         handle = self._handle
@@ -40,9 +47,7 @@ class MbapProtocol(asyncio.Protocol):
         while len(buffer) >= 7:
             length = (buffer[4] << 8) | buffer[5]
             if buffer[2] or buffer[3] or length < 2 or length > MAX_LENGTH:
-                self._buffer = b""
-                self.transport.abort()
-                return
+                return self._drop()
             end = 6 + length
             if len(buffer) < end:
                 break
