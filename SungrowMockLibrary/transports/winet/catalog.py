@@ -1,0 +1,132 @@
+"""The dongle's data files, loaded once: points, states, faults, parameters, identity, translations.
+
+The files live in ``data/`` next to this module; ``data/README.md`` describes their columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class Point:
+    """One reported value: ``data_name`` from ``register`` (empty = always "--") in ``unit``."""
+
+    service: str
+    family: str
+    data_name: str
+    register: str
+    unit: str
+    decimals: int
+    conversion: str
+
+    def applies_to(self, family: str) -> bool:
+        return self.family in ("*", family)
+
+
+@dataclass(frozen=True)
+class FaultRule:
+    family: str
+    register: str
+    when: str  # "nonzero" or a raw value
+    kind: str  # "fault" or "alarm"
+    fault_name: str
+    code_register: str
+
+    def active(self, raw: int) -> bool:
+        return raw != 0 if self.when == "nonzero" else raw == int(self.when, 0)
+
+
+@dataclass(frozen=True)
+class ParamTarget:
+    """One holding register a ``param`` write of (``type``, ``param_addr``) lands in."""
+
+    type: str
+    param_addr: str
+    family: str
+    register: str
+    unit: str
+    values: dict[str, int]
+    param_name: str
+    accuracy: int
+
+    def applies_to(self, family: str) -> bool:
+        return self.family in ("*", family)
+
+
+def _text(name: str) -> str:
+    return resources.files(__package__).joinpath("data", name).read_text(encoding="utf-8")
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    lines = [line for line in _text(name).splitlines() if line.strip() and not line.startswith("#")]
+    return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(lines)]
+
+
+@cache
+def points() -> tuple[Point, ...]:
+    return tuple(
+        Point(
+            r["service"], r["family"], r["data_name"], r["register"], r["unit"], int(r["decimals"] or 0),
+            r["conversion"],
+        )
+        for r in _rows("points.csv")
+    )
+
+
+def points_of(service: str, family: str) -> list[Point]:
+    return [p for p in points() if p.service == service and p.applies_to(family)]
+
+
+@cache
+def states() -> dict[tuple[str, int], str]:
+    return {(r["register"], int(r["raw"], 0)): r["data_value"] for r in _rows("states.csv")}
+
+
+@cache
+def fault_rules() -> tuple[FaultRule, ...]:
+    return tuple(
+        FaultRule(r["family"], r["register"], r["when"], r["kind"], r["fault_name"], r["code_register"])
+        for r in _rows("faults.csv")
+    )
+
+
+def _values(text: str) -> dict[str, int]:
+    pairs = (item.split("=", 1) for item in text.split("|") if item.strip())
+    return {given.strip(): int(raw, 0) for given, raw in pairs}
+
+
+@cache
+def param_targets() -> tuple[ParamTarget, ...]:
+    return tuple(
+        ParamTarget(
+            r["type"], r["param_addr"], r["family"], r["register"], r["unit"], _values(r["values"]),
+            r["param_name"], int(r["accuracy"] or 0),
+        )
+        for r in _rows("params.csv")
+    )
+
+
+@cache
+def dongle() -> dict:
+    return tomllib.loads(_text("dongle.toml"))
+
+
+@cache
+def properties_text() -> str:
+    return _text("en_US.properties")
+
+
+@cache
+def properties() -> dict[str, str]:
+    """The translation file as a dict (split at the first ``=``, as most clients do)."""
+    result = {}
+    for line in properties_text().splitlines():
+        if line.strip() and not line.startswith("#") and "=" in line:
+            key, _, text = line.partition("=")
+            result[key] = text
+    return result

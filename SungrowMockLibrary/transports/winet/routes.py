@@ -1,0 +1,268 @@
+"""The HTTP endpoints of the dongle (PROTOCOLS §4.4, §4.5); every JSON reply uses the §4.2 envelope.
+
+Parameters come from the query string and, for POST, from a JSON object or a form body (the body
+wins). A request the dongle cannot make sense of still gets HTTP 200 with a failure
+``result_code`` (see :mod:`.codes`), as the dongle answers its own errors; unknown paths get
+HTTP 404 and ``/i18n/<locale>.properties`` exists only for ``en_US`` (clients fall back to it).
+
+Authorisation per endpoint: ``none``; ``token`` (a live token, login not needed);
+``login`` (a live token, logged in when the firmware requires login); ``upgraded`` (like
+``login``, or a token that went through ``/upgrade/upgradeStatus``). sungrow-http-config shows
+real WiNet-S2 firmware answering ``/device/list`` to a bare connect token and the pass-through
+after ``upgradeStatus`` (CLIENTS §9), hence ``token`` and ``upgraded`` there.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from ...device.catalogue import HOLDING, INPUT
+from ...device.image import RegisterAccessError
+from . import catalog, writes
+from .codes import BAD_REQUEST, INTERNAL_ERROR, PARAM_ERROR, READ_FAILED, SUCCESS, WinetError, dumps, envelope
+from .dongle import Dongle, device_name, parse_int
+from .services import connect_data
+from .sessions import Session
+
+log = logging.getLogger(__name__)
+
+MAX_REGISTERS = 125  # a getParam read (PROTOCOLS §4.4: the bridge cannot carry more than 126)
+PROPERTIES_LOCALE = "en_US"
+
+Handler = Callable[["HttpApi", web.Request, dict[str, Any], Session | None], dict]
+
+
+def json_response(result: tuple[int, str], data: dict | None = None) -> web.Response:
+    return web.Response(text=dumps(envelope(result, data)), content_type="application/json", charset="utf-8")
+
+
+async def request_params(request: web.Request) -> dict[str, Any]:
+    params: dict[str, Any] = dict(request.query.items())
+    if request.method != "POST" or not request.body_exists:
+        return params
+    try:
+        body = await request.read()
+    except web.HTTPException:
+        raise
+    except Exception:  # the client went away mid-body, or sent a broken chunked body
+        raise WinetError(BAD_REQUEST, "the request body could not be read") from None
+    text = body.strip()
+    if not text:
+        return params
+    if request.content_type == "application/json" or text.startswith(b"{"):
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            raise WinetError(BAD_REQUEST, "the body is not JSON") from None
+        if not isinstance(data, dict):
+            raise WinetError(BAD_REQUEST, "the JSON body is not an object")
+        params.update(data)
+    else:
+        params.update(parse_qsl(text.decode("utf-8", "replace"), keep_blank_values=True))
+    return params
+
+
+def endpoint(auth: str) -> Callable[[Handler], Callable]:
+    """Wrap a synchronous handler: parameters, authorisation, envelope, and no exception escapes."""
+
+    def wrap(function: Handler) -> Callable:
+        async def handler(self: "HttpApi", request: web.Request) -> web.StreamResponse:
+            try:
+                params = await request_params(request)
+                session = None
+                sessions = self.dongle.sessions
+                if auth == "token":
+                    session = sessions.live(params.get("token"))
+                elif auth in ("login", "upgraded"):
+                    session = sessions.authorize(params.get("token"), upgrade_counts=auth == "upgraded")
+                return json_response(SUCCESS, function(self, request, params, session))
+            except WinetError as error:
+                return json_response((error.code, error.msg), error.data)
+            except web.HTTPException:
+                raise
+            except Exception:
+                log.exception("WiNet HTTP %s %s failed", request.method, request.path)
+                return json_response(INTERNAL_ERROR)
+
+        handler.__name__ = function.__name__
+        return handler
+
+    return wrap
+
+
+class HttpApi:
+    def __init__(self, dongle: Dongle):
+        self.dongle = dongle
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/i18n/{locale}.properties", self.properties),
+            web.get("/about/list", self.about),
+            web.get("/device/overview", self.overview),
+            web.get("/device/getType", self.device_types),
+            web.get("/product/list", self.product),
+            web.get("/device/getParam", self.get_param),
+            web.get("/time/get", self.time),
+            web.post("/user/connect", self.user_connect),
+            web.post("/device/list", self.device_list),
+            web.post("/inverter/list", self.inverter_list),
+            web.post("/upgrade/upgradeStatus", self.upgrade_status),
+            web.post("/wifi/updateStaScan", self.wifi_scan),
+            web.post("/device/passthroughway", self.passthrough),
+        ]
+
+    async def properties(self, request: web.Request) -> web.Response:
+        if request.match_info["locale"] != PROPERTIES_LOCALE:
+            raise web.HTTPNotFound()
+        return web.Response(text=catalog.properties_text(), content_type="text/plain", charset="utf-8")
+
+    # -- identity -------------------------------------------------------------------------------
+
+    @endpoint("none")
+    def product(self, request, params, session) -> dict:
+        return dict(catalog.dongle()["product"])
+
+    @endpoint("none")
+    def device_types(self, request, params, session) -> dict:
+        types = [dict(t) for t in catalog.dongle()["device_type"]]
+        return {"count": len(types), "list": types}
+
+    @endpoint("login")
+    def about(self, request, params, session) -> dict:
+        versions = catalog.dongle()["versions"]
+        rows = [
+            ("I18N_COMMON_DEVICE_SN", self.dongle.settings.dongle_serial),
+            ("I18N_COMMON_APPLI_SOFT_VERSION", versions["appli_soft_version"]),
+            ("I18N_COMMON_BUILD_SOFT_VERSION", versions["build_soft_version"]),
+            ("I18N_COMMON_VERSION", versions["hardware_version"]),
+        ]
+        items = [{"data_name": n, "data_value": v, "data_unit": "", "type": 0} for n, v in rows]
+        return {"count": len(items), "list": items}
+
+    @endpoint("login")
+    def overview(self, request, params, session) -> dict:
+        data = catalog.dongle()
+        serial = self.dongle.settings.dongle_serial
+        device = data["device"]
+        return {
+            "module_info": {"module_sn": serial, "module_ver": data["versions"]["hardware_version"]},
+            "net_info": {"wifi_conn_sts": "1", "eth_conn_sts": "0", "eth2_conn_sts": "0", "wifi_cmd": "1"},
+            "remote_info": {"module_sn": serial, "ip": data["network"]["cloud_host"]},
+            "sys_time": {
+                "sync_device": "1",
+                "time": self.dongle.now().strftime("%Y-%m-%d %H:%M:%S"),
+                "timezone": data["network"]["timezone"],
+            },
+            "list": [
+                {
+                    "dev_name": device_name(dev_id, inverter),
+                    "dev_sn": inverter.serial,
+                    "link_status": 1,
+                    "country_code": device["country_code"],
+                    "country": device["country"],
+                    "company": device["company"],
+                    "company_code": device["company_code"],
+                }
+                for dev_id, inverter in list(self.dongle.devices.items())
+            ],
+        }
+
+    @endpoint("login")
+    def time(self, request, params, session) -> dict:
+        network = catalog.dongle()["network"]
+        now = self.dongle.now().strftime("%Y-%m-%d %H:%M:%S")
+        return {"time": now, "timezone": network["timezone"], "ntp_enable": "0", "ntp_server": ""}
+
+    # -- sessions -------------------------------------------------------------------------------
+
+    @endpoint("none")
+    def user_connect(self, request, params, session) -> dict:
+        new = self.dongle.sessions.connect()
+        return {"service": "connect", **connect_data(self.dongle, new, _local_ip(request))}
+
+    @endpoint("token")
+    def upgrade_status(self, request, params, session) -> dict:
+        session.upgraded = True
+        return {"nextProcess": "0"}
+
+    # -- devices --------------------------------------------------------------------------------
+
+    @endpoint("token")
+    def device_list(self, request, params, session) -> dict:
+        objects = self.dongle.device_objects(with_list=False)
+        return {"service": "devicelist", "count": len(objects), "list": objects}
+
+    @endpoint("none")
+    def inverter_list(self, request, params, session) -> dict:
+        objects = self.dongle.device_objects(with_list=False)
+        return {"count": len(objects), "list": objects}
+
+    @endpoint("login")
+    def get_param(self, request, params, session) -> dict:
+        kind = str(params.get("type", "")).strip()
+        _, inverter = self.dongle.device(params.get("dev_id"))
+        if kind == "3":
+            start = parse_int(params.get("param_addr"), "param_addr", 1, 0x10000)
+            count = parse_int(params.get("param_num"), "param_num", 1, MAX_REGISTERS)
+            table = (INPUT, HOLDING)[parse_int(params.get("param_type"), "param_type", 0, 1)]
+            try:
+                payload = inverter.read(table, start - 1, count)
+            except RegisterAccessError as error:
+                raise WinetError(READ_FAILED, str(error)) from None
+            return {"param_value": "".join(f"{byte:02x} " for byte in payload)}
+        if kind == "2":
+            items = [dict(p) for p in catalog.dongle()["grid_parameter"]]
+            return {"count": len(items), "list": items}
+        if kind == "9":
+            items = ems_parameters(inverter)
+            return {"count": len(items), "list": items}
+        raise WinetError(PARAM_ERROR, f"getParam type {params.get('type')!r} is not 2, 3 or 9")
+
+    @endpoint("login")
+    def wifi_scan(self, request, params, session) -> dict:
+        self.dongle.wifi_scanned = True
+        return {}
+
+    @endpoint("upgraded")
+    def passthrough(self, request, params, session) -> dict:
+        return {"data": writes.passthrough(self.dongle, params.get("msgValue"))}
+
+
+def ems_parameters(inverter) -> list[dict[str, Any]]:
+    """GET getParam type=9 items, from the ``param`` table's type-9 rows (PROTOCOLS §4.4)."""
+    items = []
+    seen = set()
+    for target in catalog.param_targets():
+        if target.type != "9" or target.param_addr in seen or not target.applies_to(inverter.model.family):
+            continue
+        seen.add(target.param_addr)
+        register = inverter.layout.by_name[target.register]
+        options = [{"name": label, "value": str(raw)} for raw, label in (register.enum or {}).items()]
+        items.append(
+            {
+                "param_id": len(items) + 1,
+                "param_addr": int(target.param_addr),
+                "param_pid": 0,
+                "param_type": 1 if options else 2,
+                "accuracy": target.accuracy,
+                "param_name": target.param_name,
+                "param_value": writes.read_param(inverter, target),
+                "unit": target.unit,
+                "relation": "",
+                "regulation": "",
+                "range": "",
+                "options": options,
+            }
+        )
+    return items
+
+
+def _local_ip(request: web.Request) -> str:
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    return sockname[0] if sockname else ""

@@ -1,0 +1,197 @@
+"""Writes through the dongle: the WS ``param`` service (PROTOCOLS §4.6) and the HTTP Modbus RTU
+pass-through ``/device/passthroughway`` (§4.4, sungrow-http-config).
+
+Both land in the inverter's holding registers through ``Inverter.write`` (wire addresses), so
+the same rules apply as for a Modbus write, and the value is seen over Modbus afterwards.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from ...device import codec
+from ...device.catalogue import HOLDING, INPUT, CatalogueError, Register
+from ...device.image import ILLEGAL_FUNCTION, ILLEGAL_VALUE, RegisterAccessError
+from ...simulation.inverter import Inverter
+from . import catalog
+from .catalog import ParamTarget
+from .codes import PARAM_ERROR, READ_FAILED, SET_FAILED, WinetError
+from .dongle import Dongle
+from .points import PointError, factor
+
+PARAM_TYPES = ("3", "7", "9")
+MAX_READ = 125
+MAX_WRITE = 123
+_READ_TABLES = {3: HOLDING, 4: INPUT}
+
+
+# -- the `param` service ------------------------------------------------------------------------
+
+
+def apply_params(dongle: Dongle, request: dict[str, Any]) -> list[dict[str, Any]]:
+    """Write every item of a ``param`` request to every device of ``devid_array``, all or nothing.
+
+    Returns the per-item results; raises 391 (with the results) when any item cannot be applied.
+    """
+    kind = str(request.get("type", "")).strip()
+    if kind not in PARAM_TYPES:
+        raise WinetError(PARAM_ERROR, f"param type {request.get('type')!r} is not one of {', '.join(PARAM_TYPES)}")
+    items = request.get("list")
+    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+        raise WinetError(PARAM_ERROR, "param needs a non-empty list of objects")
+    dev_ids = request.get("devid_array")
+    if dev_ids is None and "dev_id" in request:
+        dev_ids = [request["dev_id"]]
+    if not isinstance(dev_ids, list) or not dev_ids:
+        raise WinetError(PARAM_ERROR, "param needs devid_array (or dev_id)")
+    devices = [dongle.device(dev_id) for dev_id in dev_ids]
+
+    plan: list[tuple[Inverter, Register, int]] = []
+    results = []
+    for item in items:
+        entries = list(item.items()) if kind == "3" else [(str(item.get("param_addr", "")), item.get("param_value"))]
+        ok = bool(entries)
+        for address, value in entries:
+            for _, inverter in devices:
+                targets = [
+                    t for t in catalog.param_targets()
+                    if t.type == kind and t.param_addr == str(address) and t.applies_to(inverter.model.family)
+                ]
+                if not targets:
+                    ok = False
+                for target in targets:
+                    step = _planned(inverter, target, value)
+                    if step is None:
+                        ok = False
+                    else:
+                        plan.append(step)
+        first = entries[0][0] if entries else ""
+        results.append(
+            {
+                "param_id": item.get("param_id", 0),
+                "param_pid": item.get("param_pid", 0),
+                "param_name": item.get("param_name", first),
+                "result": 1 if ok else 0,
+            }
+        )
+    if not all(r["result"] for r in results):
+        raise WinetError(SET_FAILED, "a parameter cannot be applied; nothing was written", {"list": results})
+    for inverter, register, raw in plan:
+        try:
+            inverter.write(register.number - 1, codec.encode(register.type, raw, register.words))
+        except (RegisterAccessError, codec.CodecError) as error:
+            raise WinetError(SET_FAILED, str(error), {"list": results}) from None
+    return results
+
+
+def _planned(inverter: Inverter, target: ParamTarget, value: Any) -> tuple[Inverter, Register, int] | None:
+    register = inverter.layout.by_name.get(target.register)
+    if register is None or not register.writable or register.table != HOLDING or not inverter.layout.present(register):
+        return None
+    try:
+        raw = _raw(register, target, value)
+        register.check_raw(raw)
+    except (ValueError, ArithmeticError, CatalogueError, KeyError, PointError):
+        return None
+    return inverter, register, raw
+
+
+def _raw(register: Register, target: ParamTarget, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(f"unusable value {value!r}")
+    text = str(value).strip()
+    if target.values:
+        return target.values[text]
+    number = Decimal(text)
+    if not number.is_finite():
+        raise InvalidOperation(text)
+    if target.unit:
+        number = number * factor(target.unit, register.unit) / Decimal(repr(register.scale))
+        return int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if number != number.to_integral_value():
+        raise ValueError(f"{text} is not an integer")
+    return int(number)
+
+
+def read_param(inverter: Inverter, target: ParamTarget) -> str:
+    """The current value of a parameter, in the unit a client writes it in (GET getParam type=9)."""
+    register = inverter.layout.by_name[target.register]
+    raw = inverter.get_raw(register.number, register.table)
+    if target.values:
+        back = {v: k for k, v in target.values.items()}
+        return back.get(raw, str(raw))
+    if not target.unit:
+        return str(raw)
+    value = Decimal(raw) * Decimal(repr(register.scale)) / factor(target.unit, register.unit)
+    return f"{value.quantize(Decimal(1).scaleb(-target.accuracy), rounding=ROUND_HALF_UP):f}"
+
+
+# -- Modbus RTU pass-through --------------------------------------------------------------------
+
+
+def crc16(data: bytes) -> int:
+    """Modbus RTU CRC-16 (polynomial 0xA001 reflected, initial 0xFFFF)."""
+    crc = 0xFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+def with_crc(frame: bytes) -> bytes:
+    return frame + crc16(frame).to_bytes(2, "little")
+
+
+def passthrough(dongle: Dongle, message: Any) -> str:
+    """Forward one hex RTU frame to the device at its unit id; the reply frame as upper-case hex."""
+    if not isinstance(message, str):
+        raise WinetError(PARAM_ERROR, "msgValue must be a hex string")
+    try:
+        frame = bytes.fromhex(message.strip())
+    except ValueError:
+        raise WinetError(PARAM_ERROR, f"msgValue {message[:40]!r} is not hex") from None
+    if len(frame) < 4 or len(frame) > 256:
+        raise WinetError(PARAM_ERROR, f"an RTU frame of {len(frame)} bytes cannot be valid")
+    if crc16(frame[:-2]).to_bytes(2, "little") != frame[-2:]:
+        raise WinetError(PARAM_ERROR, "the RTU frame's CRC does not match")
+    unit, function, data = frame[0], frame[1], frame[2:-2]
+    inverter = dongle.devices.get(unit)
+    if inverter is None:
+        raise WinetError(READ_FAILED, f"no device answers at unit {unit}")
+    return with_crc(bytes((unit,)) + _pdu_reply(inverter, function, data)).hex().upper()
+
+
+def _pdu_reply(inverter: Inverter, function: int, data: bytes) -> bytes:
+    try:
+        table = _READ_TABLES.get(function)
+        if table is not None:
+            if len(data) != 4:
+                return _exception(function, ILLEGAL_VALUE)
+            address, count = int.from_bytes(data[:2], "big"), int.from_bytes(data[2:], "big")
+            if not 1 <= count <= MAX_READ:
+                return _exception(function, ILLEGAL_VALUE)
+            payload = inverter.read(table, address, count)
+            return bytes((function, 2 * count)) + payload
+        if function == 6:
+            if len(data) != 4:
+                return _exception(function, ILLEGAL_VALUE)
+            inverter.write(int.from_bytes(data[:2], "big"), [int.from_bytes(data[2:], "big")])
+            return bytes((function,)) + data
+        if function == 16:
+            if len(data) < 5:
+                return _exception(function, ILLEGAL_VALUE)
+            address, count, size = int.from_bytes(data[:2], "big"), int.from_bytes(data[2:4], "big"), data[4]
+            if not 1 <= count <= MAX_WRITE or size != 2 * count or len(data) != 5 + size:
+                return _exception(function, ILLEGAL_VALUE)
+            words = [int.from_bytes(data[i : i + 2], "big") for i in range(5, 5 + size, 2)]
+            inverter.write(address, words)
+            return bytes((function,)) + data[:4]
+        return _exception(function, ILLEGAL_FUNCTION)
+    except RegisterAccessError as error:
+        return _exception(function, error.code)
+
+
+def _exception(function: int, code: int) -> bytes:
+    return bytes((function | 0x80, code))
