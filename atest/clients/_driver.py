@@ -21,7 +21,9 @@ import math
 import os
 import sys
 import threading
+import time
 import traceback
+from pathlib import Path
 
 EXIT_OK = 0
 EXIT_CLIENT_FAILED = 1
@@ -41,6 +43,58 @@ def base_parser(description: str, default_port: int = 502) -> argparse.ArgumentP
     parser.add_argument("--guard", type=float, default=60.0,
                         help="hard limit for the whole run in seconds (default 60)")
     return parser
+
+
+def add_handshake_option(parser: argparse.ArgumentParser, what: str = "step") -> None:
+    """Add ``--handshake DIR``: pause before each later ``what`` until the test says go."""
+    parser.add_argument(
+        "--handshake", metavar="DIR", default=None,
+        help=f"before {what} N (N >= 2) create DIR/ready-N and wait until DIR/go-N exists, "
+             "so that a test can change the mock between two steps of one client run")
+
+
+def handshake(args, step: int) -> None:
+    """Signal that ``step`` is about to run and wait for the test's go (bounded by ``--guard``).
+
+    Does nothing without ``--handshake`` or for the first step. The files are plain markers:
+    the test waits for ``ready-N`` to appear, changes the mock, then creates ``go-N``;
+    ``go-all`` lets every later step run without waiting.
+    """
+    directory = getattr(args, "handshake", None)
+    if not directory or step < 2:
+        return
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"ready-{step}").write_text(f"{os.getpid()}\n")
+    go, go_all = folder / f"go-{step}", folder / "go-all"
+    while not (go.exists() or go_all.exists()):  # the guard ends the run if the test never says go
+        time.sleep(0.02)
+
+
+NO_ENCRYPTION = b"no encryption"
+
+
+def encryption_state(client) -> dict:
+    """What the SungrowModbusTcpClient lineage negotiated (its private attributes, read only).
+
+    ``client_key``: ``client._key`` as hex (the AES key = public key XOR the clients' private
+    key), the text ``"no encryption"`` when the client fell back to plain Modbus, or None
+    before any key request. ``public_key``: the 16 key bytes of the server's reply
+    (``client._pub_key``) as hex. ``encrypted``: whether frames are being encrypted.
+    """
+    key = getattr(client, "_key", None)
+    public = getattr(client, "_pub_key", None)
+    if key == NO_ENCRYPTION:
+        shown = NO_ENCRYPTION.decode()
+    elif isinstance(key, (bytes, bytearray)):
+        shown = bytes(key).hex()
+    else:
+        shown = None
+    return {
+        "client_key": shown,
+        "public_key": bytes(public).hex() if isinstance(public, (bytes, bytearray)) else None,
+        "encrypted": isinstance(key, (bytes, bytearray)) and key != NO_ENCRYPTION,
+    }
 
 
 def emit(result: dict, code: int = EXIT_OK) -> None:
@@ -143,6 +197,14 @@ def collect_logs(level: int = logging.DEBUG, quiet: tuple[str, ...] = ()) -> Rec
     for name in quiet:
         logging.getLogger(name).setLevel(logging.WARNING)
     return collector
+
+
+def current_collector() -> RecordCollector | None:
+    """The collector ``collect_logs`` installed (e.g. inside ``run_async_client``), if any."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, RecordCollector):
+            return handler
+    return None
 
 
 def run_async_client(run, args, result: dict, quiet: tuple[str, ...] = (), succeeded=lambda code: True) -> None:

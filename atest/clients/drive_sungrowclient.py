@@ -12,17 +12,32 @@ Sequence (as in SunGather 0.5.2): build the inverter config dictionary,
 (not in http mode), then for each scrape ``checkConnection()`` + ``scrape()``
 and ``close()`` again.
 
+``--connection`` picks SungrowClient's transport, as SunGather's ``connection`` setting:
+
+- ``modbus``: pymodbus 2.5.3 ``ModbusTcpClient`` to ``--host``:``--port``.
+- ``sungrow``: SungrowModbusTcpClient 0.1.6 (encrypted Modbus, PROTOCOLS 3) to
+  ``--host``:``--port``. The result then also has ``encryption`` (``client_key``,
+  ``public_key``, ``encrypted``: what the client negotiated).
+- ``http``: SungrowModbusWebClient 0.3.2 (WiNet-S). SungrowClient forces the WebSocket
+  port to 8082 and the web client always uses HTTP port 80, so ``--port`` is ignored and
+  the host must serve WiNet on exactly those ports.
+
 SungrowClient reports a failed scan range only through logging, so the driver
 collects its log records: the debug line ``load_registers: <type>, <start>:<count>``
 names the range being read, and any warning from ``load_registers`` after it
 ("Modbus connection failed", "Mismatched number of registers read ...",
 "No data returned ...", "No registers returned") marks that range as failed.
 
+With ``--handshake DIR`` the driver pauses before scrape N (N >= 2) until the test has
+changed the mock (see ``_driver.handshake``).
+
 Output (one JSON object): ``model``, ``serial``, ``scan_ranges`` (the ranges
 SungrowClient selected, ``"read 5000x38"`` = FC4 wire start 5000, 38
 registers), ``scrapes`` (per scrape: ``ok``, ``failed_ranges``,
 ``latest_scrape``), ``latest_scrape`` and ``failed_ranges`` of the last scrape,
-``detection`` (failures during model/serial detection), ``warnings``.
+``detection`` (failures during model/serial detection), ``registers`` (the names
+SungrowClient selected), ``register_addresses`` ({name: "read 13023"}: table and
+documented address), ``warnings``.
 """
 
 from __future__ import annotations
@@ -87,6 +102,7 @@ def main() -> None:
                         help="seconds between scrapes (also SunGather's scan_interval)")
     parser.add_argument("--smart-meter", action="store_true")
     parser.add_argument("--use-local-time", action="store_true")
+    _driver.add_handshake_option(parser, "scrape")
     args = parser.parse_args()
 
     result: dict = {"ok": False, "client": "SungrowClient 0.1.0", "connection": args.connection,
@@ -131,6 +147,10 @@ def main() -> None:
         result["scan_ranges"] = [range_label(r["type"], r["start"], r["range"])
                                  for r in inverter.register_ranges]
         result["registers"] = sorted({r["name"] for r in inverter.registers})
+        # Where each register comes from: "read 13023" = input register 13023 (documented).
+        result["register_addresses"] = {r["name"]: f"{r['type']} {r['address']}" for r in inverter.registers}
+        if args.connection == "sungrow" and inverter.client is not None:
+            result["encryption"] = _driver.encryption_state(inverter.client)
         if args.connection != "http":
             inverter.close()
 
@@ -138,6 +158,7 @@ def main() -> None:
         for index in range(args.scrapes):
             if index:
                 time.sleep(args.interval)
+            _driver.handshake(args, index + 1)
             entry: dict = {}
             if inverter.checkConnection():
                 try:
@@ -151,6 +172,9 @@ def main() -> None:
             entry["failed_ranges"] = failures.take()
             entry["latest_scrape"] = dict(inverter.latest_scrape)
             all_ok = all_ok and entry["ok"]
+            if args.connection == "sungrow" and inverter.client is not None:
+                entry["encryption"] = _driver.encryption_state(inverter.client)
+                result["encryption"] = entry["encryption"]
             result["scrapes"].append(entry)
             if args.connection != "http":
                 inverter.close()

@@ -37,10 +37,21 @@ STAMP_NAME = ".sungrow-mock-stamp"
 # Statement run by the venv's python to prove the install is usable.
 IMPORT_CHECKS = {
     "sungrowclient": "from SungrowClient import SungrowClient; import yaml, pymodbus; "
-                     "assert pymodbus.__version__.startswith('2.5'), pymodbus.__version__",
+                     "from SungrowModbusTcpClient import SungrowModbusTcpClient; "
+                     "from SungrowModbusWebClient import SungrowModbusWebClient; "
+                     "from importlib.metadata import version as v; "
+                     "assert pymodbus.__version__ == '2.5.3', pymodbus.__version__; "
+                     "assert v('SungrowModbusTcpClient') == '0.1.6', v('SungrowModbusTcpClient'); "
+                     "assert v('SungrowModbusWebClient') == '0.3.2', v('SungrowModbusWebClient')",
     "pysungrow": "import pysungrow, pysungrow.compat; from pysungrow import identify, SungrowClient",
     "sungrowinverter": "from sungrowinverter import SungrowInverter",
     "intelbras": "import intelbras_solar_local",
+    "jesseklm": "from SungrowModbusTcpClient import SungrowModbusTcpClient; import pymodbus; "
+                "from importlib.metadata import version as v; "
+                "assert pymodbus.__version__ == '3.7.4', pymodbus.__version__; "
+                "assert v('SungrowModbusTcpClient-jesseklm') == '0.1.9'",
+    "sungrowwebsocket": "from sungrow_websocket import SungrowWebsocket; import aiohttp",
+    "httpconfig": "from sungrow_http_config.SungrowHttpConfig import SungrowHttpConfig",
 }
 
 _print_lock = threading.Lock()

@@ -159,7 +159,7 @@ def test_real_selects_the_device_by_dev_id_text_or_number(start_door, two_device
     assert hybrid["I18N_COMMON_AIR_TEM_INSIDE_MACHINE"] == ("38.0", "\u2103")
     assert hybrid["I18N_COMMON_TOTAL_GRID_RUNNING_TIME"] == ("--", "h")
     assert hybrid["I18N_COMMONUC"] == ("230.4", "V")  # three-phase
-    assert "I18N_COMMON_TOTAL_APPARENT_POWER" not in hybrid
+    assert hybrid["I18N_COMMON_TOTAL_APPARENT_POWER"] == ("2.53", "kVA")  # |P + jQ| with Q = 0
     assert string["I18N_COMMON_TOTAL_ACTIVE_POWER"] == ("4.47", "kW")
     assert string["I18N_COMMON_TOTAL_APPARENT_POWER"] == ("4.47", "kVA")
     assert string["I18N_COMMON_SQUARE_ARRAY_INSULATION_IMPEDANCE"] == ("1107", "k\u03a9")
@@ -178,7 +178,7 @@ def test_values_set_on_the_inverter_show_up_in_the_dongle_units(start_door, on_l
     on_loop(inverter.set_value, "export_power_hybrid", -1504)
     on_loop(inverter.set_value, "internal_temperature", 41.5)
     on_loop(inverter.set_value, "system_state", "fault")
-    on_loop(inverter.set_raw, "grid_frequency", 0xFFFF)  # the "not available" sentinel
+    on_loop(inverter.set_raw, "grid_frequency_precise", 0xFFFF)  # the "not available" sentinel
     on_loop(inverter.set_value, "battery_level", 80.3)
 
     async def body(client):
@@ -424,3 +424,18 @@ def test_param_types_7_and_3_feed_in_limit_and_power_switch(start_door, on_loop,
         assert on_loop(inverter.get_raw, "start_stop") == 0xCE
     assert on_loop(two_devices[1].get_raw, 13000, HOLDING) == 0xCE  # SH start/stop
     assert on_loop(two_devices[2].get_raw, 5006, HOLDING) == 0xCE  # SG start/stop
+
+
+def test_hybrid_apparent_power_is_the_magnitude_of_active_and_reactive(start_door, on_loop):
+    inverter = Inverter("SH10RT")
+    door = start_door(devices={1: inverter})
+    on_loop(inverter.set_value, "total_active_power", 3000)
+    on_loop(inverter.set_value, "total_reactive_power", -4000)
+
+    async def body(client):
+        socket = await client.socket()
+        await socket.connect()
+        return await socket.call("real", dev_id="1")
+
+    real = values(scenario(door, body))
+    assert real["I18N_COMMON_TOTAL_APPARENT_POWER"] == ("5.00", "kVA")

@@ -8,6 +8,7 @@ reported as ``--``; a point whose register the model does not have is left out.
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 
 from ...device import codec
@@ -23,6 +24,7 @@ _FACTORS = {
     ("W", "kW"): Decimal("0.001"),
     ("var", "kvar"): Decimal("0.001"),
     ("VA", "kVA"): Decimal("0.001"),
+    ("W", "kVA"): Decimal("0.001"),  # active power as the real part of apparent power (conversion "apparent")
     ("kW", "W"): Decimal(1000),
     ("°C", "℃"): Decimal(1),
 }
@@ -92,6 +94,10 @@ def value_of(inverter: Inverter, point: Point, register_name: str | None = None,
         flags = raw_of(inverter, flag_register) if flag_register is not None else 0
         if not (flags >> int(bit)) & 1:
             value = Decimal(0)
+    elif conversion.startswith("apparent:"):
+        reactive = register_of(inverter, conversion.partition(":")[2])
+        q = engineering(reactive, raw_of(inverter, reactive)) * factor(reactive.unit, "kvar") if reactive else 0
+        value = Decimal(math.hypot(value, q))
     elif conversion == "string_current":
         value = value / divisor
     elif conversion not in ("", "voltage", "current", "string_voltage"):
