@@ -51,7 +51,7 @@ class DoorKeywords:
         """
         return self.ctx.fleet.get(alias).disable_encryption()
 
-    @keyword
+    @keyword("Expire WiNet Token")
     def expire_winet_token(self, alias: str | None = None) -> int:
         """Expires every WiNet token issued so far and returns how many.
 
@@ -60,7 +60,7 @@ class DoorKeywords:
         """
         return self.ctx.fleet.get(alias).expire_winet_tokens()
 
-    @keyword
+    @keyword("Require WiNet Login")
     def require_winet_login(self, required: bool = True, alias: str | None = None) -> bool:
         """Makes the WiNet door require the ``login`` service (or, with ``required=False``, not).
 
@@ -71,12 +71,12 @@ class DoorKeywords:
         """
         return self.ctx.fleet.get(alias).require_winet_login(required)
 
-    @keyword
+    @keyword("Set WiNet Token Lifetime")
     def set_winet_token_lifetime(self, seconds: float, alias: str | None = None) -> float:
         """Sets how many seconds a WiNet token lives before it gets result code 106; returns the previous lifetime."""
         return self.ctx.fleet.get(alias).set_winet_token_lifetime(seconds)
 
-    @keyword
+    @keyword("Set WiNet Session Limit")
     def set_winet_session_limit(self, sessions: int, alias: str | None = None) -> int:
         """Sets how many logged-in WiNet sessions may coexist; returns the previous limit.
 
