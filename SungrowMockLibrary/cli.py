@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--firmware", choices=FIRMWARES, default="legacy", help="WiNet-S firmware profile (default legacy)")
     serve.add_argument("--encryption-key", default=None, help="public key of the encrypted door, 32 hex digits (default: random)")
+    serve.add_argument("--clock-speed", type=float, default=1.0, help="simulated seconds per real second (0 = frozen)")
+    serve.add_argument("--start-time", default=None, help="simulated local start time, ISO 8601 (default: now)")
     serve.add_argument("--unit-id", type=_unit, default=1, help="Modbus unit id (default 1)")
     serve.add_argument("--serial", default=None, help="serial number (default: the model's)")
     models = commands.add_parser("models", help="list the model catalogue")
@@ -104,6 +106,8 @@ def serve(args: argparse.Namespace) -> int:
             doors=args.doors,
             firmware=args.firmware,
             encryption_key=args.encryption_key,
+            clock_speed=args.clock_speed,
+            start_time=args.start_time,
             **{name: port or 0 for name, port in ports.items()},
         )
     except (CatalogueError, ValueError) as error:

@@ -9,6 +9,7 @@ from .keywords.context import LibraryContext
 from .keywords.doors import DoorKeywords
 from .keywords.lifecycle import LifecycleKeywords
 from .keywords.registers import RegisterKeywords
+from .keywords.simulation import SimulationKeywords
 from .mock import DEFAULT_HOST, DEFAULT_MODEL, DOORS, parse_doors
 
 __version__ = "0.1.0"
@@ -119,5 +120,10 @@ class SungrowMockLibrary(DynamicCore):
             default_model=catalogue.model(model).name, default_host=host, default_doors=",".join(parse_doors(doors))
         )
         self.ROBOT_LIBRARY_LISTENER = _ScopeListener(self._context)
-        components = [LifecycleKeywords(self._context), RegisterKeywords(self._context), DoorKeywords(self._context)]
+        components = [
+            LifecycleKeywords(self._context),
+            RegisterKeywords(self._context),
+            DoorKeywords(self._context),
+            SimulationKeywords(self._context),
+        ]
         DynamicCore.__init__(self, components)

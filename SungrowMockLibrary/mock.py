@@ -14,6 +14,7 @@ from typing import Any
 from .device import catalogue
 from .device.catalogue import TABLES, CatalogueError
 from .runtime import EventLoopThread
+from .simulation.clock import Clock
 from .simulation.inverter import Inverter
 from .transports.mbap import TcpDoor, serve_modbus, serve_tcp
 from .transports.modbus import ModbusHandler
@@ -84,6 +85,8 @@ class MockSungrow:
         winet_tls_port: int = 0,
         firmware: str = "legacy",
         encryption_key: str | bytes | None = None,
+        clock_speed: float = 1.0,
+        start_time: str | None = None,
     ):
         self.doors = parse_doors(doors)
         self.host = host
@@ -95,7 +98,11 @@ class MockSungrow:
         if firmware not in FIRMWARES:
             raise CatalogueError(f"unknown firmware {firmware!r}; valid: {', '.join(FIRMWARES)}")
         self.firmware = firmware
-        self.inverters: dict[int, Inverter] = {_unit(unit_id): Inverter(model, serial)}
+        try:
+            self.clock = Clock(start_time, clock_speed)
+        except ValueError as error:
+            raise CatalogueError(str(error)) from None
+        self.inverters: dict[int, Inverter] = {_unit(unit_id): Inverter(model, serial, self.clock)}
         self.encryption = None
         if ENCRYPTED in self.doors:
             from .transports.encrypted import EncryptionKey
@@ -134,7 +141,7 @@ class MockSungrow:
     def add_inverter(self, model: str, unit_id: int, serial: str | None = None) -> Inverter:
         """Put another inverter behind the mock at Modbus unit id (= WiNet ``dev_id``) ``unit_id``."""
         unit_id = _unit(unit_id)
-        inverter = Inverter(model, serial)
+        inverter = Inverter(model, serial, self.clock)
 
         def add() -> Inverter:
             if unit_id in self.inverters:
@@ -297,6 +304,39 @@ class MockSungrow:
             return previous
 
         return self._on_loop(swap)
+
+    # -- simulated time --------------------------------------------------------------------------
+
+    def get_time(self) -> str:
+        """The simulated local time, ISO 8601."""
+        return self._on_loop(self.clock.now).isoformat()
+
+    def set_time(self, moment: str) -> str:
+        """Jump the simulated clock to ``moment`` (ISO 8601 local time); returns the previous time."""
+        return self._on_loop(self._clock_call, self.clock.set, moment).isoformat()
+
+    def advance_clock(self, seconds: float) -> str:
+        """Move the simulated clock on by ``seconds``; returns the new time."""
+        return self._on_loop(self._clock_call, self.clock.advance, float(seconds)).isoformat()
+
+    def set_clock_speed(self, speed: float) -> float:
+        """Run ``speed`` simulated seconds per real second (0 freezes the clock); returns the old speed."""
+        return self._on_loop(self._clock_call, self.clock.set_speed, speed)
+
+    @staticmethod
+    def _clock_call(function, *args):
+        try:
+            return function(*args)
+        except ValueError as error:
+            raise CatalogueError(str(error)) from None
+
+    def release_register(self, register: str | int, table: str | None = None, unit_id: int | None = None) -> bool:
+        """Let the simulation drive a register set by hand again; returns whether it was pinned."""
+        return self._on_loop(self._inverter(unit_id).release, register, _table(table))
+
+    def release_all_registers(self, unit_id: int | None = None) -> int:
+        """Release every register pinned on an inverter; returns how many were pinned."""
+        return self._on_loop(self._inverter(unit_id).release_all)
 
     # -- registers ------------------------------------------------------------------------------
 

@@ -31,6 +31,8 @@ class LifecycleKeywords:
         winet_tls_port: int = 0,
         firmware: Firmware = Firmware.legacy,
         encryption_key: str | None = None,
+        clock_speed: float = 1.0,
+        start_time: str | None = None,
     ) -> Endpoints:
         """Starts a mock inverter and returns its endpoints, e.g. ``{'modbus': '127.0.0.1:40123', ...}``.
 
@@ -52,6 +54,8 @@ class LifecycleKeywords:
         - ``firmware``: the WiNet-S firmware profile, see `Firmware`.
         - ``encryption_key``: the public key of the encrypted door as 32 hex digits; random by
           default, stable for the life of the mock.
+        - ``clock_speed``: simulated seconds per real second (``0`` = frozen); see `Set Clock Speed`.
+        - ``start_time``: the simulated local time to start at (ISO 8601); default: now.
 
         The new mock becomes the current one. A mock started in a test is stopped when the test
         ends; one started in a suite setup is stopped when the suite ends.
@@ -77,6 +81,8 @@ class LifecycleKeywords:
             winet_tls_port=winet_tls_port,
             firmware=firmware.value,
             encryption_key=encryption_key,
+            clock_speed=clock_speed,
+            start_time=start_time,
         )
         mock.start()
         try:

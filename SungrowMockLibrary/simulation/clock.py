@@ -1,23 +1,89 @@
-"""The inverter's own clock: wall-clock time plus the offset that clock writes set."""
+"""The simulated clock of a mock: the inverter's local time, controlled by the test.
+
+It runs in real time by default, faster or slower by a factor, or frozen (speed 0) and moved on
+by hand. Simulated time is naive local time (what the inverter's clock registers show); it is
+kept as seconds since 1970-01-01 00:00 local, so results never depend on the host's time zone.
+Reading the clock costs nothing and nothing ticks: the time is computed from the wall clock.
+"""
 
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def to_seconds(moment: datetime) -> float:
+    """Seconds since 1970-01-01 local of a naive local datetime."""
+    return (moment.replace(tzinfo=None) - _EPOCH).total_seconds()
+
+
+def to_datetime(seconds: float) -> datetime:
+    """The naive local datetime of ``seconds`` since 1970-01-01 local (whole seconds)."""
+    return _EPOCH + timedelta(seconds=int(seconds // 1))
+
+
+def parse_moment(text: str | datetime) -> datetime:
+    """A naive local datetime from ISO 8601 text (``2026-06-21T12:00``, ``2026-06-21 12:00:00``)."""
+    if isinstance(text, datetime):
+        return text.replace(tzinfo=None)
+    try:
+        return datetime.fromisoformat(str(text).strip()).replace(tzinfo=None)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO 8601 date and time, e.g. 2026-06-21T12:00:00") from None
 
 
 class Clock:
-    """Local time as the inverter reports it; setting it keeps it running from the new value."""
+    """Simulated local time = anchor + (wall time since anchoring) x speed."""
 
-    def __init__(self) -> None:
-        self._offset = 0.0
+    def __init__(self, start: datetime | str | None = None, speed: float = 1.0, wall=time.time):
+        self._wall = wall
+        self._speed = self._checked_speed(speed)
+        self._anchor_wall = wall()
+        self._anchor = to_seconds(parse_moment(start)) if start is not None else to_seconds(datetime.now())
+
+    @staticmethod
+    def _checked_speed(speed: float) -> float:
+        speed = float(speed)
+        if not 0 <= speed <= 1_000_000:
+            raise ValueError(f"clock speed {speed:g} is out of range; valid: 0 (frozen) .. 1000000")
+        return speed
+
+    def _rebase(self) -> None:
+        now = self._wall()
+        self._anchor += (now - self._anchor_wall) * self._speed
+        self._anchor_wall = now
 
     def timestamp(self) -> float:
-        """Seconds since the epoch on the inverter's clock."""
-        return time.time() + self._offset
+        """Simulated seconds since 1970-01-01 local."""
+        return self._anchor + (self._wall() - self._anchor_wall) * self._speed
 
     def now(self) -> datetime:
-        return datetime.fromtimestamp(int(self.timestamp()))
+        return to_datetime(self.timestamp())
 
-    def set(self, moment: datetime) -> None:
-        self._offset = moment.timestamp() - time.time()
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    def set(self, moment: datetime | str) -> datetime:
+        """Jump to ``moment`` (the clock keeps its speed); returns the time it showed before."""
+        previous = self.now()
+        self._anchor_wall = self._wall()
+        self._anchor = to_seconds(parse_moment(moment))
+        return previous
+
+    def set_speed(self, speed: float) -> float:
+        """Run ``speed`` simulated seconds per wall second from now on (0 freezes); returns the old speed."""
+        speed = self._checked_speed(speed)
+        self._rebase()
+        previous, self._speed = self._speed, speed
+        return previous
+
+    def advance(self, seconds: float) -> datetime:
+        """Move the clock on by ``seconds`` (not backwards); returns the new time."""
+        if seconds < 0:
+            raise ValueError(f"cannot advance the clock by {seconds:g} s; use Set Mock Time to go back")
+        self._rebase()
+        self._anchor += seconds
+        return self.now()

@@ -14,7 +14,7 @@ from datetime import datetime
 from ..device import codec
 from ..device.catalogue import HOLDING, CatalogueError, Layout, Register, layout
 from ..device.image import ILLEGAL_ADDRESS, ILLEGAL_VALUE, RegisterAccessError, RegisterImage
-from .clock import Clock
+from .clock import Clock, to_datetime
 
 CLOCK_FIELDS = ("year", "month", "day", "hour", "minute", "second")
 _CLOCK_FIRST = 5000
@@ -24,7 +24,7 @@ _CLOCK_LAST = 5005
 class Inverter:
     """A device of one catalogue model with its live register image."""
 
-    def __init__(self, model: str, serial: str | None = None):
+    def __init__(self, model: str, serial: str | None = None, clock: Clock | None = None):
         self.layout: Layout = layout(model)
         self.model = self.layout.model
         self.serial = self.model.serial if serial in (None, "") else str(serial)
@@ -35,7 +35,9 @@ class Inverter:
             except codec.CodecError as error:
                 raise CatalogueError(f"serial {self.serial!r}: {error}") from None
         self.image = RegisterImage(self.layout)
-        self.clock = Clock()
+        self.clock = clock or Clock()
+        # Registers a test set by hand; the simulation leaves them alone until released.
+        self.pinned: set[tuple[str, int]] = set()
         self._clock_second: int | None = None  # the second the clock registers show
         self._holding = sorted((r for r in self.layout.registers if r.table == HOLDING), key=lambda r: r.number)
         for register in self.layout.registers:
@@ -101,12 +103,12 @@ class Inverter:
 
     def get_raw(self, ref: str | int, table: str | None = None) -> int | str:
         register = self.layout.find(ref, table)
-        if register.table == HOLDING and register.number <= _CLOCK_LAST and register.last >= _CLOCK_FIRST:
+        if self._is_clock(register):
             self._sync_clock()
         return self.image.get_raw(register)
 
     def set_raw(self, ref: str | int, raw: int | str, table: str | None = None) -> int | str:
-        """Store any raw value that fits the datatype; return the previous raw value."""
+        """Store any raw value that fits the datatype and pin it; return the previous raw value."""
         register = self.layout.find(ref, table)
         previous = self.get_raw(register.number, register.table)
         raw = self.parse_raw(register, raw)
@@ -114,8 +116,28 @@ class Inverter:
             self.image.put_raw(register, raw)
         except codec.CodecError as error:
             raise CatalogueError(f"{register.name}: {error}") from None
+        if not self._is_clock(register):
+            self.pinned.add((register.table, register.number))
         self._after_write(register.table, register.number, register.last)
         return previous
+
+    def release(self, ref: str | int, table: str | None = None) -> bool:
+        """Let the simulation drive a pinned register again; returns whether it was pinned."""
+        register = self.layout.find(ref, table)
+        key = (register.table, register.number)
+        was_pinned = key in self.pinned
+        self.pinned.discard(key)
+        return was_pinned
+
+    def release_all(self) -> int:
+        """Release every pinned register; returns how many were pinned."""
+        count = len(self.pinned)
+        self.pinned.clear()
+        return count
+
+    @staticmethod
+    def _is_clock(register: Register) -> bool:
+        return register.table == HOLDING and _CLOCK_FIRST <= register.number <= _CLOCK_LAST
 
     def get_value(self, ref: str | int, table: str | None = None) -> int | float | str:
         register = self.layout.find(ref, table)
@@ -172,7 +194,7 @@ class Inverter:
         if second == self._clock_second:
             return
         self._clock_second = second
-        now = datetime.fromtimestamp(second)
+        now = to_datetime(second)
         self.image.put_words(HOLDING, _CLOCK_FIRST, [now.year, now.month, now.day, now.hour, now.minute, now.second])
 
     def _adopt_clock(self) -> None:

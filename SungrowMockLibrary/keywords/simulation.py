@@ -1,0 +1,71 @@
+"""Keywords that control simulated time and which registers the simulation drives."""
+
+from __future__ import annotations
+
+from robot.utils import timestr_to_secs
+from robotlibcore import keyword
+
+from ..keyword_types import Table
+from .context import LibraryContext
+
+
+class SimulationKeywords:
+    def __init__(self, context: LibraryContext):
+        self.ctx = context
+
+    @keyword
+    def get_mock_time(self, alias: str | None = None) -> str:
+        """Returns the mock's simulated local time as ISO 8601 (``2026-06-21T12:00:00``).
+
+        This is the time the inverter's clock registers (holding 5000-5005) show.
+        """
+        return self.ctx.fleet.get(alias).get_time()
+
+    @keyword
+    def set_mock_time(self, moment: str, alias: str | None = None) -> str:
+        """Sets the simulated local time and returns the previous one (ISO 8601).
+
+        The clock keeps its speed: it runs on from ``moment`` (or stays there when frozen with
+        `Set Clock Speed` 0). Clients writing the clock registers move it the same way.
+
+        Example:
+        | Set Mock Time | 2026-06-21T11:59:00 |
+        """
+        return self.ctx.fleet.get(alias).set_time(moment)
+
+    @keyword
+    def advance_mock_clock(self, duration: str, alias: str | None = None) -> str:
+        """Moves the simulated clock forward by ``duration`` and returns the new time.
+
+        ``duration`` is a Robot Framework time string (``90 s``, ``1 hour 30 min``, ``1d``) or a
+        number of seconds. Works whether the clock runs or is frozen.
+
+        Example:
+        | Set Clock Speed | 0 |
+        | ${now} = | Advance Mock Clock | 1 hour |
+        """
+        return self.ctx.fleet.get(alias).advance_clock(timestr_to_secs(duration))
+
+    @keyword
+    def set_clock_speed(self, speed: float, alias: str | None = None) -> float:
+        """Runs the simulated clock ``speed`` times as fast as real time and returns the previous speed.
+
+        ``1`` is real time (the default), ``60`` makes a simulated hour pass in a real minute,
+        ``0`` freezes the clock (move it with `Advance Mock Clock`).
+        """
+        return self.ctx.fleet.get(alias).set_clock_speed(speed)
+
+    @keyword
+    def release_register(
+        self, register: str, table: Table = None, unit_id: int | None = None, alias: str | None = None
+    ) -> bool:
+        """Lets the simulation drive a register again after `Set Register` or `Set Inverter Value` pinned it.
+
+        Returns whether the register was pinned. Arguments as in `Set Register`.
+        """
+        return self.ctx.fleet.get(alias).release_register(register, table.value if table else None, unit_id)
+
+    @keyword
+    def release_all_registers(self, unit_id: int | None = None, alias: str | None = None) -> int:
+        """Releases every register pinned on an inverter and returns how many were pinned."""
+        return self.ctx.fleet.get(alias).release_all_registers(unit_id)
