@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--encryption-key", default=None, help="public key of the encrypted door, 32 hex digits (default: random)")
     serve.add_argument("--clock-speed", type=float, default=1.0, help="simulated seconds per real second (0 = frozen)")
     serve.add_argument("--start-time", default=None, help="simulated local start time, ISO 8601 (default: now)")
+    serve.add_argument("--simulate", action="store_true", help="a living inverter: sun, load, battery, counters")
+    serve.add_argument("--latitude", type=float, default=50.0, help="latitude of the simulated site (default 50)")
+    serve.add_argument("--seed", type=int, default=0, help="seed of the simulated load profile (default 0)")
     serve.add_argument("--unit-id", type=_unit, default=1, help="Modbus unit id (default 1)")
     serve.add_argument("--serial", default=None, help="serial number (default: the model's)")
     models = commands.add_parser("models", help="list the model catalogue")
@@ -108,6 +111,9 @@ def serve(args: argparse.Namespace) -> int:
             encryption_key=args.encryption_key,
             clock_speed=args.clock_speed,
             start_time=args.start_time,
+            simulate=args.simulate,
+            latitude=args.latitude,
+            seed=args.seed,
             **{name: port or 0 for name, port in ports.items()},
         )
     except (CatalogueError, ValueError) as error:

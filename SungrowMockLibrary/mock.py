@@ -87,6 +87,9 @@ class MockSungrow:
         encryption_key: str | bytes | None = None,
         clock_speed: float = 1.0,
         start_time: str | None = None,
+        simulate: bool = False,
+        latitude: float = 50.0,
+        seed: int = 0,
     ):
         self.doors = parse_doors(doors)
         self.host = host
@@ -102,7 +105,16 @@ class MockSungrow:
             self.clock = Clock(start_time, clock_speed)
         except ValueError as error:
             raise CatalogueError(str(error)) from None
-        self.inverters: dict[int, Inverter] = {_unit(unit_id): Inverter(model, serial, self.clock)}
+        self.environment = None
+        if simulate:
+            from .simulation.plant import Environment
+
+            try:
+                self.environment = Environment(latitude=float(latitude), seed=int(seed))
+            except ValueError as error:
+                raise CatalogueError(str(error)) from None
+        self.inverters: dict[int, Inverter] = {}
+        self._attach(_unit(unit_id), Inverter(model, serial, self.clock))
         self.encryption = None
         if ENCRYPTED in self.doors:
             from .transports.encrypted import EncryptionKey
@@ -146,10 +158,17 @@ class MockSungrow:
         def add() -> Inverter:
             if unit_id in self.inverters:
                 raise MockSungrowError(f"unit id {unit_id} is taken by the {self.inverters[unit_id].model.name}")
-            self.inverters[unit_id] = inverter
-            return inverter
+            return self._attach(unit_id, inverter)
 
         return self._on_loop(add)
+
+    def _attach(self, unit_id: int, inverter: Inverter) -> Inverter:
+        if self.environment is not None:
+            from .simulation.simulator import Simulator
+
+            inverter.simulator = Simulator(inverter, self.environment)
+        self.inverters[unit_id] = inverter
+        return inverter
 
     def _inverter(self, unit_id: int | None) -> Inverter:
         if unit_id is None:
@@ -329,6 +348,54 @@ class MockSungrow:
             return function(*args)
         except ValueError as error:
             raise CatalogueError(str(error)) from None
+
+    def _simulators(self, unit_id: int | None):
+        if self.environment is None:
+            raise MockSungrowError(f"{self._name} is not simulated: start it with simulate=True")
+        inverters = self.inverters.values() if unit_id is None else [self._inverter(unit_id)]
+        return [inverter.simulator for inverter in inverters]
+
+    def _set_environment(self, unit_id: int | None, **changes) -> None:
+        import dataclasses
+
+        def apply():
+            for simulator in self._simulators(unit_id):
+                simulator.update()  # integrate up to now under the old conditions first
+                try:
+                    simulator.environment = dataclasses.replace(simulator.environment, **changes)
+                except ValueError as error:
+                    raise CatalogueError(str(error)) from None
+                simulator.update()
+
+        self._on_loop(apply)
+
+    def set_irradiance(self, watts_per_m2: float | None, unit_id: int | None = None) -> None:
+        """Hold the irradiance at ``watts_per_m2`` (None: back to the clear-sky day)."""
+        if watts_per_m2 is not None and not 0 <= float(watts_per_m2) <= 1500:
+            raise CatalogueError(f"irradiance {watts_per_m2} W/m2 is out of range; valid: 0..1500")
+        self._set_environment(unit_id, irradiance=None if watts_per_m2 is None else float(watts_per_m2))
+
+    def set_house_load(self, watts: float | None, unit_id: int | None = None) -> None:
+        """Hold the house load at ``watts`` (None: back to the daily load profile)."""
+        if watts is not None and float(watts) < 0:
+            raise CatalogueError(f"house load {watts} W is out of range; valid: 0 or more")
+        self._set_environment(unit_id, load=None if watts is None else float(watts))
+
+    def set_battery_soc(self, percent: float, unit_id: int | None = None) -> None:
+        """Set the battery's state of charge (0..100 %) from now on."""
+        percent = float(percent)
+        if not 0 <= percent <= 100:
+            raise CatalogueError(f"state of charge {percent:g} % is out of range; valid: 0..100")
+
+        def apply():
+            for simulator in self._simulators(unit_id):
+                if not simulator.spec.has_battery:
+                    raise MockSungrowError(f"the {simulator.inverter.model.name} has no battery")
+                simulator.update()
+                simulator.set_soc(percent / 100)
+                simulator.update()
+
+        self._on_loop(apply)
 
     def release_register(self, register: str | int, table: str | None = None, unit_id: int | None = None) -> bool:
         """Let the simulation drive a register set by hand again; returns whether it was pinned."""

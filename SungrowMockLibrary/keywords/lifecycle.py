@@ -33,6 +33,9 @@ class LifecycleKeywords:
         encryption_key: str | None = None,
         clock_speed: float = 1.0,
         start_time: str | None = None,
+        simulate: bool = False,
+        latitude: float = 50.0,
+        seed: int = 0,
     ) -> Endpoints:
         """Starts a mock inverter and returns its endpoints, e.g. ``{'modbus': '127.0.0.1:40123', ...}``.
 
@@ -56,6 +59,12 @@ class LifecycleKeywords:
           default, stable for the life of the mock.
         - ``clock_speed``: simulated seconds per real second (``0`` = frozen); see `Set Clock Speed`.
         - ``start_time``: the simulated local time to start at (ISO 8601); default: now.
+        - ``simulate``: ``True`` makes the inverter live: a clear-sky day at ``latitude`` drives PV,
+          a daily load profile drives consumption, the battery charges and discharges, every
+          energy counter integrates its power, and control registers act (see `Set Irradiance`,
+          `Set House Load`, `Set Battery SOC`). Values set with `Set Register` or
+          `Set Inverter Value` stay pinned until `Release Register`. ``seed`` makes the load
+          profile's variations reproducible.
 
         The new mock becomes the current one. A mock started in a test is stopped when the test
         ends; one started in a suite setup is stopped when the suite ends.
@@ -83,6 +92,9 @@ class LifecycleKeywords:
             encryption_key=encryption_key,
             clock_speed=clock_speed,
             start_time=start_time,
+            simulate=simulate,
+            latitude=latitude,
+            seed=seed,
         )
         mock.start()
         try:

@@ -56,6 +56,32 @@ class SimulationKeywords:
         return self.ctx.fleet.get(alias).set_clock_speed(speed)
 
     @keyword
+    def set_irradiance(self, watts_per_m2: float | None, unit_id: int | None = None, alias: str | None = None) -> None:
+        """Holds the irradiance on the panels at ``watts_per_m2`` (0..1500); ``None`` returns to the clear-sky day.
+
+        PV power, MPPT currents, AC power, export and the energy counters follow from the next
+        read on. Needs a mock started with ``simulate=True``.
+
+        Example:
+        | Set Irradiance | 800 |
+        | Set Irradiance | ${None} |
+        """
+        self.ctx.fleet.get(alias).set_irradiance(watts_per_m2, unit_id)
+
+    @keyword
+    def set_house_load(self, watts: float | None, unit_id: int | None = None, alias: str | None = None) -> None:
+        """Holds the house's consumption at ``watts``; ``None`` returns to the daily load profile.
+
+        Load is served by PV first, then the battery (hybrids), then the grid.
+        """
+        self.ctx.fleet.get(alias).set_house_load(watts, unit_id)
+
+    @keyword
+    def set_battery_soc(self, percent: float, unit_id: int | None = None, alias: str | None = None) -> None:
+        """Sets the battery's state of charge (0..100 %); it charges and discharges on from there."""
+        self.ctx.fleet.get(alias).set_battery_soc(percent, unit_id)
+
+    @keyword
     def release_register(
         self, register: str, table: Table = None, unit_id: int | None = None, alias: str | None = None
     ) -> bool:

@@ -38,6 +38,8 @@ class Inverter:
         self.clock = clock or Clock()
         # Registers a test set by hand; the simulation leaves them alone until released.
         self.pinned: set[tuple[str, int]] = set()
+        # The plant model behind the registers (simulation.simulator.Simulator), if simulated.
+        self.simulator = None
         self._clock_second: int | None = None  # the second the clock registers show
         self._holding = sorted((r for r in self.layout.registers if r.table == HOLDING), key=lambda r: r.number)
         for register in self.layout.registers:
@@ -103,6 +105,8 @@ class Inverter:
 
     def get_raw(self, ref: str | int, table: str | None = None) -> int | str:
         register = self.layout.find(ref, table)
+        if self.simulator is not None:
+            self.simulator.update()
         if self._is_clock(register):
             self._sync_clock()
         return self.image.get_raw(register)
@@ -155,6 +159,8 @@ class Inverter:
 
     def read(self, table: str, address: int, count: int) -> bytes:
         """Reply payload for a read of ``count`` registers at wire ``address``."""
+        if self.simulator is not None:
+            self.simulator.update()
         if table == HOLDING and address < _CLOCK_LAST and address + count >= _CLOCK_FIRST:
             self._sync_clock()
         return self.image.read_wire(table, address, count)

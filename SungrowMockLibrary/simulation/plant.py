@@ -1,0 +1,891 @@
+"""The physics of a living inverter: pure functions from (spec, state, controls, environment, time).
+
+No threads, timers, I/O or registers here. :func:`advance` integrates a :class:`PlantState` from
+its ``last_time`` to a later instant and returns the new state and the :class:`Snapshot` (the
+instantaneous values) at that instant.
+
+Integration scheme
+------------------
+Time is cut into *cells* ``[k × step, (k + 1) × step)`` aligned to epoch multiples of ``step``.
+At the start of a cell (or when :func:`advance` starts with inputs that differ from those the
+current powers were decided with) the plant *decides* its operating point: every power is fixed
+from the state at that instant and held constant until the next cell boundary. Within a cell,
+every level is computed in closed form from the state at the decision point (the *anchor*):
+
+* energy counters: ``anchor + P × (t − t_anchor) / 3600`` — the exact integral of the
+  piecewise-constant powers; daily counters restart from 0 at local midnight (a cell that
+  crosses midnight is split there);
+* SOC: linear in time at the decided battery power (charge scaled by the battery efficiency,
+  discharge divided by it); the power is limited so that SOC cannot pass min/max SOC within one
+  ``step``, so SOC reaches a bound after one full step and never crosses it;
+* temperatures: exact first-order lag towards the decided target.
+
+Because the levels at time *t* depend only on the anchor and *t*, advancing A→C gives a state
+identical (``==``, bit for bit) to advancing A→B→C with the same inputs, however often the
+state is read in between. The snapshot at *t* shows the powers that hold from *t* on, so a
+client that reads power at t1 and energy at t1 and t2 (same cell, same inputs) sees
+``E(t2) − E(t1) = P(t1) × (t2 − t1)``.
+
+Edit a state with :func:`dataclasses.replace` (e.g. to set SOC or re-base the clock):
+:func:`advance` notices that it no longer matches its anchor and decides afresh from it.
+
+Sign conventions: battery power + charging / − discharging; grid power + import / − export;
+AC power + delivered by the inverter (a hybrid charging from the grid has negative AC power).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from . import sun
+from .profiles import Constant, HouseLoad, Profile, as_profile
+
+DAY_S = 86400.0
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+EMS_MODES = ("self", "forced", "external", "vpp")
+FORCED_COMMANDS = ("charge", "discharge", "stop")
+STATES = ("running", "standby", "stop", "fault", "off_grid")
+
+NIGHT_IRRADIANCE_W_M2 = 1.0
+"""Below this irradiance the PV array produces nothing and the inverter may go to standby."""
+MIN_BATTERY_POWER_W = 1.0
+"""Battery flows below this are not started (avoids endless creeping towards an SOC bound)."""
+FLOW_THRESHOLD_W = 0.5
+"""A power-flow bit is set when its power reaches half a watt (the registers' resolution is 1 W)."""
+GRID_OUTAGE_FAULT = 10
+"""Fault code a string inverter reports when the grid is lost (PROTOCOLS §2.5.5)."""
+
+DEFAULT_EFFICIENCY = (
+    (0.0, 0.80),
+    (0.05, 0.92),
+    (0.1, 0.95),
+    (0.2, 0.97),
+    (0.5, 0.978),
+    (1.0, 0.975),
+    (1.2, 0.972),
+)
+"""Conversion efficiency (AC / DC) against DC power as a fraction of nominal AC power."""
+
+ENERGY_COUNTERS = (
+    "pv",  # PV production, AC-equivalent (DC power × conversion efficiency)
+    "output",  # PV + battery discharge (the SH "output energy"; equal to PV on SG models)
+    "battery_charge",  # into the battery, from PV and grid
+    "battery_charge_from_pv",
+    "battery_discharge",
+    "grid_import",
+    "grid_export",  # PV + battery
+    "pv_export",  # export that came from PV
+    "load",  # consumption of the house (as served)
+    "direct_consumption",  # PV used directly by the load
+)
+COUNTERS = ENERGY_COUNTERS + ("running_time",)
+"""Every counter has ``<name>_total`` and ``<name>_daily`` fields: Wh, except running_time (s)."""
+
+
+# -- plant description --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlantSpec:
+    """What the plant is: inverter ratings, PV array and battery.
+
+    ``None`` fields take defaults derived from the others in ``__post_init__``: PV peak 1.2 ×
+    nominal, battery 9.6 kWh and battery power = nominal for models with a battery, string MPP
+    voltage 600 V (three-phase) or 360 V (single-phase).
+    """
+
+    name: str
+    nominal_ac_w: float
+    phases: int = 3
+    mppts: int = 2
+    strings_per_mppt: tuple[int, ...] = (1, 1)
+    has_battery: bool = False
+    pv_peak_w: float | None = None
+    battery_capacity_wh: float | None = None
+    battery_nominal_v: float = 192.0
+    battery_max_power_w: float | None = None
+    battery_efficiency: float = 0.96
+    efficiency_curve: tuple[tuple[float, float], ...] = DEFAULT_EFFICIENCY
+    string_vmp_v: float | None = None
+    temperature_rise_c: float = 25.0
+    thermal_time_constant_s: float = 900.0
+    battery_thermal_time_constant_s: float = 3600.0
+
+    def __post_init__(self) -> None:
+        def fail(message: str):
+            raise ValueError(f"plant {self.name}: {message}")
+
+        if not (math.isfinite(self.nominal_ac_w) and self.nominal_ac_w > 0):
+            fail(f"nominal AC power must be > 0 W, got {self.nominal_ac_w!r}")
+        if self.phases not in (1, 3):
+            fail(f"phases must be 1 or 3, got {self.phases!r}")
+        strings = tuple(int(n) for n in self.strings_per_mppt)
+        if self.mppts < 1 or len(strings) != self.mppts or any(n < 1 for n in strings):
+            fail(f"{self.mppts} MPPTs need as many string counts >= 1, got {self.strings_per_mppt!r}")
+        object.__setattr__(self, "strings_per_mppt", strings)
+        defaults = {
+            "pv_peak_w": 1.2 * self.nominal_ac_w,
+            "battery_capacity_wh": 9600.0 if self.has_battery else 0.0,
+            "battery_max_power_w": self.nominal_ac_w if self.has_battery else 0.0,
+            "string_vmp_v": 600.0 if self.phases == 3 else 360.0,
+        }
+        for name, value in defaults.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, value)
+        for name in ("pv_peak_w", "battery_capacity_wh", "battery_max_power_w"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                fail(f"{name} must be a finite number >= 0, got {value!r}")
+        for name in ("battery_nominal_v", "string_vmp_v", "thermal_time_constant_s", "battery_thermal_time_constant_s"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                fail(f"{name} must be > 0, got {value!r}")
+        if not 0.0 < self.battery_efficiency <= 1.0:
+            fail(f"battery efficiency must be within (0, 1], got {self.battery_efficiency!r}")
+        curve = tuple((float(x), float(e)) for x, e in self.efficiency_curve)
+        if not curve or curve[0][0] != 0.0:
+            fail("the efficiency curve must start at DC fraction 0.0")
+        for (x0, e0), (x1, e1) in zip(curve, curve[1:]):
+            if x1 <= x0:
+                fail("efficiency curve fractions must increase strictly")
+            slope = (e1 - e0) / (x1 - x0)
+            # AC = DC × eff(DC) must increase with DC: its derivative e + slope × x is linear per segment
+            if e0 + slope * x0 <= 0 or e1 + slope * x1 <= 0:
+                fail(f"efficiency curve makes AC power fall with rising DC power between {x0:g} and {x1:g}")
+        if any(not 0.0 < e < 1.0 for _, e in curve):
+            fail("efficiencies must be within (0, 1)")
+        object.__setattr__(self, "efficiency_curve", curve)
+
+    @classmethod
+    def from_model(cls, model, **overrides) -> PlantSpec:
+        """A spec from a catalogue ``Model`` (``SungrowMockLibrary.device.catalogue.model(name)``)."""
+        values = dict(
+            name=model.name,
+            nominal_ac_w=float(model.nominal_power_kw) * 1000.0,
+            phases=int(model.phases),
+            mppts=int(model.mppts),
+            strings_per_mppt=tuple(model.strings_per_mppt),
+            has_battery=bool(model.battery),
+        )
+        values.update(overrides)
+        return cls(**values)
+
+    @property
+    def battery_usable(self) -> bool:
+        return self.has_battery and self.battery_capacity_wh > 0 and self.battery_max_power_w > 0
+
+    def efficiency(self, dc_w: float) -> float:
+        """AC/DC conversion efficiency at ``dc_w`` of DC power."""
+        x = max(0.0, dc_w) / self.nominal_ac_w
+        curve = self.efficiency_curve
+        if x >= curve[-1][0]:
+            return curve[-1][1]
+        for (x0, e0), (x1, e1) in zip(curve, curve[1:]):
+            if x < x1:
+                return e0 + (e1 - e0) * (x - x0) / (x1 - x0)
+        return curve[-1][1]  # pragma: no cover
+
+    def ac_from_dc(self, dc_w: float) -> float:
+        """AC-equivalent power converted from ``dc_w``."""
+        return max(0.0, dc_w) * self.efficiency(dc_w)
+
+    def dc_for_ac(self, ac_w: float) -> float:
+        """The DC power that converts to ``ac_w`` (inverse of :meth:`ac_from_dc`)."""
+        y = max(0.0, ac_w) / self.nominal_ac_w
+        if y == 0.0:
+            return 0.0
+        curve = self.efficiency_curve
+        for (x0, e0), (x1, e1) in zip(curve, curve[1:]):
+            if y <= x1 * e1:
+                slope = (e1 - e0) / (x1 - x0)
+                # x × (e0 + slope × (x − x0)) = y  →  slope x² + b x − y = 0
+                b = e0 - slope * x0
+                x = 2.0 * y / (b + math.sqrt(b * b + 4.0 * slope * y))
+                return min(max(x, x0), x1) * self.nominal_ac_w
+        return y / curve[-1][1] * self.nominal_ac_w
+
+
+@dataclass(frozen=True)
+class Controls:
+    """What the control registers ask for (engineering units; SOC as fractions).
+
+    ``None`` limits are off. ``external`` and ``vpp`` EMS modes follow the charge/discharge
+    command like ``forced``. A ``fault`` code makes the inverter produce nothing; ``grid_lost``
+    islands the plant: a hybrid runs off-grid from PV and battery, a string inverter stops with
+    fault 10 (grid power outage).
+    """
+
+    running: bool = True
+    active_power_limit_w: float | None = None
+    export_limit_w: float | None = None
+    ems_mode: str = "self"
+    forced_command: str = "stop"
+    forced_power_w: float = 1000.0
+    min_soc: float = 0.10
+    max_soc: float = 1.0
+    max_charge_w: float | None = None
+    max_discharge_w: float | None = None
+    power_factor: float = 1.0
+    fault: int | None = None
+    grid_lost: bool = False
+
+    def __post_init__(self) -> None:
+        if self.ems_mode not in EMS_MODES:
+            raise ValueError(f"unknown EMS mode {self.ems_mode!r}; valid: {', '.join(EMS_MODES)}")
+        if self.forced_command not in FORCED_COMMANDS:
+            raise ValueError(f"unknown forced command {self.forced_command!r}; valid: {', '.join(FORCED_COMMANDS)}")
+        for name in ("active_power_limit_w", "export_limit_w", "max_charge_w", "max_discharge_w", "forced_power_w"):
+            value = getattr(self, name)
+            if value is not None and not (value >= 0 and not math.isnan(value)):
+                raise ValueError(f"{name} must be >= 0 W (or None for no limit), got {value!r}")
+        if not 0.0 <= self.min_soc <= self.max_soc <= 1.0:
+            raise ValueError(
+                f"SOC limits must satisfy 0 <= min_soc <= max_soc <= 1, got min {self.min_soc!r}, max {self.max_soc!r}"
+            )
+        if not (0.0 < abs(self.power_factor) <= 1.0):
+            raise ValueError(f"power factor must be within -1..1 and not 0, got {self.power_factor!r}")
+
+
+@dataclass(frozen=True)
+class Environment:
+    """The plant's surroundings: place, local time zone, sun, house load, weather, seed.
+
+    ``irradiance`` / ``load`` / ``ambient_c``: a number overrides (constant), a
+    :class:`~.profiles.Profile` gives a time profile (evaluated at local time); ``None`` means the
+    clear-sky sun of :mod:`.sun` and a :class:`~.profiles.HouseLoad` with this ``seed``. See
+    :mod:`.sun` on ``longitude`` (default 0) and the UTC offset.
+    """
+
+    latitude: float = 50.0
+    longitude: float = 0.0
+    utc_offset_hours: float = 0.0
+    irradiance: float | Profile | None = None
+    load: float | Profile | None = None
+    ambient_c: float | Profile = 20.0
+    seed: int = 0
+    grid_voltage_v: float = 230.0
+    grid_frequency_hz: float = 50.0
+
+    def __post_init__(self) -> None:
+        if not -90.0 <= self.latitude <= 90.0:
+            raise ValueError(f"latitude must be within -90..90 degrees, got {self.latitude!r}")
+        if not -180.0 <= self.longitude <= 180.0:
+            raise ValueError(f"longitude must be within -180..180 degrees, got {self.longitude!r}")
+        if not -14.0 <= self.utc_offset_hours <= 14.0:
+            raise ValueError(f"UTC offset must be within -14..14 hours, got {self.utc_offset_hours!r}")
+        for name in ("irradiance", "load"):
+            value = getattr(self, name)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                if not (math.isfinite(value) and value >= 0):
+                    raise ValueError(f"{name} override must be a finite number >= 0, got {value!r}")
+        for name in ("grid_voltage_v", "grid_frequency_hz"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        as_profile(self.irradiance, Constant(0.0))  # type checks
+        as_profile(self.load, Constant(0.0))
+        as_profile(self.ambient_c, Constant(0.0))
+
+    # -- local time ---------------------------------------------------------------------------
+
+    def local_time(self, t: float) -> float:
+        """Seconds since 1970-01-01 00:00 *local* clock time."""
+        return t + self.utc_offset_hours * 3600.0
+
+    def local_date(self, t: float) -> date:
+        return date.fromordinal(_EPOCH_ORDINAL + math.floor(self.local_time(t) / DAY_S))
+
+    def local_midnight(self, t: float) -> float:
+        """Epoch seconds of the local midnight that starts the local day of ``t``."""
+        return math.floor(self.local_time(t) / DAY_S) * DAY_S - self.utc_offset_hours * 3600.0
+
+    # -- inputs -------------------------------------------------------------------------------
+
+    def irradiance_at(self, t: float) -> float:
+        if self.irradiance is None:
+            return sun.clear_sky_irradiance(t, self.latitude, self.longitude)
+        return max(0.0, as_profile(self.irradiance, Constant(0.0)).at(self.local_time(t)))
+
+    def load_at(self, t: float) -> float:
+        return max(0.0, as_profile(self.load, HouseLoad(seed=self.seed)).at(self.local_time(t)))
+
+    def ambient_at(self, t: float) -> float:
+        return as_profile(self.ambient_c, Constant(20.0)).at(self.local_time(t))
+
+
+# -- state ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Flows:
+    """The operating point decided at ``time``, held until the end of cell ``cell``."""
+
+    inputs: tuple
+    time: float
+    cell: int
+    state: str
+    fault_code: int | None
+    irradiance: float
+    ambient_c: float
+    pv_available_w: float
+    dc_w: float
+    pv_w: float
+    ac_w: float
+    load_demand_w: float
+    load_w: float
+    battery_w: float
+    import_w: float
+    export_w: float
+    direct_w: float
+    pv_to_battery_w: float
+    pv_export_w: float
+    mppt: tuple[tuple[float, float, float], ...]
+    soc_rate: float  # per second
+    soc_low: float
+    soc_high: float
+    temperature_target_c: float
+    battery_temperature_target_c: float
+
+    @property
+    def charge_w(self) -> float:
+        return max(0.0, self.battery_w)
+
+    @property
+    def discharge_w(self) -> float:
+        return max(0.0, -self.battery_w)
+
+    def rates(self) -> dict[str, float]:
+        """Counter increments per second (Wh/s for energy, s/s for running time)."""
+        watts = {
+            "pv": self.pv_w,
+            "output": self.pv_w + self.discharge_w,
+            "battery_charge": self.charge_w,
+            "battery_charge_from_pv": self.pv_to_battery_w,
+            "battery_discharge": self.discharge_w,
+            "grid_import": self.import_w,
+            "grid_export": self.export_w,
+            "pv_export": self.pv_export_w,
+            "load": self.load_w,
+            "direct_consumption": self.direct_w,
+        }
+        rates = {name: w / 3600.0 for name, w in watts.items()}
+        rates["running_time"] = 1.0 if self.state in ("running", "off_grid") else 0.0
+        return rates
+
+
+@dataclass(frozen=True)
+class PlantState:
+    """Everything that persists between reads: SOC, SOH, temperatures, counters, time.
+
+    Energy counters are Wh, ``running_time_*`` seconds. ``day`` is the local date the daily
+    counters belong to (``None``: the date of ``last_time``). ``flows`` and ``anchor`` are the
+    integration bookkeeping of :func:`advance`; leave them alone.
+    """
+
+    last_time: float
+    soc: float = 0.5
+    soh: float = 1.0
+    temperature_c: float = 25.0
+    battery_temperature_c: float = 25.0
+    day: date | None = None
+    pv_total: float = 0.0
+    pv_daily: float = 0.0
+    output_total: float = 0.0
+    output_daily: float = 0.0
+    battery_charge_total: float = 0.0
+    battery_charge_daily: float = 0.0
+    battery_charge_from_pv_total: float = 0.0
+    battery_charge_from_pv_daily: float = 0.0
+    battery_discharge_total: float = 0.0
+    battery_discharge_daily: float = 0.0
+    grid_import_total: float = 0.0
+    grid_import_daily: float = 0.0
+    grid_export_total: float = 0.0
+    grid_export_daily: float = 0.0
+    pv_export_total: float = 0.0
+    pv_export_daily: float = 0.0
+    load_total: float = 0.0
+    load_daily: float = 0.0
+    direct_consumption_total: float = 0.0
+    direct_consumption_daily: float = 0.0
+    running_time_total: float = 0.0
+    running_time_daily: float = 0.0
+    flows: _Flows | None = field(default=None, repr=False)
+    anchor: PlantState | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.last_time):
+            raise ValueError(f"last_time must be a finite epoch time, got {self.last_time!r}")
+        if not 0.0 <= self.soc <= 1.0:
+            raise ValueError(f"SOC must be within 0..1 (0..100 %), got {self.soc!r}")
+        if not 0.0 < self.soh <= 1.0:
+            raise ValueError(f"SOH must be within (0, 1], got {self.soh!r}")
+
+    def total(self, name: str) -> float:
+        return getattr(self, f"{name}_total")
+
+    def daily(self, name: str) -> float:
+        return getattr(self, f"{name}_daily")
+
+    def counters(self) -> dict[str, float]:
+        """Every counter field by name (``pv_total``, ``pv_daily``, ...)."""
+        return {f"{n}_{kind}": getattr(self, f"{n}_{kind}") for n in COUNTERS for kind in ("total", "daily")}
+
+
+def new_state(
+    environment: Environment,
+    time: float,
+    soc: float = 0.5,
+    soh: float = 1.0,
+    **counters: float,
+) -> PlantState:
+    """A fresh state at ``time``: temperatures at ambient, daily counters belonging to that day."""
+    ambient = environment.ambient_at(time)
+    return PlantState(
+        last_time=float(time),
+        soc=soc,
+        soh=soh,
+        temperature_c=ambient,
+        battery_temperature_c=ambient,
+        day=environment.local_date(time),
+        **counters,
+    )
+
+
+# -- snapshot ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mppt:
+    voltage_v: float
+    current_a: float
+    power_w: float
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Instantaneous values at ``time``; powers in W, + import / − export, + charge / − discharge."""
+
+    time: float
+    local_date: date
+    state: str
+    fault_code: int | None
+    irradiance_w_m2: float
+    ambient_c: float
+    mppt: tuple[Mppt, ...]
+    dc_power_w: float
+    pv_available_w: float
+    pv_power_w: float
+    ac_power_w: float
+    phase_voltage_v: tuple[float, ...]
+    phase_current_a: tuple[float, ...]
+    frequency_hz: float
+    power_factor: float
+    reactive_power_var: float
+    apparent_power_va: float
+    temperature_c: float
+    load_w: float
+    load_demand_w: float
+    battery_power_w: float
+    battery_voltage_v: float
+    battery_current_a: float
+    battery_temperature_c: float
+    soc: float
+    soh: float
+    grid_power_w: float
+    import_w: float
+    export_w: float
+    direct_consumption_w: float
+    battery_charge_from_pv_w: float
+    pv_export_w: float
+    output_w: float
+    flow_bits: int
+
+    @property
+    def running(self) -> bool:
+        return self.state in ("running", "off_grid")
+
+    @property
+    def charge_w(self) -> float:
+        return max(0.0, self.battery_power_w)
+
+    @property
+    def discharge_w(self) -> float:
+        return max(0.0, -self.battery_power_w)
+
+    @property
+    def balance_error_w(self) -> float:
+        """PV + discharge + import − (load + charge + export); 0 up to float rounding."""
+        return (self.pv_power_w + self.discharge_w + self.import_w) - (self.load_w + self.charge_w + self.export_w)
+
+
+def _flow_bits(pv: float, battery: float, load: float, export: float, import_: float) -> int:
+    bits = 0
+    for bit, on in (
+        (0, pv >= FLOW_THRESHOLD_W),
+        (1, battery >= FLOW_THRESHOLD_W),
+        (2, battery <= -FLOW_THRESHOLD_W),
+        (3, load >= FLOW_THRESHOLD_W),
+        (4, export >= FLOW_THRESHOLD_W),
+        (5, import_ >= FLOW_THRESHOLD_W),
+    ):
+        if on:
+            bits |= 1 << bit
+    return bits
+
+
+def _wobble(t: float, seed: int, period: float, phase: float) -> float:
+    """A deterministic slow oscillation in -1..1."""
+    return math.sin(2.0 * math.pi * t / period + phase + (seed % 997) * 0.37)
+
+
+def _snapshot(spec: PlantSpec, state: PlantState, environment: Environment) -> Snapshot:
+    f = state.flows
+    t = state.last_time
+    controls: Controls = f.inputs[1]
+    grid_up = not controls.grid_lost
+    islanded = f.state == "off_grid"
+    if grid_up:
+        frequency = environment.grid_frequency_hz + 0.03 * _wobble(t, environment.seed, 313.0, 0.0) + 0.01 * _wobble(
+            t, environment.seed, 47.0, 1.3
+        )
+        rise = 0.02 * environment.grid_voltage_v * (f.export_w - f.import_w) / spec.nominal_ac_w
+        voltages = tuple(
+            environment.grid_voltage_v + 1.5 * _wobble(t, environment.seed, 241.0, 2.1 * k) + rise
+            for k in range(spec.phases)
+        )
+    elif islanded:
+        frequency = environment.grid_frequency_hz
+        voltages = (environment.grid_voltage_v,) * spec.phases
+    else:
+        frequency = 0.0
+        voltages = (0.0,) * spec.phases
+    pf = controls.power_factor
+    apparent = abs(f.ac_w) / abs(pf)
+    reactive = math.copysign(math.sqrt(max(0.0, apparent * apparent - f.ac_w * f.ac_w)), pf)
+    currents = tuple(
+        math.copysign(apparent / spec.phases / v, f.ac_w) if v > 0 else 0.0 for v in voltages
+    )
+    if spec.battery_usable:
+        open_circuit = spec.battery_nominal_v * (0.90 + 0.18 * state.soc)
+        battery_v = open_circuit * (1.0 + 0.02 * f.battery_w / spec.battery_max_power_w)
+        battery_a = f.battery_w / battery_v
+    else:
+        battery_v = battery_a = 0.0
+    return Snapshot(
+        time=t,
+        local_date=state.day,
+        state=f.state,
+        fault_code=f.fault_code,
+        irradiance_w_m2=f.irradiance,
+        ambient_c=f.ambient_c,
+        mppt=tuple(Mppt(v, i, p) for v, i, p in f.mppt),
+        dc_power_w=f.dc_w,
+        pv_available_w=f.pv_available_w,
+        pv_power_w=f.pv_w,
+        ac_power_w=f.ac_w,
+        phase_voltage_v=voltages,
+        phase_current_a=currents,
+        frequency_hz=frequency,
+        power_factor=pf,
+        reactive_power_var=reactive,
+        apparent_power_va=apparent,
+        temperature_c=state.temperature_c,
+        load_w=f.load_w,
+        load_demand_w=f.load_demand_w,
+        battery_power_w=f.battery_w,
+        battery_voltage_v=battery_v,
+        battery_current_a=battery_a,
+        battery_temperature_c=state.battery_temperature_c,
+        soc=state.soc,
+        soh=state.soh,
+        grid_power_w=f.import_w - f.export_w,
+        import_w=f.import_w,
+        export_w=f.export_w,
+        direct_consumption_w=f.direct_w,
+        battery_charge_from_pv_w=f.pv_to_battery_w,
+        pv_export_w=f.pv_export_w,
+        output_w=f.pv_w + f.discharge_w,
+        flow_bits=_flow_bits(f.pv_w, f.battery_w, f.load_w, f.export_w, f.import_w),
+    )
+
+
+# -- decision: the operating point -------------------------------------------------------------
+
+
+def _cell(t: float, step: float) -> int:
+    k = math.floor(t / step)
+    if (k + 1) * step <= t:
+        k += 1
+    elif k * step > t:
+        k -= 1
+    return k
+
+
+def _next_boundary(t: float, step: float) -> float:
+    boundary = (_cell(t, step) + 1) * step
+    return boundary if boundary > t else math.nextafter(t, math.inf)
+
+
+def _decide(spec: PlantSpec, state: PlantState, inputs: tuple, t: float) -> _Flows:
+    _, controls, environment, step = inputs
+    irradiance = environment.irradiance_at(t)
+    ambient = environment.ambient_at(t)
+    demand = environment.load_at(t)
+
+    fault_code = controls.fault
+    if fault_code is None and controls.grid_lost and not spec.battery_usable:
+        fault_code = GRID_OUTAGE_FAULT
+
+    # PV at its maximum power point (DC): linear in irradiance, −0.37 %/K above 25 °C cell temperature
+    cell_temperature = ambient + irradiance * 0.03125
+    if irradiance >= NIGHT_IRRADIANCE_W_M2:
+        dc_available = spec.pv_peak_w * irradiance / 1000.0 * max(0.0, 1.0 - 0.0037 * (cell_temperature - 25.0))
+    else:
+        dc_available = 0.0
+    pv_available = spec.ac_from_dc(dc_available)
+
+    ceiling = spec.nominal_ac_w
+    if controls.active_power_limit_w is not None:
+        ceiling = min(ceiling, controls.active_power_limit_w)
+    export_room = math.inf if controls.export_limit_w is None else controls.export_limit_w
+
+    # battery limits for this cell; SOC-bound limits spread the remaining headroom over one step
+    charge_max = discharge_max = 0.0
+    energy_wh = spec.battery_capacity_wh * state.soh
+    eta = spec.battery_efficiency
+    if spec.battery_usable:
+        charge_max = spec.battery_max_power_w
+        discharge_max = spec.battery_max_power_w
+        if controls.max_charge_w is not None:
+            charge_max = min(charge_max, controls.max_charge_w)
+        if controls.max_discharge_w is not None:
+            discharge_max = min(discharge_max, controls.max_discharge_w)
+        charge_max = min(charge_max, max(0.0, controls.max_soc - state.soc) * energy_wh * 3600.0 / (step * eta))
+        discharge_max = min(discharge_max, max(0.0, state.soc - controls.min_soc) * energy_wh * 3600.0 * eta / step)
+        if charge_max < MIN_BATTERY_POWER_W:
+            charge_max = 0.0
+        if discharge_max < MIN_BATTERY_POWER_W:
+            discharge_max = 0.0
+
+    charge = discharge = pv_target = 0.0
+    served = demand if not controls.grid_lost else 0.0
+    if fault_code is not None:
+        mode = "fault"
+    elif not controls.running:
+        mode = "stop"
+    elif controls.grid_lost:
+        # hybrid islanded: PV and battery feed the house, nothing else
+        mode = "off_grid"
+        pv_to_load = min(pv_available, demand, ceiling)
+        charge = min(pv_available - pv_to_load, charge_max)
+        if charge < MIN_BATTERY_POWER_W:
+            charge = 0.0
+            discharge = max(0.0, min(demand - pv_to_load, discharge_max, ceiling - pv_to_load))
+            if discharge < MIN_BATTERY_POWER_W:
+                discharge = 0.0
+        pv_target = pv_to_load + charge
+    else:
+        if controls.ems_mode == "self" or not spec.battery_usable:
+            pv_to_load = min(pv_available, demand, ceiling)
+            charge = min(max(0.0, pv_available - pv_to_load), charge_max)
+            discharge = max(0.0, min(demand - pv_to_load, discharge_max, ceiling - pv_to_load))
+        elif controls.forced_command == "charge":
+            charge = min(controls.forced_power_w, charge_max, spec.nominal_ac_w + pv_available)
+        elif controls.forced_command == "discharge":
+            discharge = min(controls.forced_power_w, discharge_max, ceiling, demand + export_room)
+        if charge < MIN_BATTERY_POWER_W:
+            charge = 0.0
+        if discharge < MIN_BATTERY_POWER_W:
+            discharge = 0.0
+        pv_target = max(0.0, min(pv_available, charge - discharge + ceiling, charge - discharge + demand + export_room))
+        night = irradiance < NIGHT_IRRADIANCE_W_M2
+        mode = "standby" if night and charge == 0.0 and discharge == 0.0 else "running"
+
+    if pv_target >= pv_available:
+        dc, pv = dc_available, pv_available
+    else:
+        dc = min(spec.dc_for_ac(pv_target), dc_available)
+        pv = min(spec.ac_from_dc(dc), pv_target)
+    if mode == "off_grid":
+        charge = min(charge, pv)
+        served = pv - charge + discharge
+
+    # who feeds whom: PV serves the load first, then the battery, then the grid; the battery
+    # serves the rest of the load, then the grid; the grid covers what is left
+    pv_to_load = min(pv, served)
+    pv_to_battery = min(pv - pv_to_load, charge)
+    pv_export = pv - pv_to_load - pv_to_battery
+    battery_to_load = min(discharge, served - pv_to_load)
+    battery_export = discharge - battery_to_load
+    if mode == "off_grid":
+        import_w = export_w = pv_export = 0.0
+        pv_to_battery = charge
+    else:
+        import_w = (served - pv_to_load - battery_to_load) + (charge - pv_to_battery)
+        export_w = pv_export + battery_export
+    ac = pv - charge + discharge
+
+    # MPPT operating points: power shared by string count; voltage rises towards open circuit
+    # (1.2 × Vmp) as the inverter curtails; 0 V in the dark
+    strings = spec.strings_per_mppt
+    total_strings = sum(strings)
+    mppt = []
+    for count in strings:
+        if irradiance < NIGHT_IRRADIANCE_W_M2:
+            mppt.append((0.0, 0.0, 0.0))
+            continue
+        vmp = spec.string_vmp_v * max(0.5, 1.0 + 0.06 * math.log(irradiance / 1000.0))
+        vmp *= max(0.5, 1.0 - 0.0035 * (cell_temperature - 25.0))
+        used = dc / dc_available if dc_available > 0 else 0.0
+        voltage = vmp * (1.0 + 0.2 * (1.0 - used))
+        power = dc * count / total_strings
+        mppt.append((voltage, power / voltage, power))
+
+    battery = charge - discharge
+    soc_rate = 0.0
+    if spec.battery_usable:
+        soc_rate = (charge * eta - discharge / eta) / (3600.0 * energy_wh)
+    throughput = max(dc, abs(ac), abs(battery))
+    battery_heat = abs(battery) / spec.battery_max_power_w if spec.battery_usable else 0.0
+    return _Flows(
+        inputs=inputs,
+        time=t,
+        cell=_cell(t, step),
+        state=mode,
+        fault_code=fault_code,
+        irradiance=irradiance,
+        ambient_c=ambient,
+        pv_available_w=pv_available,
+        dc_w=dc,
+        pv_w=pv,
+        ac_w=ac,
+        load_demand_w=demand,
+        load_w=served,
+        battery_w=battery,
+        import_w=import_w,
+        export_w=export_w,
+        direct_w=pv_to_load,
+        pv_to_battery_w=pv_to_battery,
+        pv_export_w=pv_export,
+        mppt=tuple(mppt),
+        soc_rate=soc_rate,
+        soc_low=max(0.0, min(state.soc, controls.min_soc)),
+        soc_high=min(1.0, max(state.soc, controls.max_soc)),
+        temperature_target_c=ambient + spec.temperature_rise_c * throughput / spec.nominal_ac_w,
+        battery_temperature_target_c=ambient + 8.0 * battery_heat,
+    )
+
+
+# -- integration ------------------------------------------------------------------------------
+
+
+def _evolve(state: PlantState, **changes) -> PlantState:
+    """``dataclasses.replace`` without re-validation, for values this module computed itself."""
+    new = object.__new__(PlantState)
+    new.__dict__.update(state.__dict__)
+    new.__dict__.update(changes)
+    return new
+
+
+def _levels(spec: PlantSpec, anchor: PlantState, flows: _Flows | None, t: float, keep: bool = True) -> PlantState:
+    """The state at ``t`` (within the anchor's cell), in closed form from the anchor.
+
+    With ``keep`` the result carries ``flows`` and ``anchor`` (to go on within the cell),
+    otherwise neither (to become the anchor of the next decision).
+    """
+    environment: Environment = flows.inputs[2]
+    bookkeeping = {"flows": flows, "anchor": anchor} if keep else {"flows": None, "anchor": None}
+    dt = t - anchor.last_time
+    if dt == 0.0:
+        return _evolve(anchor, **bookkeeping)
+    today = environment.local_date(t)
+    same_day = today == anchor.day
+    since_midnight = 0.0 if same_day else max(0.0, t - max(anchor.last_time, environment.local_midnight(t)))
+    values = {}
+    for name, rate in flows.rates().items():
+        values[f"{name}_total"] = getattr(anchor, f"{name}_total") + rate * dt
+        values[f"{name}_daily"] = (getattr(anchor, f"{name}_daily") + rate * dt) if same_day else rate * since_midnight
+    soc = min(flows.soc_high, max(flows.soc_low, anchor.soc + flows.soc_rate * dt))
+    decay = math.exp(-dt / spec.thermal_time_constant_s)
+    battery_decay = math.exp(-dt / spec.battery_thermal_time_constant_s)
+    target, battery_target = flows.temperature_target_c, flows.battery_temperature_target_c
+    return _evolve(
+        anchor,
+        last_time=t,
+        day=today,
+        soc=soc,
+        temperature_c=target + (anchor.temperature_c - target) * decay,
+        battery_temperature_c=battery_target + (anchor.battery_temperature_c - battery_target) * battery_decay,
+        **bookkeeping,
+        **values,
+    )
+
+
+def _anchor(spec: PlantSpec, state: PlantState, inputs: tuple) -> PlantState:
+    """Make ``state`` the anchor of a fresh decision at its own time."""
+    environment: Environment = inputs[2]
+    changes = {"flows": None, "anchor": None}
+    today = environment.local_date(state.last_time)
+    if state.day != today:
+        changes["day"] = today
+        if state.day is not None:
+            changes.update({f"{name}_daily": 0.0 for name in COUNTERS})
+    base = _evolve(state, **changes)
+    return _evolve(base, flows=_decide(spec, base, inputs, base.last_time), anchor=base)
+
+
+def _current(spec: PlantSpec, state: PlantState, inputs: tuple) -> PlantState:
+    """``state`` itself if its held operating point still applies, else a fresh decision."""
+    flows, anchor = state.flows, state.anchor
+    step = inputs[3]
+    if (
+        flows is not None
+        and anchor is not None
+        and flows.inputs == inputs
+        and anchor.last_time <= state.last_time
+        and flows.cell == _cell(state.last_time, step)
+        and _levels(spec, anchor, flows, state.last_time) == state
+    ):
+        return state
+    return _anchor(spec, state, inputs)
+
+
+def advance(
+    spec: PlantSpec,
+    state: PlantState,
+    controls: Controls,
+    environment: Environment,
+    until: float,
+    step: float = 60.0,
+) -> tuple[PlantState, Snapshot]:
+    """Integrate ``state`` to ``until`` (epoch seconds); return the new state and the snapshot there.
+
+    ``until`` before ``state.last_time`` returns ``state`` unchanged, with the snapshot at its
+    own time (the caller re-bases the state on clock jumps backwards).
+    """
+    if not (math.isfinite(step) and step >= 1e-3):
+        raise ValueError(f"step must be a finite number of seconds >= 0.001, got {step!r}")
+    if not math.isfinite(until):
+        raise ValueError(f"until must be a finite epoch time, got {until!r}")
+    inputs = (spec, controls, environment, float(step))
+    current = _current(spec, state, inputs)
+    if until < state.last_time:
+        return state, _snapshot(spec, current, environment)
+    while current.last_time < until:
+        boundary = _next_boundary(current.last_time, step)
+        end = min(boundary, until)
+        if end == boundary:
+            current = _anchor(spec, _levels(spec, current.anchor, current.flows, end, keep=False), inputs)
+        else:
+            current = _levels(spec, current.anchor, current.flows, end)
+    return current, _snapshot(spec, current, environment)
+
+
+def snapshot(
+    spec: PlantSpec, state: PlantState, controls: Controls, environment: Environment, step: float = 60.0
+) -> Snapshot:
+    """The snapshot at ``state.last_time`` without advancing (same as ``advance(..., until=last_time)``)."""
+    return advance(spec, state, controls, environment, state.last_time, step)[1]

@@ -1,0 +1,165 @@
+"""Drives an inverter's registers from the plant model, lazily: only when something is read.
+
+Nothing ticks. Before a read, the plant is integrated from where it was to the simulated clock's
+"now" (:func:`plant.advance`), and every mapped register that no test pinned is rewritten from
+the result. An idle mock therefore costs nothing, and the same clock readings give the same
+values. ``data/register_map.csv`` says which quantity drives which register.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from functools import cache
+from importlib import resources
+
+from ..device import codec
+from .controls import read_controls
+from .inverter import Inverter
+from .plant import Controls, Environment, PlantSpec, PlantState, Snapshot, advance, new_state
+
+MIN_INTERVAL = 1.0  # simulated seconds between two integrations; reads in between see the same values
+
+# Running-state codes clients accept (PROTOCOLS §2.5.1 and §2.5.3; pysungrow's SH subset).
+SG_WORK_STATE = {"running": 0x0000, "standby": 0x1400, "stop": 0x8000, "fault": 0x5500, "off_grid": 0x0000}
+SH_SYSTEM_STATE = {"running": 0x0040, "standby": 0x0008, "stop": 0x0002, "fault": 0x0100, "off_grid": 0x1000}
+SH_FORCED_RUN = 0x0800
+
+# Register totals the plant's counters start from (so a new mock does not read as a new inverter).
+_TOTALS = {
+    "pv_total": ("total_pv_generation", "total_power_yields"),
+    "output_total": ("total_power_yields",),
+    "grid_import_total": ("total_import_energy",),
+    "grid_export_total": ("total_export_energy",),
+    "battery_charge_total": ("total_charge_energy",),
+    "battery_discharge_total": ("total_battery_discharge_energy",),
+    "battery_charge_from_pv_total": ("total_battery_charge_from_pv",),
+    "pv_export_total": ("total_pv_export",),
+    "direct_consumption_total": ("total_direct_energy_consumption",),
+}
+
+
+@cache
+def _register_map() -> tuple[tuple[str, str, str], ...]:
+    text = resources.files(__package__).joinpath("data/register_map.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return tuple((row["register"], row["family"], row["quantity"]) for row in rows)
+
+
+def quantities(spec: PlantSpec, state: PlantState, snap: Snapshot, controls: Controls) -> dict[str, float]:
+    """The simulated quantities, each in the unit of the registers they drive."""
+    values = {
+        "temperature_c": snap.temperature_c,
+        "dc_w": snap.dc_power_w,
+        "ac_w": snap.ac_power_w,
+        "apparent_va": snap.apparent_power_va,
+        "reactive_var": snap.reactive_power_var,
+        "power_factor": snap.power_factor,
+        "frequency_hz": snap.frequency_hz,
+        "grid_w": snap.grid_power_w,
+        "export_w": -snap.grid_power_w,
+        "load_w": snap.load_w,
+        "battery_v": snap.battery_voltage_v,
+        "battery_a_abs": abs(snap.battery_current_a),
+        "battery_a_signed": snap.battery_current_a,
+        "battery_w_abs": abs(snap.battery_power_w),
+        "battery_discharge_w": -snap.battery_power_w,
+        "soc_pct": snap.soc * 100,
+        "soh_pct": snap.soh * 100,
+        "battery_temp_c": snap.battery_temperature_c,
+        "flow_bits": snap.flow_bits,
+        "running_minutes_daily": state.running_time_daily / 60,
+        "sg_work_state": SG_WORK_STATE[snap.state],
+        "sh_system_state": SH_FORCED_RUN
+        if snap.state == "running" and controls.ems_mode == "forced"
+        else SH_SYSTEM_STATE[snap.state],
+    }
+    for counter, quantity in (
+        ("pv", "pv"),
+        ("output", "output"),
+        ("grid_export", "export"),
+        ("grid_import", "import"),
+        ("direct_consumption", "direct"),
+        ("pv_export", "pv_export"),
+        ("battery_charge", "battery_charge"),
+        ("battery_charge_from_pv", "battery_charge_pv"),
+        ("battery_discharge", "battery_discharge"),
+    ):
+        values[f"{quantity}_daily_kwh"] = state.daily(counter) / 1000
+        values[f"{quantity}_total_kwh"] = state.total(counter) / 1000
+    pv_daily = state.daily("pv")
+    values["self_consumption_pct"] = 100 * state.daily("direct_consumption") / pv_daily if pv_daily else 0.0
+    for n, mppt in enumerate(snap.mppt, start=1):
+        values[f"mppt{n}_v"] = mppt.voltage_v
+        values[f"mppt{n}_a"] = mppt.current_a
+    for phase, voltage, current in zip("abc", snap.phase_voltage_v, snap.phase_current_a):
+        values[f"phase_{phase}_v"] = voltage
+        values[f"phase_{phase}_a"] = current
+    return values
+
+
+class Simulator:
+    """The plant behind one inverter, integrated on demand up to the inverter's clock."""
+
+    def __init__(self, inverter: Inverter, environment: Environment | None = None, step: float = 60.0):
+        self.inverter = inverter
+        self.environment = environment or Environment()
+        self.step = step
+        self.spec = PlantSpec.from_model(inverter.model)
+        family = inverter.model.family
+        self._targets = [
+            (inverter.layout.by_name[name], quantity)
+            for name, fam, quantity in _register_map()
+            if fam in ("*", family) and name in inverter.layout.by_name
+            and inverter.layout.present(inverter.layout.by_name[name])
+        ]
+        self.state = self._fresh_state(inverter.clock.timestamp())
+        self.controls = Controls()
+        self._written = False
+
+    def _fresh_state(self, now: float, soc: float | None = None) -> PlantState:
+        """A state starting at the local midnight of ``now``, so daily counters cover the day so far."""
+        totals = {}
+        for counter, names in _TOTALS.items():
+            for name in names:
+                value = self._image_value(name)
+                if value is not None:
+                    totals[counter] = value * 1000
+                    break
+        if soc is None:
+            level = self._image_value("battery_level")
+            soc = level / 100 if level is not None else 0.5
+        return new_state(self.environment, self.environment.local_midnight(now), soc=soc, **totals)
+
+    def _image_value(self, name: str) -> float | None:
+        """A register's engineering value straight from the image (reading through the inverter would
+        run the simulation again)."""
+        register = self.inverter.layout.by_name.get(name)
+        if register is None:
+            return None
+        return float(self.inverter.from_raw(register, self.inverter.image.get_raw(register)))
+
+    def update(self) -> None:
+        """Integrate to the clock's now and rewrite the unpinned registers (cheap when nothing moved)."""
+        now = self.inverter.clock.timestamp()
+        if self._written and abs(now - self.state.last_time) < MIN_INTERVAL:
+            return
+        self._written = True
+        if now < self.state.last_time:  # the clock was set back: the day starts again from there
+            self.state = self._fresh_state(now, soc=self.state.soc)
+        self.controls = Controls(**read_controls(self.inverter))
+        self.state, snapshot = advance(self.spec, self.state, self.controls, self.environment, now, self.step)
+        self._write(quantities(self.spec, self.state, snapshot, self.controls))
+
+    def set_soc(self, soc: float) -> None:
+        self.state = dataclasses.replace(self.state, soc=soc, flows=None, anchor=None)
+
+    def _write(self, values: dict[str, float]) -> None:
+        inverter = self.inverter
+        pinned = inverter.pinned
+        for register, quantity in self._targets:
+            if (register.table, register.number) in pinned or quantity not in values:
+                continue
+            raw = round(values[quantity] / register.scale)
+            low, high = codec.limits(register.type)
+            inverter.image.put_raw(register, min(max(raw, low), high))
