@@ -5,18 +5,25 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
 
-def _block(language: str) -> str:
+def _blocks(language: str) -> list[str]:
     blocks = re.findall(rf"```{language}\n(.*?)```", README, re.S)
     assert blocks, f"no {language} example in the README"
-    return blocks[0]
+    return blocks
 
 
-def test_robot_example_passes(tmp_path):
+def _block(language: str) -> str:
+    return _blocks(language)[0]
+
+
+@pytest.mark.parametrize("index", range(len(re.findall(r"```robotframework\n", README))))
+def test_robot_examples_pass(tmp_path, index):
     suite = tmp_path / "readme_example.robot"
-    suite.write_text(_block("robotframework"))
+    suite.write_text(_blocks("robotframework")[index])
     result = subprocess.run(
         [sys.executable, "-m", "robot", "--outputdir", str(tmp_path), "--output", "NONE", "--log", "NONE",
          "--report", "NONE", str(suite)],
