@@ -29,14 +29,33 @@ client that reads power at t1 and energy at t1 and t2 (same cell, same inputs) s
 Edit a state with :func:`dataclasses.replace` (e.g. to set SOC or re-base the clock):
 :func:`advance` notices that it no longer matches its anchor and decides afresh from it.
 
+Power flow (decided per cell)
+-----------------------------
+``AC = PV − charge + discharge`` and ``grid = load − AC``, with AC ≤ min(nominal, active power
+limit), export ≤ export limit (PV is curtailed to meet both) and AC ≥ −nominal. PV is the
+array's DC power at its maximum power point times the conversion efficiency (AC-equivalent),
+or less when curtailed. Self-consumption: PV serves the load (through the AC port), the surplus
+charges the battery (DC-coupled, so not limited by the AC port), the rest is exported; a deficit
+is discharged from the battery, the rest imported. Forced/external/VPP: the battery follows the
+command at the forced power within its limits, PV and grid make up the rest. Stopped or faulted:
+nothing is produced, the grid feeds the house. Grid lost: a hybrid islands (PV + battery feed the
+house, EMS commands are ignored, unserved load is dropped), a string inverter stops with fault 10.
+
+Bookkeeping of who feeds whom (for the "from PV" counters): PV charges the battery first (on the
+DC bus), the rest of the PV and the battery discharge pass the AC port to the load, then to the
+grid; the grid covers the rest of the load and of the charge. ``direct_consumption`` is PV used
+by the load, ``pv_export`` PV sent to the grid, ``battery_charge_from_pv`` PV into the battery.
+
 Sign conventions: battery power + charging / − discharging; grid power + import / − export;
 AC power + delivered by the inverter (a hybrid charging from the grid has negative AC power).
+Phase currents carry the sign of the AC power; their magnitude is the apparent power per phase
+over the phase voltage (so with power factor 1, ``current = P / phases / V``).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 
 from . import sun
@@ -551,7 +570,8 @@ def _snapshot(spec: PlantSpec, state: PlantState, environment: Environment) -> S
         frequency = environment.grid_frequency_hz + 0.03 * _wobble(t, environment.seed, 313.0, 0.0) + 0.01 * _wobble(
             t, environment.seed, 47.0, 1.3
         )
-        rise = 0.02 * environment.grid_voltage_v * (f.export_w - f.import_w) / spec.nominal_ac_w
+        # the grid voltage rises with export and sags with import, by up to 2 %
+        rise = 0.02 * environment.grid_voltage_v * max(-1.0, min(1.0, (f.export_w - f.import_w) / spec.nominal_ac_w))
         voltages = tuple(
             environment.grid_voltage_v + 1.5 * _wobble(t, environment.seed, 241.0, 2.1 * k) + rise
             for k in range(spec.phases)
@@ -713,19 +733,19 @@ def _decide(spec: PlantSpec, state: PlantState, inputs: tuple, t: float) -> _Flo
         charge = min(charge, pv)
         served = pv - charge + discharge
 
-    # who feeds whom: PV serves the load first, then the battery, then the grid; the battery
-    # serves the rest of the load, then the grid; the grid covers what is left
-    pv_to_load = min(pv, served)
-    pv_to_battery = min(pv - pv_to_load, charge)
-    pv_export = pv - pv_to_load - pv_to_battery
+    # who feeds whom (DC-coupled): PV charges the battery on the DC bus first; the rest of the PV
+    # and the battery discharge pass the AC port to the load, then to the grid; the grid covers
+    # the rest of the load and of the charge
+    pv_to_battery = min(pv, charge)
+    pv_through_port = pv - pv_to_battery
+    pv_to_load = min(pv_through_port, served)
     battery_to_load = min(discharge, served - pv_to_load)
-    battery_export = discharge - battery_to_load
     if mode == "off_grid":
         import_w = export_w = pv_export = 0.0
-        pv_to_battery = charge
     else:
+        pv_export = pv_through_port - pv_to_load
         import_w = (served - pv_to_load - battery_to_load) + (charge - pv_to_battery)
-        export_w = pv_export + battery_export
+        export_w = pv_export + (discharge - battery_to_load)
     ac = pv - charge + discharge
 
     # MPPT operating points: power shared by string count; voltage rises towards open circuit
