@@ -360,12 +360,11 @@ class MockSungrow:
 
         def apply():
             for simulator in self._simulators(unit_id):
-                simulator.update()  # integrate up to now under the old conditions first
                 try:
-                    simulator.environment = dataclasses.replace(simulator.environment, **changes)
+                    environment = dataclasses.replace(simulator.environment, **changes)
                 except ValueError as error:
                     raise CatalogueError(str(error)) from None
-                simulator.update()
+                simulator.set_environment(environment)
 
         self._on_loop(apply)
 
@@ -391,9 +390,7 @@ class MockSungrow:
             for simulator in self._simulators(unit_id):
                 if not simulator.spec.has_battery:
                     raise MockSungrowError(f"the {simulator.inverter.model.name} has no battery")
-                simulator.update()
                 simulator.set_soc(percent / 100)
-                simulator.update()
 
         self._on_loop(apply)
 

@@ -141,3 +141,24 @@ def test_simulation_does_not_cost_the_modbus_hot_path_when_time_stands_still():
     mock = simulated(start="2026-06-21T12:00:00")
     first = mock.inverter.read("input", 4999, 100)
     assert mock.inverter.read("input", 4999, 100) == first  # frozen clock: identical bytes, no integration
+
+
+def test_changes_show_on_the_next_read_even_on_a_frozen_clock():
+    mock = simulated(start="2026-06-21T12:00:00")
+    mock.get_value("battery_level")
+    mock.set_battery_soc(50)
+    assert mock.get_value("battery_level") == 50
+    mock.set_house_load(6000)
+    assert mock.get_value("load_power_hybrid") == 6000
+    mock.inverter.write(13049, [2, 0xAA, 4000])  # forced charge 4000 W
+    assert mock.get_value("battery_power_wide_range") == -4000
+
+
+def test_a_write_acts_from_when_it_is_made_not_from_the_last_read():
+    mock = simulated("SG5.0RS", start="2026-06-21T11:00:00")
+    mock.set_house_load(400)
+    start = mock.get_value("daily_export_energy")
+    mock.advance_clock(3600)  # nobody reads for an hour of full export
+    mock.inverter.write(31220, [0xAA, 100])  # then the export is limited to 1 kW
+    exported = mock.get_value("daily_export_energy") - start
+    assert exported > 3.5  # the hour before the write exported at full power (about 4 kW)

@@ -167,6 +167,8 @@ class Inverter:
 
     def write(self, address: int, words: list[int]) -> None:
         """Apply a holding-register write at wire ``address``, all or nothing."""
+        if self.simulator is not None:
+            self.simulator.update()  # the time until now ran under the old settings
         first, last = address + 1, address + len(words)
         touched = [r for r in self._holding if r.number <= last and r.last >= first]
         covered = set()
@@ -191,6 +193,8 @@ class Inverter:
     # -- clock ------------------------------------------------------------------------------
 
     def _after_write(self, table: str, first: int, last: int) -> None:
+        if self.simulator is not None and table == HOLDING:
+            self.simulator.invalidate()
         if table == HOLDING and first <= _CLOCK_LAST and last >= _CLOCK_FIRST:
             self._adopt_clock()
 

@@ -57,6 +57,7 @@ def quantities(spec: PlantSpec, state: PlantState, snap: Snapshot, controls: Con
         "power_factor": snap.power_factor,
         "frequency_hz": snap.frequency_hz,
         "grid_w": snap.grid_power_w,
+        "meter_phase_w": snap.grid_power_w / max(1, len(snap.phase_voltage_v)),
         "export_w": -snap.grid_power_w,
         "load_w": snap.load_w,
         "battery_v": snap.battery_voltage_v,
@@ -115,7 +116,7 @@ class Simulator:
         ]
         self.state = self._fresh_state(inverter.clock.timestamp())
         self.controls = Controls()
-        self._written = False
+        self._stale = True  # the registers do not show the latest inputs yet
 
     def _fresh_state(self, now: float, soc: float | None = None) -> PlantState:
         """A state starting at the local midnight of ``now``, so daily counters cover the day so far."""
@@ -142,17 +143,29 @@ class Simulator:
     def update(self) -> None:
         """Integrate to the clock's now and rewrite the unpinned registers (cheap when nothing moved)."""
         now = self.inverter.clock.timestamp()
-        if self._written and abs(now - self.state.last_time) < MIN_INTERVAL:
+        if not self._stale and abs(now - self.state.last_time) < MIN_INTERVAL:
             return
-        self._written = True
+        self._stale = False
         if now < self.state.last_time:  # the clock was set back: the day starts again from there
             self.state = self._fresh_state(now, soc=self.state.soc)
         self.controls = Controls(**read_controls(self.inverter))
         self.state, snapshot = advance(self.spec, self.state, self.controls, self.environment, now, self.step)
         self._write(quantities(self.spec, self.state, snapshot, self.controls))
 
+    def invalidate(self) -> None:
+        """An input changed (a control register, the environment, the SOC): show it on the next read
+        even when the clock stands still."""
+        self._stale = True
+
+    def set_environment(self, environment: Environment) -> None:
+        self.update()  # what happened so far happened under the old conditions
+        self.environment = environment
+        self.invalidate()
+
     def set_soc(self, soc: float) -> None:
-        self.state = dataclasses.replace(self.state, soc=soc, flows=None, anchor=None)
+        self.update()
+        self.state = dataclasses.replace(self.state, soc=soc)
+        self.invalidate()
 
     def _write(self, values: dict[str, float]) -> None:
         inverter = self.inverter
