@@ -394,6 +394,24 @@ class MockSungrow:
 
         self._on_loop(apply)
 
+    INVERTER_STATES = ("running", "stopped", "fault", "grid_lost")
+
+    def set_inverter_state(self, state: str, fault_code: int = 38, unit_id: int | None = None) -> None:
+        """Put the inverter in ``running``, ``stopped`` (start/stop register = stop), ``fault`` (with
+        ``fault_code``) or ``grid_lost``; ``running`` clears the fault and the grid loss and starts it."""
+        state = str(state).strip().lower()
+        if state not in self.INVERTER_STATES:
+            raise CatalogueError(f"unknown inverter state {state!r}; valid: {', '.join(self.INVERTER_STATES)}")
+
+        def apply():
+            for simulator in self._simulators(unit_id):
+                inverter = simulator.inverter
+                command = inverter.layout.by_name["start_stop"]
+                inverter.write(command.number - 1, [0xCE if state == "stopped" else 0xCF])
+                simulator.set_condition(int(fault_code) if state == "fault" else None, state == "grid_lost")
+
+        self._on_loop(apply)
+
     def release_register(self, register: str | int, table: str | None = None, unit_id: int | None = None) -> bool:
         """Let the simulation drive a register set by hand again; returns whether it was pinned."""
         return self._on_loop(self._inverter(unit_id).release, register, _table(table))

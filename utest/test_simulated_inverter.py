@@ -162,3 +162,20 @@ def test_a_write_acts_from_when_it_is_made_not_from_the_last_read():
     mock.inverter.write(31220, [0xAA, 100])  # then the export is limited to 1 kW
     exported = mock.get_value("daily_export_energy") - start
     assert exported > 3.5  # the hour before the write exported at full power (about 4 kW)
+
+
+@pytest.mark.parametrize(
+    "state, sg_code, sh_code", [("stopped", 0x8000, 0x0002), ("fault", 0x5500, 0x0100), ("running", 0x0000, 0x0040)]
+)
+def test_inverter_state_drives_the_state_registers(state, sg_code, sh_code):
+    for model, register, code in (("SG10RT", "work_state_1", sg_code), ("SH10RT", "system_state", sh_code)):
+        mock = simulated(model, start="2026-06-21T12:00:00")
+        mock.set_inverter_state(state)
+        assert mock.get_register(register) == code
+        producing = mock.get_value("total_dc_power") > 0
+        assert producing == (state == "running")
+
+
+def test_unknown_inverter_state_names_the_valid_ones():
+    with pytest.raises(CatalogueError, match="valid: running, stopped, fault, grid_lost"):
+        simulated().set_inverter_state("asleep")

@@ -82,6 +82,24 @@ class SimulationKeywords:
         self.ctx.fleet.get(alias).set_battery_soc(percent, unit_id)
 
     @keyword
+    def set_inverter_state(
+        self, state: str, fault_code: int = 38, unit_id: int | None = None, alias: str | None = None
+    ) -> None:
+        """Puts the simulated inverter in ``running``, ``stopped``, ``fault`` or ``grid_lost``.
+
+        ``stopped`` writes the stop command to the start/stop register, as a client would;
+        ``running`` writes start and clears a fault or grid loss. ``fault`` stops production
+        with ``fault_code`` and the fault work state; ``grid_lost`` takes the grid away (a
+        hybrid runs off-grid, a string inverter faults). Running, work and system state
+        registers follow.
+
+        Example:
+        | Set Inverter State | stopped |
+        | Set Inverter State | fault | fault_code=38 |
+        """
+        self.ctx.fleet.get(alias).set_inverter_state(state, fault_code, unit_id)
+
+    @keyword
     def release_register(
         self, register: str, table: Table = None, unit_id: int | None = None, alias: str | None = None
     ) -> bool:

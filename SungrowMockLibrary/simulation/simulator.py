@@ -116,6 +116,8 @@ class Simulator:
         ]
         self.state = self._fresh_state(inverter.clock.timestamp())
         self.controls = Controls()
+        self.fault: int | None = None  # a fault code the test put the inverter in (Set Inverter State)
+        self.grid_lost = False
         self._stale = True  # the registers do not show the latest inputs yet
 
     def _fresh_state(self, now: float, soc: float | None = None) -> PlantState:
@@ -148,7 +150,7 @@ class Simulator:
         self._stale = False
         if now < self.state.last_time:  # the clock was set back: the day starts again from there
             self.state = self._fresh_state(now, soc=self.state.soc)
-        self.controls = Controls(**read_controls(self.inverter))
+        self.controls = Controls(**read_controls(self.inverter), fault=self.fault, grid_lost=self.grid_lost)
         self.state, snapshot = advance(self.spec, self.state, self.controls, self.environment, now, self.step)
         self._write(quantities(self.spec, self.state, snapshot, self.controls))
 
@@ -156,6 +158,11 @@ class Simulator:
         """An input changed (a control register, the environment, the SOC): show it on the next read
         even when the clock stands still."""
         self._stale = True
+
+    def set_condition(self, fault: int | None, grid_lost: bool) -> None:
+        self.update()
+        self.fault, self.grid_lost = fault, grid_lost
+        self.invalidate()
 
     def set_environment(self, environment: Environment) -> None:
         self.update()  # what happened so far happened under the old conditions
