@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--clock-speed", type=float, default=1.0, help="simulated seconds per real second (0 = frozen)")
     serve.add_argument("--start-time", default=None, help="simulated local start time, ISO 8601 (default: now)")
     serve.add_argument("--simulate", action="store_true", help="a living inverter: sun, load, battery, counters")
+    serve.add_argument("--scenario", default=None, help="a scenario file (TOML) to apply at start; implies --simulate")
     serve.add_argument("--latitude", type=float, default=50.0, help="latitude of the simulated site (default 50)")
     serve.add_argument("--seed", type=int, default=0, help="seed of the simulated load profile (default 0)")
     serve.add_argument("--unit-id", type=_unit, default=1, help="Modbus unit id (default 1)")
@@ -111,11 +112,13 @@ def serve(args: argparse.Namespace) -> int:
             encryption_key=args.encryption_key,
             clock_speed=args.clock_speed,
             start_time=args.start_time,
-            simulate=args.simulate,
+            simulate=args.simulate or args.scenario is not None,
             latitude=args.latitude,
             seed=args.seed,
             **{name: port or 0 for name, port in ports.items()},
         )
+        if args.scenario:
+            mock.load_scenario(args.scenario)
     except (CatalogueError, ValueError) as error:
         print(f"sungrow-mock: error: {error}", file=sys.stderr)
         return USAGE_ERROR

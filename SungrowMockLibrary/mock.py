@@ -394,6 +394,37 @@ class MockSungrow:
 
         self._on_loop(apply)
 
+    def load_scenario(self, path: str, unit_id: int | None = None) -> None:
+        """Apply a scenario file (TOML: site, clock, battery, irradiance, load, registers)."""
+        import dataclasses
+
+        from .simulation.scenario import ScenarioError, load_scenario
+
+        scenario = load_scenario(path)
+        changes = {
+            name: getattr(scenario, name)
+            for name in ("latitude", "seed", "irradiance", "load")
+            if getattr(scenario, name) is not None
+        }
+
+        def apply():
+            simulators = self._simulators(unit_id)
+            if scenario.start_time is not None:
+                self.clock.set(scenario.start_time)
+            if scenario.speed is not None:
+                self.clock.set_speed(scenario.speed)
+            for simulator in simulators:
+                simulator.set_environment(dataclasses.replace(simulator.environment, **changes))
+                if scenario.soc is not None and simulator.spec.has_battery:
+                    simulator.set_soc(scenario.soc / 100)
+                for name, value in scenario.registers.items():
+                    try:
+                        simulator.inverter.set_value(name, value)
+                    except CatalogueError as error:
+                        raise ScenarioError(f"{path}: registers.{name}: {error}") from None
+
+        self._on_loop(apply)
+
     INVERTER_STATES = ("running", "stopped", "fault", "grid_lost")
 
     def set_inverter_state(self, state: str, fault_code: int = 38, unit_id: int | None = None) -> None:

@@ -82,6 +82,32 @@ class SimulationKeywords:
         self.ctx.fleet.get(alias).set_battery_soc(percent, unit_id)
 
     @keyword
+    def load_scenario(self, path: str, unit_id: int | None = None, alias: str | None = None) -> None:
+        """Applies a scenario file to a simulated mock: site, clock, battery, irradiance, load, registers.
+
+        The file is TOML; every section and field is optional:
+        | [site]
+        | latitude = 48.1
+        | seed = 3
+        | [clock]
+        | start_time = "2026-06-21T04:00:00"
+        | speed = 600
+        | [battery]
+        | soc = 40
+        | [irradiance]
+        | points = [["06:00", 0], ["12:00", 900], ["18:00", 0]]
+        | [load]
+        | value = 1200
+        | [registers]
+        | ems_mode = "forced"
+
+        ``irradiance`` (W/m2) and ``load`` (W) take a constant ``value`` or ``points`` over the
+        day (linear in between). ``registers`` are set as with `Set Inverter Value` (pinned).
+        A bad file fails naming the line and the field.
+        """
+        self.ctx.fleet.get(alias).load_scenario(path, unit_id)
+
+    @keyword
     def set_inverter_state(
         self, state: str, fault_code: int = 38, unit_id: int | None = None, alias: str | None = None
     ) -> None:
