@@ -1,7 +1,5 @@
 """The encrypted Modbus door, byte for byte against the test vectors of PROTOCOLS §3."""
 
-import socket
-
 import pytest
 
 from conftest import RawModbus, read_frame

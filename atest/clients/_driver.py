@@ -224,3 +224,35 @@ def run_async_client(run, args, result: dict, quiet: tuple[str, ...] = (), succe
     result["ok"] = succeeded(code)
     result["warnings"] = collector.messages()
     emit(result, code)
+
+
+def connect_sungrow_tcp_client(args, result: dict, collector, client_log=None):
+    """Create and connect a SungrowModbusTcpClient (either lineage, whichever the venv holds).
+
+    Records the pymodbus version, whether it connected and the negotiated encryption; prints
+    the result and exits when the connection fails.
+    """
+    import pymodbus
+    from SungrowModbusTcpClient import SungrowModbusTcpClient
+
+    result["pymodbus"] = pymodbus.__version__
+    client = SungrowModbusTcpClient.SungrowModbusTcpClient(
+        host=args.host, port=args.port, timeout=args.timeout, retries=args.retries)
+    result["connected"] = bool(client.connect())
+    result["encryption"] = encryption_state(client)
+    if not result["connected"]:
+        result["error"] = "connect() returned False"
+        if client_log is not None:
+            result["client_log"] = client_log()
+        result["warnings"] = collector.messages()
+        emit(result, EXIT_CLIENT_FAILED)
+    return client
+
+
+def finish(result: dict, collector, all_ok: bool, errors: list[str]) -> None:
+    """Print the result of a run of several steps and exit: ok only when every step was."""
+    result["ok"] = all_ok
+    if not all_ok:
+        result["error"] = "; ".join(errors)
+    result["warnings"] = collector.messages()
+    emit(result, EXIT_OK if all_ok else EXIT_CLIENT_FAILED)

@@ -86,12 +86,8 @@ def main() -> None:
         if config.client is not None:
             result["encryption"] = _driver.encryption_state(config.client)
             config.client.close()
-        result["ok"] = all_ok
-        if not all_ok:
-            result["error"] = "; ".join(f"{s['action']}: {s.get('error', s.get('value'))}"
-                                        for s in result["steps"] if not s["ok"])
-        result["warnings"] = collector.messages()
-        _driver.emit(result, _driver.EXIT_OK if all_ok else _driver.EXIT_CLIENT_FAILED)
+        _driver.finish(result, collector, all_ok, [
+            f"{s['action']}: {s.get('error', s.get('value'))}" for s in result["steps"] if not s["ok"]])
     except Exception as error:
         result["warnings"] = collector.messages()
         _driver.failure(result, error)

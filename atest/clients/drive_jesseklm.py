@@ -40,19 +40,7 @@ def main() -> None:
                 if r.name.startswith("SungrowModbusTcpClient") and r.levelno >= logging.INFO]
 
     try:
-        import pymodbus
-        from SungrowModbusTcpClient import SungrowModbusTcpClient
-
-        result["pymodbus"] = pymodbus.__version__
-        client = SungrowModbusTcpClient.SungrowModbusTcpClient(
-            host=args.host, port=args.port, timeout=args.timeout, retries=args.retries)
-        result["connected"] = bool(client.connect())
-        result["encryption"] = _driver.encryption_state(client)
-        if not result["connected"]:
-            result["error"] = "connect() returned False"
-            result["client_log"] = client_log()
-            result["warnings"] = collector.messages()
-            _driver.emit(result, _driver.EXIT_CLIENT_FAILED)
+        client = _driver.connect_sungrow_tcp_client(args, result, collector, client_log)
 
         def read(table: str, wire: int, count: int):
             if table == "input":

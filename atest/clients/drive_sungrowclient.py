@@ -182,12 +182,8 @@ def main() -> None:
         last = result["scrapes"][-1] if result["scrapes"] else {}
         result["latest_scrape"] = last.get("latest_scrape", {})
         result["failed_ranges"] = [f["range"] for f in last.get("failed_ranges", [])]
-        result["ok"] = all_ok
-        result["warnings"] = collector.messages()
-        if not all_ok:
-            result["error"] = "; ".join(s.get("error", "scrape() returned False")
-                                        for s in result["scrapes"] if not s["ok"])
-        _driver.emit(result, _driver.EXIT_OK if all_ok else _driver.EXIT_CLIENT_FAILED)
+        _driver.finish(result, collector, all_ok, [
+            s.get("error", "scrape() returned False") for s in result["scrapes"] if not s["ok"]])
     except Exception as error:
         result["warnings"] = collector.messages()
         _driver.failure(result, error)
