@@ -19,6 +19,7 @@ from .inverter import Inverter
 from .plant import Controls, Environment, PlantSpec, PlantState, Snapshot, advance, new_state
 
 MIN_INTERVAL = 1.0  # simulated seconds between two integrations; reads in between see the same values
+MAX_STEPS = 240  # a long jump (the first read after midnight, a fast clock) is integrated in coarser steps
 
 # Running-state codes clients accept (PROTOCOLS §2.5.1 and §2.5.3; pysungrow's SH subset).
 SG_WORK_STATE = {"running": 0x0000, "standby": 0x1400, "stop": 0x8000, "fault": 0x5500, "off_grid": 0x0000}
@@ -151,7 +152,8 @@ class Simulator:
         if now < self.state.last_time:  # the clock was set back: the day starts again from there
             self.state = self._fresh_state(now, soc=self.state.soc)
         self.controls = Controls(**read_controls(self.inverter), fault=self.fault, grid_lost=self.grid_lost)
-        self.state, snapshot = advance(self.spec, self.state, self.controls, self.environment, now, self.step)
+        step = max(self.step, (now - self.state.last_time) / MAX_STEPS)
+        self.state, snapshot = advance(self.spec, self.state, self.controls, self.environment, now, step)
         self._write(quantities(self.spec, self.state, snapshot, self.controls))
 
     def invalidate(self) -> None:
