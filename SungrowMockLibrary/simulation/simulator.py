@@ -70,6 +70,7 @@ def quantities(spec: PlantSpec, state: PlantState, snap: Snapshot, controls: Con
         "soh_pct": snap.soh * 100,
         "battery_temp_c": snap.battery_temperature_c,
         "flow_bits": snap.flow_bits,
+        "battery_capacity_kwh": (spec.battery_capacity_wh or 0) / 1000,
         "running_minutes_daily": state.running_time_daily / 60,
         "sg_work_state": SG_WORK_STATE[snap.state],
         "sh_system_state": SH_FORCED_RUN
