@@ -7,6 +7,7 @@ encrypted Modbus TCP, and the WiNet-S dongle's WebSocket + HTTP API.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterable
 from typing import Any
@@ -25,6 +26,7 @@ MODBUS, ENCRYPTED, WINET = "modbus", "encrypted", "winet"
 DOORS = (MODBUS, ENCRYPTED, WINET)
 ENDPOINTS = (MODBUS, ENCRYPTED, "winet_ws", "winet_http")
 FIRMWARES = ("legacy", "login", "tls")
+INVERTER_STATES = ("running", "stopped", "fault", "grid_lost")
 STANDARD_PORTS = {"modbus_port": 502, "encrypted_port": 502, "winet_ws_port": 8082, "winet_http_port": 80, "winet_tls_port": 443}
 
 _numbers = itertools.count(1)
@@ -356,8 +358,6 @@ class MockSungrow:
         return [inverter.simulator for inverter in inverters]
 
     def _set_environment(self, unit_id: int | None, **changes) -> None:
-        import dataclasses
-
         def apply():
             for simulator in self._simulators(unit_id):
                 try:
@@ -396,8 +396,6 @@ class MockSungrow:
 
     def load_scenario(self, path: str, unit_id: int | None = None) -> None:
         """Apply a scenario file (TOML: site, clock, battery, irradiance, load, registers)."""
-        import dataclasses
-
         from .simulation.scenario import ScenarioError, load_scenario
 
         scenario = load_scenario(path)
@@ -425,14 +423,12 @@ class MockSungrow:
 
         self._on_loop(apply)
 
-    INVERTER_STATES = ("running", "stopped", "fault", "grid_lost")
-
     def set_inverter_state(self, state: str, fault_code: int = 38, unit_id: int | None = None) -> None:
         """Put the inverter in ``running``, ``stopped`` (start/stop register = stop), ``fault`` (with
         ``fault_code``) or ``grid_lost``; ``running`` clears the fault and the grid loss and starts it."""
         state = str(state).strip().lower()
-        if state not in self.INVERTER_STATES:
-            raise CatalogueError(f"unknown inverter state {state!r}; valid: {', '.join(self.INVERTER_STATES)}")
+        if state not in INVERTER_STATES:
+            raise CatalogueError(f"unknown inverter state {state!r}; valid: {', '.join(INVERTER_STATES)}")
 
         def apply():
             for simulator in self._simulators(unit_id):

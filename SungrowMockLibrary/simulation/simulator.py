@@ -26,18 +26,18 @@ SG_WORK_STATE = {"running": 0x0000, "standby": 0x1400, "stop": 0x8000, "fault": 
 SH_SYSTEM_STATE = {"running": 0x0040, "standby": 0x0008, "stop": 0x0002, "fault": 0x0100, "off_grid": 0x1000}
 SH_FORCED_RUN = 0x0800
 
-# Register totals the plant's counters start from (so a new mock does not read as a new inverter).
-_TOTALS = {
-    "pv_total": ("total_pv_generation", "total_power_yields"),
-    "output_total": ("total_power_yields",),
-    "grid_import_total": ("total_import_energy",),
-    "grid_export_total": ("total_export_energy",),
-    "battery_charge_total": ("total_charge_energy",),
-    "battery_discharge_total": ("total_battery_discharge_energy",),
-    "battery_charge_from_pv_total": ("total_battery_charge_from_pv",),
-    "pv_export_total": ("total_pv_export",),
-    "direct_consumption_total": ("total_direct_energy_consumption",),
-}
+# The plant's energy counters and the quantity names their registers carry in register_map.csv.
+COUNTERS = (
+    ("pv", "pv"),
+    ("output", "output"),
+    ("grid_export", "export"),
+    ("grid_import", "import"),
+    ("direct_consumption", "direct"),
+    ("pv_export", "pv_export"),
+    ("battery_charge", "battery_charge"),
+    ("battery_charge_from_pv", "battery_charge_pv"),
+    ("battery_discharge", "battery_discharge"),
+)
 
 
 @cache
@@ -77,17 +77,7 @@ def quantities(spec: PlantSpec, state: PlantState, snap: Snapshot, controls: Con
         if snap.state == "running" and controls.ems_mode == "forced"
         else SH_SYSTEM_STATE[snap.state],
     }
-    for counter, quantity in (
-        ("pv", "pv"),
-        ("output", "output"),
-        ("grid_export", "export"),
-        ("grid_import", "import"),
-        ("direct_consumption", "direct"),
-        ("pv_export", "pv_export"),
-        ("battery_charge", "battery_charge"),
-        ("battery_charge_from_pv", "battery_charge_pv"),
-        ("battery_discharge", "battery_discharge"),
-    ):
+    for counter, quantity in COUNTERS:
         values[f"{quantity}_daily_kwh"] = state.daily(counter) / 1000
         values[f"{quantity}_total_kwh"] = state.total(counter) / 1000
     pv_daily = state.daily("pv")
@@ -124,13 +114,14 @@ class Simulator:
 
     def _fresh_state(self, now: float, soc: float | None = None) -> PlantState:
         """A state starting at the local midnight of ``now``, so daily counters cover the day so far."""
+        # Totals start from what the registers hold, so a new mock does not read as a new inverter;
+        # of several registers carrying one total, the finest resolution wins.
         totals = {}
-        for counter, names in _TOTALS.items():
-            for name in names:
-                value = self._image_value(name)
-                if value is not None:
-                    totals[counter] = value * 1000
-                    break
+        for counter, quantity in COUNTERS:
+            carriers = [r for r, q in self._targets if q == f"{quantity}_total_kwh"]
+            if carriers:
+                register = min(carriers, key=lambda r: r.scale)
+                totals[f"{counter}_total"] = self._image_value(register.name) * 1000
         if soc is None:
             level = self._image_value("battery_level")
             soc = level / 100 if level is not None else 0.5
