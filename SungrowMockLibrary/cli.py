@@ -81,8 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--encryption-key", default=None, help="public key of the encrypted door, 32 hex digits (default: random)")
     serve.add_argument("--clock-speed", type=float, default=1.0, help="simulated seconds per real second (0 = frozen)")
     serve.add_argument("--start-time", default=None, help="simulated local start time, ISO 8601 (default: now)")
-    serve.add_argument("--simulate", action="store_true", help="a living inverter: sun, load, battery, counters")
-    serve.add_argument("--scenario", default=None, help="a scenario file (TOML) to apply at start; implies --simulate")
+    serve.add_argument(
+        "--simulate",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a living inverter: sun, load, battery, counters (default); --no-simulate serves the catalogue's static values",
+    )
+    serve.add_argument("--scenario", default=None, help="a scenario file (TOML) to apply at start (needs the simulation)")
     serve.add_argument("--latitude", type=float, default=50.0, help="latitude of the simulated site (default 50)")
     serve.add_argument("--seed", type=int, default=0, help="seed of the simulated load profile (default 0)")
     serve.add_argument("--unit-id", type=_unit, default=1, help="Modbus unit id (default 1)")
@@ -96,6 +101,9 @@ def serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    if args.scenario and not args.simulate:
+        print("sungrow-mock: error: --scenario needs the simulation; drop --no-simulate", file=sys.stderr)
+        return USAGE_ERROR
     ports = {name: getattr(args, name) for name in STANDARD_PORTS}
     if args.standard_ports:
         for name, standard in STANDARD_PORTS.items():
@@ -112,7 +120,7 @@ def serve(args: argparse.Namespace) -> int:
             encryption_key=args.encryption_key,
             clock_speed=args.clock_speed,
             start_time=args.start_time,
-            simulate=args.simulate or args.scenario is not None,
+            simulate=args.simulate,
             latitude=args.latitude,
             seed=args.seed,
             **{name: port or 0 for name, port in ports.items()},

@@ -10,7 +10,9 @@ from .keywords.doors import DoorKeywords
 from .keywords.lifecycle import LifecycleKeywords
 from .keywords.registers import RegisterKeywords
 from .keywords.simulation import SimulationKeywords
+from .device.catalogue import CatalogueError
 from .mock import DEFAULT_HOST, DEFAULT_MODEL, DOORS, parse_doors
+from .simulation.clock import Clock
 
 __version__ = "0.1.0"
 
@@ -111,13 +113,38 @@ class SungrowMockLibrary(DynamicCore):
     ROBOT_LIBRARY_VERSION = __version__
     ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
 
-    def __init__(self, model: str = DEFAULT_MODEL, host: str = DEFAULT_HOST, doors: str = ",".join(DOORS)):
-        """``model``, ``host`` and ``doors`` are the defaults of `Start Mock Sungrow`.
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        host: str = DEFAULT_HOST,
+        doors: str = ",".join(DOORS),
+        simulate: bool = True,
+        clock_speed: float = 1.0,
+        start_time: str | None = None,
+    ):
+        """``model``, ``host``, ``doors``, ``simulate``, ``clock_speed`` and ``start_time`` are the
+        defaults of `Start Mock Sungrow`; each start may override them.
 
-        Example: ``Library    SungrowMockLibrary    model=SG10RT    doors=modbus``
+        A suite that compares what a client decoded with `Get Inverter Value` wants values that
+        hold still: import with ``clock_speed=0`` and a ``start_time``, and every mock of the
+        suite starts frozen at that moment. ``simulate=False`` serves the catalogue's static
+        values instead of a living inverter.
+
+        Examples:
+        | Library | SungrowMockLibrary | model=SG10RT | doors=modbus |
+        | Library | SungrowMockLibrary | clock_speed=0 | start_time=2026-06-21T12:00:00 |
         """
+        try:
+            Clock(start_time, clock_speed)
+        except ValueError as error:
+            raise CatalogueError(str(error)) from None
         self._context = LibraryContext(
-            default_model=catalogue.model(model).name, default_host=host, default_doors=",".join(parse_doors(doors))
+            default_model=catalogue.model(model).name,
+            default_host=host,
+            default_doors=",".join(parse_doors(doors)),
+            default_simulate=simulate,
+            default_clock_speed=clock_speed,
+            default_start_time=start_time,
         )
         self.ROBOT_LIBRARY_LISTENER = _ScopeListener(self._context)
         components = [

@@ -89,7 +89,7 @@ class MockSungrow:
         encryption_key: str | bytes | None = None,
         clock_speed: float = 1.0,
         start_time: str | None = None,
-        simulate: bool = False,
+        simulate: bool = True,
         latitude: float = 50.0,
         seed: int = 0,
     ):

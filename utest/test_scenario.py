@@ -96,3 +96,11 @@ def test_serve_applies_a_scenario_and_rejects_a_bad_one_in_one_line(tmp_path):
     )  # fmt: skip
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "battery.soc" in result.stderr
+
+
+def test_serve_refuses_a_scenario_without_the_simulation(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "SungrowMockLibrary", "serve", "--no-simulate", "--scenario", str(write(tmp_path, GOOD))],
+        capture_output=True, text=True, timeout=20,
+    )  # fmt: skip
+    assert result.returncode == 2 and "--scenario needs the simulation" in result.stderr

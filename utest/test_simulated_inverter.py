@@ -134,7 +134,7 @@ def test_environment_overrides_and_their_errors():
     with pytest.raises(MockSungrowError, match="has no battery"):
         simulated("SG10RT").set_battery_soc(50)
     with pytest.raises(MockSungrowError, match="simulate=True"):
-        MockSungrow(doors="modbus").set_irradiance(100)
+        MockSungrow(doors="modbus", simulate=False).set_irradiance(100)
 
 
 def test_simulation_does_not_cost_the_modbus_hot_path_when_time_stands_still():

@@ -31,9 +31,9 @@ class LifecycleKeywords:
         winet_tls_port: int = 0,
         firmware: Firmware = Firmware.legacy,
         encryption_key: str | None = None,
-        clock_speed: float = 1.0,
+        clock_speed: float | None = None,
         start_time: str | None = None,
-        simulate: bool = False,
+        simulate: bool | None = None,
         latitude: float = 50.0,
         seed: int = 0,
     ) -> Endpoints:
@@ -58,13 +58,17 @@ class LifecycleKeywords:
         - ``encryption_key``: the public key of the encrypted door as 32 hex digits; random by
           default, stable for the life of the mock.
         - ``clock_speed``: simulated seconds per real second (``0`` = frozen); see `Set Clock Speed`.
-        - ``start_time``: the simulated local time to start at (ISO 8601); default: now.
-        - ``simulate``: ``True`` makes the inverter live: a clear-sky day at ``latitude`` drives PV,
+          Defaults to the library import's ``clock_speed`` (``1``, real time).
+        - ``start_time``: the simulated local time to start at (ISO 8601); defaults to the
+          library import's ``start_time`` (now).
+        - ``simulate``: ``True`` (the default, unless the library import says otherwise) makes the
+          inverter live: a clear-sky day at ``latitude`` drives PV,
           a daily load profile drives consumption, the battery charges and discharges, every
           energy counter integrates its power, and control registers act (see `Set Irradiance`,
           `Set House Load`, `Set Battery SOC`). Values set with `Set Register` or
           `Set Inverter Value` stay pinned until `Release Register`. ``seed`` makes the load
-          profile's variations reproducible.
+          profile's variations reproducible. ``False`` serves the catalogue's static values,
+          which change only when a test or a client writes them.
 
         The new mock becomes the current one. A mock started in a test is stopped when the test
         ends; one started in a suite setup is stopped when the suite ends.
@@ -90,9 +94,9 @@ class LifecycleKeywords:
             winet_tls_port=winet_tls_port,
             firmware=firmware.value,
             encryption_key=encryption_key,
-            clock_speed=clock_speed,
-            start_time=start_time,
-            simulate=simulate,
+            clock_speed=self.ctx.default_clock_speed if clock_speed is None else clock_speed,
+            start_time=start_time or self.ctx.default_start_time,
+            simulate=self.ctx.default_simulate if simulate is None else simulate,
             latitude=latitude,
             seed=seed,
         )

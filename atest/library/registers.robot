@@ -1,15 +1,32 @@
 *** Settings ***
 Documentation       Raw and engineering values through the keywords, as Robot passes them (text).
-Library             SungrowMockLibrary
+Library             SungrowMockLibrary    clock_speed=0    start_time=2026-06-21T12:00:00
 Test Setup          Start Mock Sungrow    SH10RT
 
 Test Tags           library    registers
 
 
 *** Test Cases ***
+Import Arguments Are The Defaults Of Every Start
+    ${time} =    Get Mock Time
+    Should Be Equal    ${time}    2026-06-21T12:00:00
+    ${yield} =    Get Inverter Value    daily_power_yields
+    Should Be True    ${yield} > 0    a living inverter has yielded by noon
+    ${previous} =    Set Clock Speed    1
+    Should Be Equal As Numbers    ${previous}    0
+
+Static Values When Not Simulated
+    Start Mock Sungrow    SH10RT    alias=static    simulate=${False}    start_time=2026-06-21T06:00:00
+    ${morning} =    Get Inverter Value    daily_power_yields
+    Advance Mock Clock    6 hours
+    ${noon} =    Get Inverter Value    daily_power_yields
+    Should Be Equal As Numbers    ${noon}    ${morning}
+    Run Keyword And Expect Error    *is not simulated*    Set Irradiance    500
+
 Raw Values Typed As Text Are Parsed
+    ${before} =    Get Register    13023
     ${previous} =    Set Register    13023    655
-    Should Be Equal As Integers    ${previous}    650
+    Should Be Equal As Integers    ${previous}    ${before}
     ${raw} =    Get Register    battery_level
     Should Be Equal As Integers    ${raw}    655
     Set Register    13051    0xAA    table=holding

@@ -108,7 +108,7 @@ A Forced Charge Shows In The Next Refresh
 A Battery SOC Set By Keyword Shows In The Next Refresh
     [Documentation]    `Set Battery SOC` (like `Set Irradiance` and `Set House Load`) shows in the
     ...    next refresh even with the clock frozen.
-    Start Mock Sungrow    SH10RT    doors=modbus    simulate=${True}    start_time=2026-06-21T12:00:00
+    Start Mock Sungrow    SH10RT    doors=modbus    start_time=2026-06-21T12:00:00
     ...    clock_speed=0    latitude=48
     ${before} =    Refresh
     Should Be Equal As Numbers    ${before}[battery_level]    100
@@ -119,7 +119,7 @@ A Battery SOC Set By Keyword Shows In The Next Refresh
 
 *** Keywords ***
 Start Dim Day With High Load
-    Start Mock Sungrow    SH10RT    doors=modbus    simulate=${True}    start_time=2026-06-21T11:59:00
+    Start Mock Sungrow    SH10RT    doors=modbus    start_time=2026-06-21T11:59:00
     ...    clock_speed=0    latitude=48
     Set Irradiance    50
     Set House Load    6000

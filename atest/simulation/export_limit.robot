@@ -90,7 +90,7 @@ Export Limit Should Clip The Export
 Start Sunny Mock
     [Documentation]    A simulated ``model`` at ``start`` + 1 min, house load held, the hybrid's battery full.
     [Arguments]    ${model}    ${start}
-    Start Mock Sungrow    ${model}    doors=modbus    simulate=${True}    start_time=${start}
+    Start Mock Sungrow    ${model}    doors=modbus    start_time=${start}
     ...    clock_speed=0    latitude=48
     Set House Load    ${HOUSE_LOAD}
     IF    $model.startswith('SH')    Set Battery SOC    100

@@ -122,7 +122,7 @@ SG10RT Daily Yield Rises Through The Day And Resets At Midnight
 *** Keywords ***
 Start Simulated Mock
     [Arguments]    ${model}    ${start}
-    Start Mock Sungrow    ${model}    doors=modbus    simulate=${True}    start_time=${start}    clock_speed=0
+    Start Mock Sungrow    ${model}    doors=modbus    start_time=${start}    clock_speed=0
     ...    latitude=${LATITUDE}
     ${now} =    Get Mock Time
     Should Be Equal    ${now}    ${start}
