@@ -179,3 +179,13 @@ def test_inverter_state_drives_the_state_registers(state, sg_code, sh_code):
 def test_unknown_inverter_state_names_the_valid_ones():
     with pytest.raises(CatalogueError, match="valid: running, stopped, fault, grid_lost"):
         simulated().set_inverter_state("asleep")
+
+
+def test_backup_port_carries_the_house_only_when_the_grid_is_lost():
+    mock = simulated(start="2026-06-21T20:00:00")
+    assert mock.get_value("total_backup_power") == 0 and mock.get_value("load_power_hybrid") > 0
+    mock.set_inverter_state("grid_lost")
+    mock.advance_clock(60)
+    load = mock.get_value("load_power_hybrid")
+    assert mock.get_value("total_backup_power") == load
+    assert sum(mock.get_value(f"backup_phase_{p}_power") for p in "abc") == pytest.approx(load, abs=2)

@@ -55,6 +55,7 @@ over the phase voltage (so with power factor 1, ``current = P / phases / V``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -880,11 +881,13 @@ def advance(
     environment: Environment,
     until: float,
     step: float = 60.0,
+    observer: Callable[[float, float, dict[str, float]], None] | None = None,
 ) -> tuple[PlantState, Snapshot]:
     """Integrate ``state`` to ``until`` (epoch seconds); return the new state and the snapshot there.
 
     ``until`` before ``state.last_time`` returns ``state`` unchanged, with the snapshot at its
-    own time (the caller re-bases the state on clock jumps backwards).
+    own time (the caller re-bases the state on clock jumps backwards). ``observer(start, end,
+    rates)`` hears of every stretch integrated at constant rates (counter increments per second).
     """
     if not (math.isfinite(step) and step >= 1e-3):
         raise ValueError(f"step must be a finite number of seconds >= 0.001, got {step!r}")
@@ -897,6 +900,8 @@ def advance(
     while current.last_time < until:
         boundary = _next_boundary(current.last_time, step)
         end = min(boundary, until)
+        if observer is not None:
+            observer(current.last_time, end, current.flows.rates())
         if end == boundary:
             current = _anchor(spec, _levels(spec, current.anchor, current.flows, end, keep=False), inputs)
         else:

@@ -15,6 +15,7 @@ from importlib import resources
 
 from ..device import codec
 from .controls import read_controls
+from .history import History, HistoryWriter
 from .inverter import Inverter
 from .plant import Controls, Environment, PlantSpec, PlantState, Snapshot, advance, new_state
 
@@ -77,6 +78,11 @@ def quantities(spec: PlantSpec, state: PlantState, snap: Snapshot, controls: Con
         if snap.state == "running" and controls.ems_mode == "forced"
         else SH_SYSTEM_STATE[snap.state],
     }
+    phases = max(1, len(snap.phase_voltage_v))
+    backup_w = snap.load_w if snap.state == "off_grid" else 0.0
+    values["backup_w"] = backup_w
+    values["backup_phase_w"] = backup_w / phases
+    values["backup_phase_a"] = backup_w / phases / max(1.0, snap.phase_voltage_v[0]) if snap.phase_voltage_v else 0.0
     for counter, quantity in COUNTERS:
         values[f"{quantity}_daily_kwh"] = state.daily(counter) / 1000
         values[f"{quantity}_total_kwh"] = state.total(counter) / 1000
@@ -106,6 +112,7 @@ class Simulator:
             if fam in ("*", family) and name in inverter.layout.by_name
             and inverter.layout.present(inverter.layout.by_name[name])
         ]
+        self._history_writer = HistoryWriter(inverter)
         self.state = self._fresh_state(inverter.clock.timestamp())
         self.controls = Controls()
         self.fault: int | None = None  # a fault code the test put the inverter in (Set Inverter State)
@@ -122,6 +129,7 @@ class Simulator:
             if carriers:
                 register = min(carriers, key=lambda r: r.scale)
                 totals[f"{counter}_total"] = self._image_value(register.name) * 1000
+        self.history = History(self._history_writer.counters)
         if soc is None:
             level = self._image_value("battery_level")
             soc = level / 100 if level is not None else 0.5
@@ -145,8 +153,16 @@ class Simulator:
             self.state = self._fresh_state(now, soc=self.state.soc)
         self.controls = Controls(**read_controls(self.inverter), fault=self.fault, grid_lost=self.grid_lost)
         step = max(self.step, (now - self.state.last_time) / MAX_STEPS)
-        self.state, snapshot = advance(self.spec, self.state, self.controls, self.environment, now, step)
+        self.state, snapshot = advance(
+            self.spec, self.state, self.controls, self.environment, now, step, self._book if self.history.counters else None
+        )
         self._write(quantities(self.spec, self.state, snapshot, self.controls))
+        if self.history.counters:
+            self._history_writer.write(self.history)
+
+    def _book(self, start: float, end: float, rates: dict[str, float]) -> None:
+        local = self.environment.local_time
+        self.history.book(local(start), local(end), rates)
 
     def invalidate(self) -> None:
         """An input changed (a control register, the environment, the SOC): show it on the next read
