@@ -127,7 +127,7 @@ Set Common Test Values
     Set Inverter Value    phase_a_voltage    241.7
     Set Inverter Value    mppt_1_voltage    612.3
     Set Inverter Value    mppt_2_voltage    587.4
-    Set Inverter Clock    2031    3    4    5    6    7
+    Set Inverter Clock    2031    3    4    13    6    7
 
 Set SH Test Values
     Set Inverter Value    total_active_power    4321
@@ -158,7 +158,7 @@ Common Values Should Be Decoded
     Should Be Equal As Numbers    ${scrape}[internal_temperature]    -4.5
     Should Be Equal As Numbers    ${scrape}[phase_a_voltage]    241.7
     # year..second are turned into SunGather's timestamp; the clock runs on from 05:06:07
-    Should Match Regexp    ${scrape}[timestamp]    ^2031-3-4 5:06:(0[7-9]|[1-5][0-9])$
+    Should Match Regexp    ${scrape}[timestamp]    ^2031-3-4 13:06:(0[7-9]|[1-5][0-9])$
 
 SH Values Should Be Decoded
     [Arguments]    ${scrape}
@@ -193,7 +193,8 @@ SH Level 2 Values Should Be Decoded
     Should Be Equal As Numbers    ${scrape}[max_soc]    95.0
     Should Be Equal As Numbers    ${scrape}[meter_total_power]    -2345
     Should Be Equal As Numbers    ${scrape}[backup_phase_a_power]    123
-    Should Be Equal    ${scrape}[system_state]    Running
+    # Forced EMS mode by day: the running state is "forced run" (0x0800), as on the device.
+    Should Be Equal    ${scrape}[system_state]    Forced mode
 
 SG Level 2 Values Should Be Decoded
     [Arguments]    ${scrape}
