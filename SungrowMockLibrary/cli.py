@@ -1,4 +1,4 @@
-"""``sungrow-mock``: serve a mock inverter from the command line, or list the models.
+"""``sungrow-mock``: serve a mock inverter from the command line, record a real one, or list the models.
 
 ``serve`` prints exactly one JSON line to stdout once every door accepts connections, then
 serves until SIGINT or SIGTERM. Bad arguments get one line on stderr and exit code 2.
@@ -14,7 +14,11 @@ import threading
 
 from .device import catalogue
 from .device.catalogue import CatalogueError
-from .mock import DEFAULT_HOST, DEFAULT_MODEL, DOORS, FIRMWARES, MODBUS, STANDARD_PORTS, MockSungrow, parse_doors
+from .faults import load_fault_file
+from .mock import (
+    DEFAULT_HOST, DEFAULT_MODEL, DOORS, FIRMWARES, MODBUS, STANDARD_PORTS, MockSungrow, MockSungrowError, parse_doors,
+)  # fmt: skip
+from .recording import RecordingError, record
 
 USAGE_ERROR = 2
 
@@ -63,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sungrow-mock", description="A mock Sungrow inverter for testing clients.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     serve = commands.add_parser("serve", help="serve a mock inverter until SIGINT or SIGTERM")
-    serve.add_argument("--model", type=_model, default=DEFAULT_MODEL, help=f"catalogue model (default {DEFAULT_MODEL})")
+    serve.add_argument("--model", type=_model, default=None, help=f"catalogue model (default {DEFAULT_MODEL}, or the snapshot's)")
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
     serve.add_argument("--doors", type=_doors, default=DOORS, help=f"comma-separated doors (default {','.join(DOORS)})")
     serve.add_argument("--modbus-port", type=_port, help="plain Modbus TCP port (default: a free port)")
@@ -84,14 +88,23 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--simulate",
         action=argparse.BooleanOptionalAction,
-        default=True,
-        help="a living inverter: sun, load, battery, counters (default); --no-simulate serves the catalogue's static values",
+        default=None,
+        help="a living inverter: sun, load, battery, counters (default, except with --snapshot); "
+        "--no-simulate serves static values",
     )
+    serve.add_argument("--snapshot", default=None, help="replay a snapshot file made by `sungrow-mock record`")
+    serve.add_argument("--faults", default=None, help="a fault file (TOML, [[fault]] tables) injected at start, global scope")
     serve.add_argument("--scenario", default=None, help="a scenario file (TOML) to apply at start (needs the simulation)")
     serve.add_argument("--latitude", type=float, default=50.0, help="latitude of the simulated site (default 50)")
     serve.add_argument("--seed", type=int, default=0, help="seed of the simulated load profile (default 0)")
     serve.add_argument("--unit-id", type=_unit, default=1, help="Modbus unit id (default 1)")
     serve.add_argument("--serial", default=None, help="serial number (default: the model's)")
+    recorder = commands.add_parser("record", help="record every register of an inverter (or a mock) into a snapshot file")
+    recorder.add_argument("endpoint", help="HOST:PORT of the inverter's plain Modbus TCP server")
+    recorder.add_argument("path", help="the snapshot file to write (JSON)")
+    recorder.add_argument("--unit-id", type=_unit, default=1, help="Modbus unit id (default 1)")
+    recorder.add_argument("--model", type=_model, default=None, help="skip detection: the inverter's catalogue model")
+    recorder.add_argument("--timeout", type=float, default=3.0, help="seconds per request (default 3)")
     models = commands.add_parser("models", help="list the model catalogue")
     models.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return parser
@@ -101,7 +114,7 @@ def serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    if args.scenario and not args.simulate:
+    if args.scenario and args.simulate is False:
         print("sungrow-mock: error: --scenario needs the simulation; drop --no-simulate", file=sys.stderr)
         return USAGE_ERROR
     ports = {name: getattr(args, name) for name in STANDARD_PORTS}
@@ -123,11 +136,14 @@ def serve(args: argparse.Namespace) -> int:
             simulate=args.simulate,
             latitude=args.latitude,
             seed=args.seed,
+            snapshot=args.snapshot,
             **{name: port or 0 for name, port in ports.items()},
         )
         if args.scenario:
             mock.load_scenario(args.scenario)
-    except (CatalogueError, ValueError) as error:
+        for kind, options in load_fault_file(args.faults) if args.faults else ():
+            mock.faults.inject(kind, **{**options, "scope": "global"})
+    except (CatalogueError, ValueError, RecordingError, MockSungrowError) as error:
         print(f"sungrow-mock: error: {error}", file=sys.stderr)
         return USAGE_ERROR
     try:
@@ -174,8 +190,25 @@ def list_models(as_json: bool) -> int:
     return 0
 
 
+def record_snapshot(args: argparse.Namespace) -> int:
+    host, _, port = args.endpoint.rpartition(":")
+    if not host or not port.isdigit():
+        print(f"sungrow-mock: error: endpoint {args.endpoint!r} is not HOST:PORT", file=sys.stderr)
+        return USAGE_ERROR
+    try:
+        snapshot = record(host, int(port), unit=args.unit_id, model=args.model, timeout=args.timeout)
+        snapshot.save(args.path)
+    except (RecordingError, OSError) as error:
+        print(f"sungrow-mock: error: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps({"model": snapshot.model, "serial": snapshot.serial, "registers": snapshot.word_count, "path": args.path}))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "models":
         return list_models(args.json)
+    if args.command == "record":
+        return record_snapshot(args)
     return serve(args)

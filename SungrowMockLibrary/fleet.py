@@ -83,3 +83,7 @@ class Fleet:
     @property
     def aliases(self) -> list[str]:
         return list(self._mocks)
+
+    def items(self) -> list[tuple[str, MockSungrow]]:
+        """(alias, mock) of every running mock."""
+        return list(self._mocks.items())

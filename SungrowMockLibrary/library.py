@@ -6,7 +6,10 @@ from robotlibcore import DynamicCore
 
 from .device import catalogue
 from .keywords.context import LibraryContext
+from .keywords import reporting
 from .keywords.doors import DoorKeywords
+from .keywords.faults import FaultKeywords
+from .keywords.journal import JournalKeywords
 from .keywords.lifecycle import LifecycleKeywords
 from .keywords.registers import RegisterKeywords
 from .keywords.simulation import SimulationKeywords
@@ -18,24 +21,38 @@ __version__ = "0.1.0"
 
 
 class _ScopeListener:
-    """Opens a scope per suite and per test so mocks stop with the scope that started them."""
+    """Scopes mocks and faults to suites and tests, and reports each test's traffic."""
 
     ROBOT_LISTENER_API_VERSION = 3
 
     def __init__(self, context: LibraryContext):
         self.ctx = context
+        self._marks: dict[int, int] = {}  # id(mock) -> the journal's last seq when the test started
 
     def start_suite(self, data, result):
+        self.ctx.suites.append(data.longname)
         self.ctx.fleet.open_scope(("suite", data.longname))
 
     def end_suite(self, data, result):
+        for mock, fault_id in self.ctx.suite_faults.pop(data.longname, []):
+            if mock.running:
+                mock.remove_faults([fault_id])
         self.ctx.fleet.close_scope(("suite", data.longname))
+        if self.ctx.suites:
+            self.ctx.suites.pop()
 
     def start_test(self, data, result):
+        self.ctx.in_test = True
+        self._marks = {id(mock): mock.journal.last_seq for _, mock in self.ctx.fleet.items()}
         self.ctx.fleet.open_scope(("test", data.longname))
 
     def end_test(self, data, result):
+        for alias, mock in self.ctx.fleet.items():
+            reporting.report(data.longname, alias, mock.journal.requests(since=self._marks.get(id(mock), 0)))
+            if mock.running:
+                mock.clear_faults("test")
         self.ctx.fleet.close_scope(("test", data.longname))
+        self.ctx.in_test = False
 
     def close(self):
         self.ctx.fleet.stop_all()
@@ -152,5 +169,7 @@ class SungrowMockLibrary(DynamicCore):
             RegisterKeywords(self._context),
             DoorKeywords(self._context),
             SimulationKeywords(self._context),
+            FaultKeywords(self._context),
+            JournalKeywords(self._context),
         ]
         DynamicCore.__init__(self, components)

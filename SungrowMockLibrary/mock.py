@@ -14,11 +14,14 @@ from typing import Any
 
 from .device import catalogue
 from .device.catalogue import TABLES, CatalogueError
+from .faults import KINDS, Fault, FaultEngine, device_condition, parse_fault
+from .journal import Journal
 from .runtime import EventLoopThread
 from .simulation.clock import Clock
 from .simulation.inverter import Inverter
 from .transports.mbap import TcpDoor, serve_modbus, serve_tcp
 from .transports.modbus import ModbusHandler
+from .transports.wire import Wire
 
 DEFAULT_MODEL = "SH10RT"
 DEFAULT_HOST = "127.0.0.1"
@@ -75,7 +78,7 @@ class MockSungrow:
 
     def __init__(
         self,
-        model: str = DEFAULT_MODEL,
+        model: str | None = None,
         host: str = DEFAULT_HOST,
         modbus_port: int = 0,
         unit_id: int = 1,
@@ -89,10 +92,21 @@ class MockSungrow:
         encryption_key: str | bytes | None = None,
         clock_speed: float = 1.0,
         start_time: str | None = None,
-        simulate: bool = True,
+        simulate: bool | None = None,
         latitude: float = 50.0,
         seed: int = 0,
+        snapshot: str | None = None,
+        journal_capacity: int = 100_000,
     ):
+        recording = None
+        if snapshot:
+            from .recording import Snapshot
+
+            recording = Snapshot.load(snapshot)
+            model = model or recording.model
+        model = model or DEFAULT_MODEL
+        if simulate is None:  # a replay shows the recording unless the simulation is asked for
+            simulate = recording is None
         self.doors = parse_doors(doors)
         self.host = host
         self._ports = {
@@ -116,7 +130,15 @@ class MockSungrow:
             except ValueError as error:
                 raise CatalogueError(str(error)) from None
         self.inverters: dict[int, Inverter] = {}
-        self._attach(_unit(unit_id), Inverter(model, serial, self.clock))
+        first = Inverter(model, serial, self.clock)
+        if recording is not None:
+            recording.apply(first)
+            if serial:
+                first.set_value("serial_number", serial)
+                first.serial = serial
+        self._attach(_unit(unit_id), first)
+        self.journal = Journal(journal_capacity)
+        self.faults = FaultEngine()
         self.encryption = None
         if ENCRYPTED in self.doors:
             from .transports.encrypted import EncryptionKey
@@ -169,6 +191,7 @@ class MockSungrow:
             from .simulation.simulator import Simulator
 
             inverter.simulator = Simulator(inverter, self.environment)
+            inverter.simulator.condition_source = lambda: device_condition(self.faults, unit_id)
         self.inverters[unit_id] = inverter
         return inverter
 
@@ -204,20 +227,24 @@ class MockSungrow:
     async def _open_doors(self) -> None:
         handler = ModbusHandler(self.inverters)
         if MODBUS in self.doors:
-            self._doors[MODBUS] = await serve_modbus(handler.handle, self.host, self._ports[MODBUS])
+            wire = Wire(MODBUS, self.inverters, self.journal, self.faults)
+            self._doors[MODBUS] = await serve_modbus(handler.handle, self.host, self._ports[MODBUS], wire)
         if ENCRYPTED in self.doors:
             from .transports.encrypted import EncryptedMbapProtocol
 
             key = self.encryption
+            wire = Wire(ENCRYPTED, self.inverters, self.journal, self.faults)
             self._doors[ENCRYPTED] = await serve_tcp(
-                lambda connections: EncryptedMbapProtocol(handler.handle, key, connections),
+                lambda connections: EncryptedMbapProtocol(handler.handle, key, connections, wire),
                 self.host,
                 self._ports[ENCRYPTED],
             )
         if WINET in self.doors:
             from .transports.winet import serve_winet
 
-            self._doors[WINET] = await serve_winet(self.inverters, self.winet_settings)
+            self._doors[WINET] = await serve_winet(
+                self.inverters, self.winet_settings, journal=self.journal, faults=self.faults
+            )
 
     async def _close_doors(self) -> None:
         doors, self._doors = self._doors, {}
@@ -446,6 +473,45 @@ class MockSungrow:
     def release_all_registers(self, unit_id: int | None = None) -> int:
         """Release every register pinned on an inverter; returns how many were pinned."""
         return self._on_loop(self._inverter(unit_id).release_all)
+
+    # -- faults ---------------------------------------------------------------------------------
+
+    def inject_fault(self, kind: str, scope: str = "test", **options) -> Fault:
+        """Inject a fault (see :data:`faults.KINDS`); ``options`` are the target, dose and parameters
+        as text or values: ``door``, ``unit``, ``function``, ``registers``, ``table``, ``service``,
+        ``times``, ``after``, ``probability``, ``seed``, ``duration``, ``code``, ``delay``, ...
+
+        A device fault (``inverter_fault``, ``grid_loss``, ``over_temperature``, ``battery_fault``)
+        needs the simulation and shows from the next read on.
+        """
+        name, arguments = parse_fault({"kind": kind, "scope": scope, **options})
+        if KINDS[name].device:
+            self._simulators(arguments["target"].unit)
+        fault = self._on_loop(lambda: self.faults.inject(name, **arguments))
+        if fault.device:
+            fault.triggered = 1  # applied once, to the inverter itself
+            self._refresh_simulation()
+        return fault
+
+    def clear_faults(self, scope: str | None = None) -> int:
+        """Remove the faults of ``scope`` (``test``, ``suite``, ``global``; all by default)."""
+        removed = self._on_loop(self.faults.clear, scope)
+        self._refresh_simulation()
+        return removed
+
+    def remove_faults(self, fault_ids) -> int:
+        """Remove the faults with these ids; returns how many existed."""
+        removed = self._on_loop(self.faults.remove, list(fault_ids))
+        self._refresh_simulation()
+        return removed
+
+    def _refresh_simulation(self) -> None:
+        def invalidate():
+            for inverter in self.inverters.values():
+                if inverter.simulator is not None:
+                    inverter.simulator.invalidate()
+
+        self._on_loop(invalidate)
 
     # -- registers ------------------------------------------------------------------------------
 

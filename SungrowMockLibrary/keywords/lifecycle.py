@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from robot.api import logger
+from robot.utils import timestr_to_secs
 from robotlibcore import keyword
 
 from ..keyword_types import Endpoint, EndpointPart, Endpoints, Firmware
 from ..mock import MockSungrow
 from ..netutil import free_loopback_address
+from ..recording import record
 from .context import LibraryContext
 
 
@@ -36,6 +38,7 @@ class LifecycleKeywords:
         simulate: bool | None = None,
         latitude: float = 50.0,
         seed: int = 0,
+        snapshot: str | None = None,
     ) -> Endpoints:
         """Starts a mock inverter and returns its endpoints, e.g. ``{'modbus': '127.0.0.1:40123', ...}``.
 
@@ -69,6 +72,9 @@ class LifecycleKeywords:
           `Set Inverter Value` stay pinned until `Release Register`. ``seed`` makes the load
           profile's variations reproducible. ``False`` serves the catalogue's static values,
           which change only when a test or a client writes them.
+        - ``snapshot``: a file made by `Record Inverter Snapshot`: the mock replays the recorded
+          inverter (its model, serial and every register). The simulation stays off unless
+          ``simulate=True`` is given; then it starts from the recorded values.
 
         The new mock becomes the current one. A mock started in a test is stopped when the test
         ends; one started in a suite setup is stopped when the suite ends.
@@ -81,8 +87,10 @@ class LifecycleKeywords:
         See also `Get Mock Sungrow Endpoint`, `Add Inverter`, `Find Free Loopback Address`,
         `Stop Mock Sungrow`, `Switch Mock Sungrow`.
         """
+        if simulate is None and snapshot is None:
+            simulate = self.ctx.default_simulate
         mock = MockSungrow(
-            model=model or self.ctx.default_model,
+            model=model or (None if snapshot else self.ctx.default_model),
             host=host or self.ctx.default_host,
             modbus_port=modbus_port,
             unit_id=unit_id,
@@ -96,9 +104,10 @@ class LifecycleKeywords:
             encryption_key=encryption_key,
             clock_speed=self.ctx.default_clock_speed if clock_speed is None else clock_speed,
             start_time=start_time or self.ctx.default_start_time,
-            simulate=self.ctx.default_simulate if simulate is None else simulate,
+            simulate=simulate,
             latitude=latitude,
             seed=seed,
+            snapshot=snapshot,
         )
         mock.start()
         try:
@@ -187,3 +196,27 @@ class LifecycleKeywords:
         if part is EndpointPart.port:
             return int(port)
         return address
+
+    @keyword
+    def record_inverter_snapshot(
+        self, endpoint: str, path: str, unit_id: int = 1, model: str | None = None, timeout: str = "3s"
+    ) -> str:
+        """Records every register of a real inverter (or a mock) at ``endpoint`` into the snapshot file ``path``.
+
+        ``endpoint`` is ``HOST:PORT`` of a plain Modbus TCP server. The model is detected from the
+        device type code (input register 5000) unless ``model`` is given; then every register
+        block of the model is read (function 04 for input, 03 for holding registers, at most 100
+        registers per request, ``timeout`` per request). Blocks the device refuses are noted in
+        the file. Returns ``path``; `Start Mock Sungrow` with ``snapshot=path`` replays it.
+
+        Example:
+        | Record Inverter Snapshot | 192.168.1.50:502 | ${OUTPUT DIR}/inverter.json |
+        | Start Mock Sungrow | snapshot=${OUTPUT DIR}/inverter.json |
+        """
+        host, _, port = str(endpoint).rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"endpoint {endpoint!r} is not HOST:PORT")
+        snapshot = record(host, int(port), unit=int(unit_id), model=model, timeout=timestr_to_secs(timeout))
+        snapshot.save(path)
+        logger.info(f"Recorded {snapshot.word_count} registers of a {snapshot.model} (serial {snapshot.serial}) from {endpoint} to {path}")
+        return str(path)

@@ -74,6 +74,8 @@ class History:
                     self.months[(day.year, day.month)][name] += wh
                     self.years[day.year][name] += wh
             t = slot_end
+        if _day(end) != self.today:  # a stretch that ends exactly at midnight starts the new day
+            self._new_day(_day(end))
         self.now = end if self.now is None else max(self.now, end)
 
     def _new_day(self, day: date) -> None:

@@ -76,6 +76,7 @@ MIN_BATTERY_POWER_W = 1.0
 FLOW_THRESHOLD_W = 0.5
 """A power-flow bit is set when its power reaches half a watt (the registers' resolution is 1 W)."""
 GRID_OUTAGE_FAULT = 10
+OVERHEAT_C = 45.0  # how much hotter a derating inverter runs than its load explains
 """Fault code a string inverter reports when the grid is lost (PROTOCOLS §2.5.5)."""
 
 DEFAULT_EFFICIENCY = (
@@ -235,7 +236,8 @@ class Controls:
     ``None`` limits are off. ``external`` and ``vpp`` EMS modes follow the charge/discharge
     command like ``forced``. A ``fault`` code makes the inverter produce nothing; ``grid_lost``
     islands the plant: a hybrid runs off-grid from PV and battery, a string inverter stops with
-    fault 10 (grid power outage).
+    fault 10 (grid power outage). ``derate`` caps AC power at that fraction of nominal and heats
+    the inverter (over-temperature derating); a ``battery_fault`` code takes the battery out.
     """
 
     running: bool = True
@@ -251,8 +253,12 @@ class Controls:
     power_factor: float = 1.0
     fault: int | None = None
     grid_lost: bool = False
+    derate: float | None = None
+    battery_fault: int | None = None
 
     def __post_init__(self) -> None:
+        if self.derate is not None and not 0.0 <= self.derate <= 1.0:
+            raise ValueError(f"derate must be a fraction of nominal power within 0..1, got {self.derate!r}")
         if self.ems_mode not in EMS_MODES:
             raise ValueError(f"unknown EMS mode {self.ems_mode!r}; valid: {', '.join(EMS_MODES)}")
         if self.forced_command not in FORCED_COMMANDS:
@@ -671,13 +677,15 @@ def _decide(spec: PlantSpec, state: PlantState, inputs: tuple, t: float) -> _Flo
     ceiling = spec.nominal_ac_w
     if controls.active_power_limit_w is not None:
         ceiling = min(ceiling, controls.active_power_limit_w)
+    if controls.derate is not None:
+        ceiling = min(ceiling, spec.nominal_ac_w * controls.derate)
     export_room = math.inf if controls.export_limit_w is None else controls.export_limit_w
 
     # battery limits for this cell; SOC-bound limits spread the remaining headroom over one step
     charge_max = discharge_max = 0.0
     energy_wh = spec.battery_capacity_wh * state.soh
     eta = spec.battery_efficiency
-    if spec.battery_usable:
+    if spec.battery_usable and controls.battery_fault is None:
         charge_max = spec.battery_max_power_w
         discharge_max = spec.battery_max_power_w
         if controls.max_charge_w is not None:
@@ -795,7 +803,8 @@ def _decide(spec: PlantSpec, state: PlantState, inputs: tuple, t: float) -> _Flo
         soc_rate=soc_rate,
         soc_low=max(0.0, min(state.soc, controls.min_soc)),
         soc_high=min(1.0, max(state.soc, controls.max_soc)),
-        temperature_target_c=ambient + spec.temperature_rise_c * throughput / spec.nominal_ac_w,
+        temperature_target_c=ambient + spec.temperature_rise_c * throughput / spec.nominal_ac_w
+        + (OVERHEAT_C if controls.derate is not None else 0.0),
         battery_temperature_target_c=ambient + 8.0 * battery_heat,
     )
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from ..device import codec
 from .controls import read_controls
 from .history import History, HistoryWriter
+from .clock import to_datetime
 from .inverter import Inverter
 from .plant import Controls, Environment, PlantSpec, PlantState, Snapshot, advance, new_state
 
@@ -26,6 +29,19 @@ MAX_STEPS = 240  # a long jump (the first read after midnight, a fast clock) is 
 SG_WORK_STATE = {"running": 0x0000, "standby": 0x1400, "stop": 0x8000, "fault": 0x5500, "off_grid": 0x0000}
 SH_SYSTEM_STATE = {"running": 0x0040, "standby": 0x0008, "stop": 0x0002, "fault": 0x0100, "off_grid": 0x1000}
 SH_FORCED_RUN = 0x0800
+SG_DERATING_RUN = 0x8100
+OVERHEAT_ALARM = 37  # "high ambient temperature" (PROTOCOLS §2.5.5)
+
+
+@dataclass(frozen=True)
+class DeviceCondition:
+    """Faults the device is in: a fault code, an alarm code, grid loss, derating, a battery fault."""
+
+    fault: int | None = None
+    alarm: int | None = None
+    grid_lost: bool = False
+    derate: float | None = None  # fraction of nominal power
+    battery_fault: int | None = None
 
 # The plant's energy counters and the quantity names their registers carry in register_map.csv.
 COUNTERS = (
@@ -117,6 +133,10 @@ class Simulator:
         self.controls = Controls()
         self.fault: int | None = None  # a fault code the test put the inverter in (Set Inverter State)
         self.grid_lost = False
+        # Injected device faults, asked for at each integration (the mock's fault engine).
+        self.condition_source: Callable[[], DeviceCondition] | None = None
+        self.condition = DeviceCondition()
+        self._fault_since: float | None = None
         self._stale = True  # the registers do not show the latest inputs yet
 
     def _fresh_state(self, now: float, soc: float | None = None) -> PlantState:
@@ -151,14 +171,55 @@ class Simulator:
         self._stale = False
         if now < self.state.last_time:  # the clock was set back: the day starts again from there
             self.state = self._fresh_state(now, soc=self.state.soc)
-        self.controls = Controls(**read_controls(self.inverter), fault=self.fault, grid_lost=self.grid_lost)
+        condition = self._condition()
+        self.controls = Controls(
+            **read_controls(self.inverter),
+            fault=condition.fault,
+            grid_lost=condition.grid_lost,
+            derate=condition.derate,
+            battery_fault=condition.battery_fault,
+        )
         step = max(self.step, (now - self.state.last_time) / MAX_STEPS)
         self.state, snapshot = advance(
             self.spec, self.state, self.controls, self.environment, now, step, self._book if self.history.counters else None
         )
-        self._write(quantities(self.spec, self.state, snapshot, self.controls))
+        values = quantities(self.spec, self.state, snapshot, self.controls)
+        self._fault_values(values, snapshot, condition, now)
+        self._write(values)
         if self.history.counters:
             self._history_writer.write(self.history)
+
+    def _condition(self) -> DeviceCondition:
+        """What Set Inverter State asked for, combined with the injected device faults."""
+        injected = self.condition_source() if self.condition_source is not None else DeviceCondition()
+        condition = DeviceCondition(
+            fault=self.fault if self.fault is not None else injected.fault,
+            alarm=injected.alarm,
+            grid_lost=self.grid_lost or injected.grid_lost,
+            derate=injected.derate,
+            battery_fault=injected.battery_fault,
+        )
+        self.condition = condition
+        return condition
+
+    def _fault_values(self, values: dict, snapshot: Snapshot, condition: DeviceCondition, now: float) -> None:
+        """Fault and alarm codes, and when the fault began, as the status registers show them."""
+        code = snapshot.fault_code
+        alarm = condition.alarm if condition.alarm is not None else (OVERHEAT_ALARM if condition.derate is not None else 0)
+        if code is not None or alarm:
+            if self._fault_since is None:
+                self._fault_since = now
+        else:
+            self._fault_since = None
+        values["sg_alarm_code"] = code if code is not None else alarm
+        values["sh_system_fault"] = code if code is not None and snapshot.state == "fault" else 0
+        values["sh_inverter_alarm"] = alarm
+        values["sh_battery_fault"] = condition.battery_fault or 0
+        if condition.derate is not None and snapshot.state == "running":
+            values["sg_work_state"] = SG_DERATING_RUN
+        since = to_datetime(self._fault_since) if self._fault_since is not None else None
+        for field in ("year", "month", "day", "hour", "minute", "second"):
+            values[f"alarm_{field}"] = getattr(since, field) if since is not None else 0
 
     def _book(self, start: float, end: float, rates: dict[str, float]) -> None:
         local = self.environment.local_time

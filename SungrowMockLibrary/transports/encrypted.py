@@ -14,7 +14,8 @@ import secrets
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from ..device.image import ILLEGAL_VALUE
-from .mbap import MAX_LENGTH, FrameHandler, TrackedProtocol
+from .mbap import MAX_LENGTH, FrameHandler, TrackedProtocol, as_is
+from .wire import Wire
 from .modbus import NO_KEY, exception_frame, is_key_request, key_reply
 
 PRIVATE_KEY = b"Grow#0*2Sun68CbE"
@@ -104,12 +105,22 @@ class EncryptionKey:
 class EncryptedMbapProtocol(TrackedProtocol):
     """One connection of the encrypted door: plain and encrypted frames, each answered in kind."""
 
-    def __init__(self, handle: FrameHandler, key: EncryptionKey, connections: set):
-        super().__init__(handle, connections)
+    def __init__(self, handle: FrameHandler, key: EncryptionKey, connections: set, wire: Wire | None = None):
+        super().__init__(handle, connections, wire)
         self._key = key
+
+    def _rotate_key(self) -> None:
+        self._key.rotate()
+
+    def _wrap(self, reply: bytes) -> bytes:
+        if len(reply) > MAX_FRAME:
+            # L cannot describe it; an exception keeps the client's stream in sync (§3.6)
+            reply = exception_frame(reply, reply[6], reply[7], ILLEGAL_VALUE)
+        return self._key.wrap(reply)
 
     def data_received(self, data: bytes) -> None:
         buffer = self._buffer + data
+        connection = self.connection
         while len(buffer) >= 4:
             if buffer[2] == 0 and buffer[3] == 0:
                 if len(buffer) < 7:
@@ -121,9 +132,7 @@ class EncryptedMbapProtocol(TrackedProtocol):
                 if len(buffer) < end:
                     break
                 frame, buffer = buffer[:end], buffer[end:]
-                reply = self._answer(frame)
-                if reply is not None:
-                    self.transport.write(reply)
+                connection.encode = as_is
             elif buffer[0] == 1 and buffer[1] == 0:
                 size, padding = buffer[2], buffer[3]
                 if size < 8 or not 1 <= padding <= 16 or (size + padding) % 16:
@@ -135,14 +144,12 @@ class EncryptedMbapProtocol(TrackedProtocol):
                 frame = self._unwrap(block, size)
                 if frame is None:
                     return self._drop()
-                reply = self._answer(frame)
-                if reply is not None:
-                    if len(reply) > MAX_FRAME:
-                        # L cannot describe it; an exception keeps the client's stream in sync (§3.6)
-                        reply = exception_frame(frame, frame[6], frame[7], ILLEGAL_VALUE)
-                    self.transport.write(self._key.wrap(reply))
+                connection.encode = self._wrap
             else:
                 return self._drop()
+            self._serve(frame, self._answer)
+            if self.transport.is_closing():
+                return
         self._buffer = buffer
 
     def _unwrap(self, block: bytes, size: int) -> bytes | None:

@@ -10,31 +10,56 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from .wire import Connection, Wire
+
 MAX_LENGTH = 254  # unit byte + the largest PDU (253 bytes)
 
 FrameHandler = Callable[[bytes], "bytes | None"]
 
 
 class TrackedProtocol(asyncio.Protocol):
-    """A connection that registers with its door, so that stopping the door can close it."""
+    """A connection that registers with its door, so that stopping the door can close it.
 
-    def __init__(self, handle: FrameHandler, connections: set):
+    With a :class:`~.wire.Wire`, every request goes through it (journal, faults); without one,
+    frames go straight to the handler.
+    """
+
+    def __init__(self, handle: FrameHandler, connections: set, wire: Wire | None = None):
         self._handle = handle
         self._connections = connections
+        self._wire = wire
         self._buffer = b""
         self.transport: asyncio.Transport | None = None
+        self.connection: Connection | None = None
 
     def connection_made(self, transport) -> None:
         self.transport = transport
+        self.connection = Connection(transport, as_is, self._rotate_key)
+        open_connections = len(self._connections)
         self._connections.add(transport)
+        if self._wire is not None and not self._wire.admit(self.connection, open_connections):
+            self._connections.discard(transport)
 
     def connection_lost(self, exc) -> None:
         self._connections.discard(self.transport)
+
+    def _rotate_key(self) -> None:
+        """Only the encrypted door has a key to rotate."""
 
     def _drop(self) -> None:
         """The stream cannot be parsed any more: close the connection at once."""
         self._buffer = b""
         self.transport.abort()
+
+    def _serve(self, frame: bytes, handle: FrameHandler) -> None:
+        if self._wire is None:
+            self.connection.send(handle(frame))
+        else:
+            self._wire.serve(self.connection, frame, handle)
+
+
+def as_is(reply: bytes) -> bytes:
+    return reply
 
 
 class MbapProtocol(TrackedProtocol):
@@ -43,7 +68,6 @@ class MbapProtocol(TrackedProtocol):
     def data_received(self, data: bytes) -> None:
         buffer = self._buffer + data if self._buffer else data
         handle = self._handle
-        write = self.transport.write
         while len(buffer) >= 7:
             length = (buffer[4] << 8) | buffer[5]
             if buffer[2] or buffer[3] or length < 2 or length > MAX_LENGTH:
@@ -55,9 +79,9 @@ class MbapProtocol(TrackedProtocol):
                 frame, buffer = buffer, b""
             else:
                 frame, buffer = buffer[:end], buffer[end:]
-            reply = handle(frame)
-            if reply is not None:
-                write(reply)
+            self._serve(frame, handle)
+            if self.transport.is_closing():
+                return
         self._buffer = buffer
 
 
@@ -96,6 +120,6 @@ async def serve_tcp(protocol_factory: Callable[[set], asyncio.Protocol], host: s
     return TcpDoor(server, connections)
 
 
-async def serve_modbus(handle: FrameHandler, host: str, port: int) -> TcpDoor:
-    """Serve plain Modbus TCP, answering each frame with ``handle``."""
-    return await serve_tcp(lambda connections: MbapProtocol(handle, connections), host, port)
+async def serve_modbus(handle: FrameHandler, host: str, port: int, wire: Wire | None = None) -> TcpDoor:
+    """Serve plain Modbus TCP, answering each frame with ``handle`` (through ``wire`` if given)."""
+    return await serve_tcp(lambda connections: MbapProtocol(handle, connections, wire), host, port)

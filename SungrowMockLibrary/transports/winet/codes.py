@@ -48,6 +48,14 @@ ALL = (
     INTERNAL_ERROR,
 )
 
+_MESSAGES = {code: msg for code, msg in ALL}
+
+
+def result_of(code: int) -> tuple[int, str]:
+    """``(code, result_msg)`` for an injected result code; codes the mock has no message for get
+    the dongle's generic "interface abnormal" text, as its 401 and the mock's 500 do."""
+    return code, _MESSAGES.get(code, INTERNAL_ERROR[1])
+
 
 class WinetError(Exception):
     """A request the dongle answers with a failure code; ``detail`` is for humans and logs only."""

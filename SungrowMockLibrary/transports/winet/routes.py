@@ -38,8 +38,21 @@ PROPERTIES_LOCALE = "en_US"
 Handler = Callable[["HttpApi", web.Request, dict[str, Any], Session | None], dict]
 
 
-def json_response(result: tuple[int, str], data: dict | None = None) -> web.Response:
-    return web.Response(text=dumps(envelope(result, data)), content_type="application/json", charset="utf-8")
+class EnvelopeResponse(web.Response):
+    """An envelope reply that keeps its ``result_code`` and the request's parameters at hand, so
+    the door's journal reads them instead of parsing the body (or the request) a second time."""
+
+    result_code: int = 0
+    params: dict[str, Any] | None = None
+
+
+def json_response(
+    result: tuple[int, str], data: dict | None = None, params: dict[str, Any] | None = None
+) -> EnvelopeResponse:
+    response = EnvelopeResponse(text=dumps(envelope(result, data)), content_type="application/json", charset="utf-8")
+    response.result_code = result[0]
+    response.params = params
+    return response
 
 
 async def request_params(request: web.Request) -> dict[str, Any]:
@@ -73,6 +86,7 @@ def endpoint(auth: str) -> Callable[[Handler], Callable]:
 
     def wrap(function: Handler) -> Callable:
         async def handler(self: "HttpApi", request: web.Request) -> web.StreamResponse:
+            params = None
             try:
                 params = await request_params(request)
                 session = None
@@ -81,16 +95,18 @@ def endpoint(auth: str) -> Callable[[Handler], Callable]:
                     session = sessions.live(params.get("token"))
                 elif auth in ("login", "upgraded"):
                     session = sessions.authorize(params.get("token"), upgrade_counts=auth == "upgraded")
-                return json_response(SUCCESS, function(self, request, params, session))
+                return json_response(SUCCESS, function(self, request, params, session), params)
             except WinetError as error:
-                return json_response((error.code, error.msg), error.data)
+                return json_response((error.code, error.msg), error.data, params)
             except web.HTTPException:
                 raise
             except Exception:
                 log.exception("WiNet HTTP %s %s failed", request.method, request.path)
-                return json_response(INTERNAL_ERROR)
+                return json_response(INTERNAL_ERROR, params=params)
 
         handler.__name__ = function.__name__
+        # The door reads this to know whether the dongle could answer "login required" here.
+        handler.winet_auth = auth  # type: ignore[attr-defined]
         return handler
 
     return wrap

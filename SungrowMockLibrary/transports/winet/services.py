@@ -47,17 +47,32 @@ class Call:
     pushes: list[tuple[Any, dict]] = field(default_factory=list)  # (connection, message) to push
 
 
-def handle_text(dongle: Dongle, text: str, connection: Any = None, local_ip: str = "") -> tuple[dict, list]:
-    """Answer one text frame: (reply, pushes). The bare text ``ping`` counts as the ping service."""
+def parse_text(text: str) -> dict[str, Any] | None:
+    """The request object of one text frame, or None when it is not a JSON object.
+
+    The bare text ``ping`` counts as the ping service. Separate from :func:`handle` so that the
+    door can journal and fault a request by its service before answering it.
+    """
     if text.strip() == "ping":
-        return envelope(SUCCESS, service="ping"), []
+        return {"service": "ping"}
     try:
         request = json.loads(text)
     except (ValueError, RecursionError):
-        return envelope(BAD_REQUEST, service=""), []
-    if not isinstance(request, dict):
+        return None
+    return request if isinstance(request, dict) else None
+
+
+def handle_text(dongle: Dongle, text: str, connection: Any = None, local_ip: str = "") -> tuple[dict, list]:
+    """Answer one text frame: (reply, pushes)."""
+    request = parse_text(text)
+    if request is None:
         return envelope(BAD_REQUEST, service=""), []
     return handle(Call(dongle, request, connection, local_ip))
+
+
+def needs_token(service: str) -> bool:
+    """Whether the dongle checks the token (and the login) before answering ``service``."""
+    return service in SERVICES and service not in OPEN_SERVICES
 
 
 def handle(call: Call) -> tuple[dict, list]:

@@ -1,0 +1,285 @@
+"""The traffic journal of one mock: every request any door received, in arrival order.
+
+Entries are recorded on the mock's event-loop thread, on the hot path of every request, and read
+from the test thread; so :meth:`Journal.record` only takes a lock, builds a :class:`Request` and
+appends it. Everything that formats (names, hints, HTML, JSON) happens in the caller or on read.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import threading
+import time as _time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from datetime import datetime, timezone
+from itertools import islice
+from pathlib import Path
+
+WRITE_FUNCTIONS = (6, 16)
+
+_FUNCTION_NAMES = {3: "read holding", 4: "read input", 6: "write single", 16: "write multiple"}
+_VALUES_SHOWN = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One request as a door saw it, with the catalogue's reading of its register range."""
+
+    seq: int
+    time: float
+    door: str
+    peer: str
+    unit: int | None = None
+    function: int | None = None
+    service: str | None = None
+    table: str | None = None
+    address: int | None = None
+    count: int | None = None
+    values: tuple[int, ...] | None = None
+    registers: tuple[str, ...] = ()
+    hint: str | None = None
+    reply: str = "ok"
+    fault: str | None = None
+    latency_ms: float = 0.0
+
+    @property
+    def wire_address(self) -> int | None:
+        """The 0-based address the frame carried."""
+        return None if self.address is None else self.address - 1
+
+    @property
+    def last(self) -> int | None:
+        """Documented number of the last register of the range."""
+        if self.address is None or self.count is None:
+            return None
+        return self.address + self.count - 1
+
+    def covers(self, number: int) -> bool:
+        """Whether documented register ``number`` lies inside the request's range."""
+        if self.address is None or self.count is None:
+            return False
+        return self.address <= number < self.address + self.count
+
+    def as_dict(self) -> dict:
+        """A JSON-ready dict: every field, plus ``wire_address`` and an ISO 8601 UTC ``timestamp``."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["values"] = None if self.values is None else list(self.values)
+        data["registers"] = list(self.registers)
+        data["wire_address"] = self.wire_address
+        data["timestamp"] = _iso(self.time)
+        return data
+
+
+class Journal:
+    """A bounded, thread-safe record of requests; ``seq`` numbers are never reused."""
+
+    def __init__(self, capacity: int = 100_000):
+        if capacity < 1:
+            raise ValueError(f"journal capacity must be at least 1, got {capacity}")
+        self.capacity = capacity
+        self._entries: deque[Request] = deque(maxlen=capacity)
+        self._changed = threading.Condition(threading.Lock())
+        self._seq = 0
+        # Notifying a Condition nobody waits on still costs a lock check; skip it on the hot path.
+        self._waiters = 0
+
+    def record(self, **details) -> Request:
+        """Append one request; ``seq`` is assigned here and ``time`` defaults to now."""
+        if "time" not in details:
+            details["time"] = _time.time()
+        with self._changed:
+            self._seq += 1
+            request = Request(seq=self._seq, **details)
+            self._entries.append(request)
+            if self._waiters:
+                self._changed.notify_all()
+        return request
+
+    def requests(
+        self,
+        door: str | None = None,
+        unit: int | None = None,
+        function: int | None = None,
+        service: str | None = None,
+        table: str | None = None,
+        register: int | None = None,
+        writes: bool | None = None,
+        since: int = 0,
+    ) -> list[Request]:
+        """Recorded requests matching every given filter, oldest first.
+
+        ``register`` keeps requests whose range covers that documented number; ``writes`` keeps
+        requests that carried values (True) or did not (False); ``since`` keeps ``seq > since``.
+        """
+        wanted = {
+            name: value
+            for name, value in (("door", door), ("unit", unit), ("function", function), ("service", service), ("table", table))
+            if value is not None
+        }
+        return [
+            request
+            for request in self._newer_than(since)
+            if all(getattr(request, name) == value for name, value in wanted.items())
+            and (register is None or request.covers(register))
+            and (writes is None or (request.values is not None) == writes)
+        ]
+
+    def clear(self) -> int:
+        """Forget every entry; returns how many were dropped. Numbering carries on."""
+        with self._changed:
+            dropped = len(self._entries)
+            self._entries.clear()
+        return dropped
+
+    @property
+    def last_seq(self) -> int:
+        """The ``seq`` of the newest request ever recorded (0 before the first)."""
+        with self._changed:
+            return self._seq
+
+    def wait_for(self, predicate: Callable[[Request], bool], timeout: float, since: int = 0) -> Request | None:
+        """The first request with ``seq > since`` that satisfies ``predicate``, waiting up to
+        ``timeout`` seconds for it to arrive; None when none did."""
+        deadline = _time.monotonic() + timeout
+        seen = since
+        while True:
+            fresh = self._wait_newer(seen, deadline)
+            # The predicate is the caller's code: run it outside the lock the event loop needs.
+            match = next((request for request in fresh if predicate(request)), None)
+            if match is not None:
+                return match
+            if not fresh or _time.monotonic() >= deadline:
+                return None
+            seen = fresh[-1].seq
+
+    def __len__(self) -> int:
+        with self._changed:
+            return len(self._entries)
+
+    def _wait_newer(self, seq: int, deadline: float) -> list[Request]:
+        with self._changed:
+            while True:
+                fresh = self._snapshot_after(seq)
+                remaining = deadline - _time.monotonic()
+                if fresh or remaining <= 0:
+                    return fresh
+                self._waiters += 1
+                try:
+                    self._changed.wait(remaining)
+                finally:
+                    self._waiters -= 1
+
+    def _newer_than(self, seq: int) -> list[Request]:
+        with self._changed:
+            return self._snapshot_after(seq)
+
+    def _snapshot_after(self, seq: int) -> list[Request]:
+        # Entries are dropped only from the left (capacity) or all at once (clear), so their seqs
+        # are consecutive and the first one newer than ``seq`` sits at a computable position.
+        entries = self._entries
+        if not entries or entries[-1].seq <= seq:
+            return []
+        return list(islice(entries, max(0, seq - entries[0].seq + 1), None))
+
+
+def write_jsonl(requests: Iterable[Request], path: str | Path) -> None:
+    """Write one JSON object per request and line, creating missing parent directories."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        for request in requests:
+            out.write(json.dumps(request.as_dict(), ensure_ascii=False))
+            out.write("\n")
+
+
+_COLUMNS = (
+    "#", "time (UTC)", "door", "peer", "unit", "function / service", "registers",
+    "values", "reply", "fault", "latency ms", "hint",
+)
+
+_STYLE = (
+    "<style>"
+    "table.sungrow-journal{border-collapse:collapse;font-family:monospace;font-size:12px}"
+    "table.sungrow-journal th,table.sungrow-journal td{border:1px solid #ccc;padding:1px 4px;"
+    "text-align:left;vertical-align:top}"
+    "table.sungrow-journal th{background:#eee}"
+    "table.sungrow-journal tr.failed td{background:#fdecea}"
+    "table.sungrow-journal tr.faulted td{background:#fff4d6}"
+    "</style>"
+)
+
+
+def html_table(requests: Iterable[Request], limit: int = 500) -> str:
+    """A compact HTML table of ``requests`` for Robot's log; rows beyond ``limit`` are counted, not shown."""
+    requests = list(requests)
+    shown = requests[: max(0, limit)]
+    head = "".join(f"<th>{html.escape(name)}</th>" for name in _COLUMNS)
+    rows = "".join(_row(request) for request in shown)
+    if not requests:
+        rows = f'<tr><td colspan="{len(_COLUMNS)}">no requests</td></tr>'
+    note = ""
+    if len(requests) > len(shown):
+        left_out = len(requests) - len(shown)
+        note = f"<p>{left_out} more request{'s' if left_out != 1 else ''} left out (showing the first {len(shown)} of {len(requests)})</p>"
+    return f'{_STYLE}<table class="sungrow-journal"><tr>{head}</tr>{rows}</table>{note}'
+
+
+def _row(request: Request) -> str:
+    cells = (
+        request.seq,
+        _clock(request.time),
+        request.door,
+        request.peer,
+        request.unit,
+        _operation(request),
+        _range(request),
+        _values(request.values),
+        request.reply,
+        request.fault,
+        f"{request.latency_ms:.2f}",
+        request.hint,
+    )
+    state = "failed" if request.reply != "ok" else "faulted" if request.fault else ""
+    attributes = f' class="{state}"' if state else ""
+    return f"<tr{attributes}>" + "".join(f"<td>{_text(cell)}</td>" for cell in cells) + "</tr>"
+
+
+def _text(value) -> str:
+    return "" if value is None else html.escape(str(value))
+
+
+def _operation(request: Request) -> str:
+    parts = []
+    if request.function is not None:
+        name = _FUNCTION_NAMES.get(request.function)
+        parts.append(f"{request.function:02d} {name}" if name else f"{request.function:02d}")
+    if request.service is not None:
+        parts.append(request.service)
+    return " ".join(parts)
+
+
+def _range(request: Request) -> str:
+    if request.address is None:
+        return ", ".join(request.registers)
+    span = str(request.address) if request.count in (None, 1) else f"{request.address}..{request.last}"
+    table = f"{request.table} " if request.table else ""
+    names = f" {', '.join(request.registers)}" if request.registers else ""
+    return f"{table}{span}{names} (wire {request.wire_address})"
+
+
+def _values(values: tuple[int, ...] | None) -> str | None:
+    if values is None:
+        return None
+    text = ", ".join(str(v) for v in values[:_VALUES_SHOWN])
+    return f"{text}, … (+{len(values) - _VALUES_SHOWN})" if len(values) > _VALUES_SHOWN else text
+
+
+def _clock(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%H:%M:%S.%f")[:-3]
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,200 @@
+"""What happens to a Modbus frame between the socket and the device: the journal and injected faults.
+
+Both Modbus framings (plain and encrypted) hand each complete request frame to :meth:`Wire.serve`
+with two callables of their connection: ``encode`` turns a reply frame into the bytes for the
+wire (identity for plain, AES wrapping for encrypted) and ``write`` sends bytes. Faults that
+change a reply's content (exception, wrong ids) act on the frame; faults that break the stream
+(garbage, truncation) act on the bytes, so they look the same through either framing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+import time
+from collections.abc import Callable, Mapping
+
+from ..device.catalogue import HOLDING, INPUT
+from ..device.hints import describe
+from ..faults import FaultEngine, RequestInfo
+from ..journal import Journal
+from ..simulation.inverter import Inverter
+from .modbus import exception_frame, is_key_request
+
+_TABLES = {3: HOLDING, 4: INPUT, 6: HOLDING, 16: HOLDING}
+FRAME_KINDS = frozenset(
+    {"exception", "no_response", "delay", "late_response", "reset", "close_after", "garbage", "truncate",
+     "wrong_transaction_id", "wrong_unit_id", "key_rotated"}
+)  # fmt: skip
+KEY_KINDS = frozenset({"key_not_answered", "no_response", "delay", "reset", "garbage", "truncate"})
+_LINGER_RESET = struct.pack("ii", 1, 0)
+
+
+def reset(transport: asyncio.BaseTransport) -> None:
+    """Abort with a TCP reset (not a FIN), as a crashing dongle does."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
+        except OSError:
+            pass
+    transport.abort()
+
+
+def _outcome(reply: bytes | None) -> str:
+    if reply is None:
+        return "no reply"
+    if len(reply) > 8 and reply[7] & 0x80:
+        return f"exception {reply[8]:02d}"
+    return "ok"
+
+
+class Connection:
+    """Per-connection state the wire needs: the peer, requests answered, a reply held back."""
+
+    __slots__ = ("transport", "peer", "answered", "held", "encode", "write", "on_key_rotated")
+
+    def __init__(self, transport: asyncio.Transport, encode: Callable[[bytes], bytes], on_key_rotated=None):
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
+        self.answered = 0
+        self.held: bytes | None = None
+        self.encode = encode
+        self.write = transport.write
+        self.on_key_rotated = on_key_rotated
+
+    def send(self, reply: bytes | None) -> None:
+        if reply is not None and not self.transport.is_closing():
+            self.write(self.encode(reply))
+
+    def flush_held(self) -> None:
+        held, self.held = self.held, None
+        if held is not None and not self.transport.is_closing():
+            self.write(held)
+
+
+class Wire:
+    """Journals and faults for one Modbus door (``door`` is ``modbus`` or ``encrypted``)."""
+
+    def __init__(self, door: str, inverters: Mapping[int, Inverter], journal: Journal | None, faults: FaultEngine | None):
+        self.door = door
+        self.inverters = inverters
+        self.journal = journal
+        self.faults = faults
+
+    # -- connections ----------------------------------------------------------------------------
+
+    def admit(self, connection: Connection, open_connections: int) -> bool:
+        """Whether a new connection may stay open (``refuse`` and ``connection_limit`` say no)."""
+        faults = self.faults
+        if faults is None or faults.empty:
+            return True
+        fault = faults.decide(RequestInfo(self.door, connecting=True, open_connections=open_connections))
+        if fault is None:
+            return True
+        if self.journal is not None:
+            self.journal.record(door=self.door, peer=connection.peer, reply="refused", fault=fault.kind)
+        reset(connection.transport)
+        return False
+
+    # -- requests -------------------------------------------------------------------------------
+
+    def serve(self, connection: Connection, frame: bytes, handle: Callable[[bytes], bytes | None]) -> None:
+        """Answer one request frame on ``connection``, applying a fault if one fires."""
+        started = time.perf_counter()
+        arrived = time.time()
+        if connection.held is not None:  # a late reply goes out while the client waits for the next one
+            connection.flush_held()
+        faults = self.faults
+        fault = None
+        if faults is not None and not faults.empty:
+            fault = faults.decide(self._info(frame, connection), KEY_KINDS if is_key_request(frame) else FRAME_KINDS)
+        if fault is None:
+            reply = handle(frame)
+            connection.send(reply)
+            outcome = _outcome(reply)
+        else:
+            outcome = self._apply(fault, connection, frame, handle)
+        connection.answered += 1
+        if self.journal is not None:
+            self._record(connection, frame, arrived, outcome, fault.kind if fault else None, started)
+
+    def _info(self, frame: bytes, connection: Connection) -> RequestInfo:
+        function = frame[7]
+        table = _TABLES.get(function)
+        first = count = None
+        if table is not None and len(frame) >= 12:
+            first = ((frame[8] << 8) | frame[9]) + 1
+            count = 1 if function == 6 else (frame[10] << 8) | frame[11]
+        return RequestInfo(self.door, unit=frame[6], function=function, table=table, first=first, count=count,
+                           answered=connection.answered)  # fmt: skip
+
+    def _apply(self, fault, connection: Connection, frame: bytes, handle) -> str:
+        kind = fault.kind
+        if kind == "no_response" or kind == "key_not_answered":
+            return "no reply"
+        if kind == "exception":
+            code = fault.params["code"]
+            connection.send(exception_frame(frame, frame[6], frame[7], code))
+            return f"exception {code:02d}"
+        if kind == "reset":
+            reset(connection.transport)
+            return "reset"
+        if kind == "garbage":
+            connection.write(fault.draw_bytes())
+            return "garbage"
+        if kind == "key_rotated" and connection.on_key_rotated is not None:
+            connection.on_key_rotated()
+        reply = handle(frame)
+        if reply is None:
+            return "no reply"
+        if kind == "delay":
+            seconds = fault.draw_delay()
+            asyncio.get_running_loop().call_later(seconds, connection.send, reply)
+            return f"{_outcome(reply)}, delayed {seconds:g} s"
+        if kind == "late_response":
+            connection.held = connection.encode(reply)
+            asyncio.get_running_loop().call_later(fault.params["delay"], connection.flush_held)
+            return f"{_outcome(reply)}, late"
+        if kind == "truncate":
+            data = connection.encode(reply)
+            connection.write(data[: max(1, len(data) // 2)])
+            return "truncated"
+        if kind == "wrong_transaction_id":
+            wrong = ((reply[0] << 8 | reply[1]) + 1) & 0xFFFF
+            connection.send(wrong.to_bytes(2, "big") + reply[2:])
+            return "wrong transaction id"
+        if kind == "wrong_unit_id":
+            connection.send(reply[:6] + bytes(((reply[6] + 1) & 0xFF,)) + reply[7:])
+            return "wrong unit id"
+        connection.send(reply)
+        if kind == "close_after":
+            connection.transport.close()
+            return f"{_outcome(reply)}, then closed"
+        return f"{_outcome(reply)}, {kind.replace('_', ' ')}"
+
+    def _record(self, connection: Connection, frame: bytes, arrived: float, outcome: str, fault, started: float) -> None:
+        unit, function = frame[6], frame[7]
+        table = _TABLES.get(function)
+        address = count = values = None
+        registers: tuple[str, ...] = ()
+        hint = None
+        if table is not None and len(frame) >= 12:
+            address = ((frame[8] << 8) | frame[9]) + 1
+            if function == 6:
+                count, values = 1, ((frame[10] << 8) | frame[11],)
+            elif function == 16:
+                count = (frame[10] << 8) | frame[11]
+                values = tuple((frame[i] << 8) | frame[i + 1] for i in range(13, min(len(frame) - 1, 13 + 2 * count), 2))
+            else:
+                count = (frame[10] << 8) | frame[11]
+            inverter = self.inverters.get(unit)
+            if inverter is not None and 1 <= count <= 125:
+                registers, hint = describe(inverter.layout, table, address, count)
+        self.journal.record(
+            time=arrived, door=self.door, peer=connection.peer, unit=unit, function=function, table=table,
+            address=address, count=count, values=values, registers=registers, hint=hint, reply=outcome,
+            fault=fault, latency_ms=(time.perf_counter() - started) * 1000,
+        )  # fmt: skip
