@@ -6,8 +6,9 @@
     python3 run_tests.py --only utest    # or: --only atest
     python3 run_tests.py --include modbus  # Robot tag filter for atest
 
-Robot's output.xml, log.html and report.html, pytest's JUnit XML and the keyword
-documentation (keywords.html) all land in one results folder.
+Robot's output.xml, log.html and report.html, pytest's JUnit XML, the keyword
+documentation (keywords.html) and each test's mock traffic (journal/*.jsonl) all land in
+one results folder.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def atest(results: Path, robot_args: list[str]) -> tuple[int, int]:
         "--exclude", "juju", *robot_args, "atest",
         check=False,
     )  # fmt: skip
+    collect_journals(results)
     output = results / "output.xml"
     if not output.exists():
         return 0, max(code, 1)
@@ -62,6 +64,14 @@ def atest(results: Path, robot_args: list[str]) -> tuple[int, int]:
 
     stats = ExecutionResult(str(output)).statistics.total
     return stats.passed, stats.failed
+
+
+def collect_journals(results: Path) -> None:
+    """Each pabot process writes its tests' traffic under its own output folder; gather it in one."""
+    target = results / "journal"
+    for jsonl in sorted(results.glob("pabot_results/*/journal/*.jsonl")):
+        target.mkdir(exist_ok=True)
+        shutil.copy2(jsonl, target / jsonl.name)
 
 
 def libdoc(results: Path) -> None:

@@ -22,8 +22,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from robot.utils import timestr_to_secs
-
 from .simulation.simulator import DeviceCondition
 
 __all__ = [
@@ -91,6 +89,9 @@ def _optional(convert: Callable[[object], object]) -> Callable[[object], object]
 
 
 def _seconds(value) -> float:
+    # Robot's time syntax ("2s", "1 min"), imported here so that serving never pays for Robot.
+    from robot.utils import timestr_to_secs
+
     if isinstance(value, bool):
         raise _Invalid(f"must be a time such as 2s, 1.5 or 500ms, got {value!r}")
     try:

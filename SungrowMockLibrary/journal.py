@@ -73,6 +73,24 @@ class Request:
         return data
 
 
+class _Pending:
+    """A recorded request not decoded yet; decoded once, on first read."""
+
+    __slots__ = ("seq", "_decode", "_args", "_request")
+
+    def __init__(self, seq: int, decode: Callable[..., Request], args: tuple):
+        self.seq = seq
+        self._decode = decode
+        self._args = args
+        self._request: Request | None = None
+
+    def request(self) -> Request:
+        if self._request is None:
+            self._request = self._decode(self.seq, *self._args)
+            self._args = ()
+        return self._request
+
+
 class Journal:
     """A bounded, thread-safe record of requests; ``seq`` numbers are never reused."""
 
@@ -97,6 +115,18 @@ class Journal:
             if self._waiters:
                 self._changed.notify_all()
         return request
+
+    def record_later(self, decode: Callable[..., Request], *args) -> None:
+        """Append a request that ``decode(seq, *args)`` turns into a :class:`Request` when first read.
+
+        The hot path of a busy door pays for a tuple and an append; parsing the frame and naming
+        its registers happen only if a test looks.
+        """
+        with self._changed:
+            self._seq += 1
+            self._entries.append(_Pending(self._seq, decode, args))
+            if self._waiters:
+                self._changed.notify_all()
 
     def requests(
         self,
@@ -182,7 +212,10 @@ class Journal:
         entries = self._entries
         if not entries or entries[-1].seq <= seq:
             return []
-        return list(islice(entries, max(0, seq - entries[0].seq + 1), None))
+        return [
+            entry if type(entry) is Request else entry.request()
+            for entry in islice(entries, max(0, seq - entries[0].seq + 1), None)
+        ]
 
 
 def write_jsonl(requests: Iterable[Request], path: str | Path) -> None:

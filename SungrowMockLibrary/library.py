@@ -48,6 +48,7 @@ class _ScopeListener:
 
     def end_test(self, data, result):
         for alias, mock in self.ctx.fleet.items():
+            mock.sync()
             reporting.report(data.longname, alias, mock.journal.requests(since=self._marks.get(id(mock), 0)))
             if mock.running:
                 mock.clear_faults("test")

@@ -474,6 +474,15 @@ class MockSungrow:
         """Release every register pinned on an inverter; returns how many were pinned."""
         return self._on_loop(self._inverter(unit_id).release_all)
 
+    def sync(self) -> None:
+        """Return once the mock has finished handling everything it received so far.
+
+        A door journals a request in the same step as it answers it; a client may hold the reply
+        a moment before that step ends, so read the journal after this.
+        """
+        if self._runtime is not None:
+            self._on_loop(lambda: None)
+
     # -- faults ---------------------------------------------------------------------------------
 
     def inject_fault(self, kind: str, scope: str = "test", **options) -> Fault:

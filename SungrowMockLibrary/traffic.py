@@ -48,6 +48,7 @@ def requests(mock: MockSungrow, door: str | None = None, unit_id: int | None = N
     if register is not None:
         table = table or register.table
         unit_id = unit_id if unit_id is not None else register.unit
+    mock.sync()
     found = mock.journal.requests(
         door=door, unit=None if unit_id is None else int(unit_id), function=None if function is None else int(function),
         service=service, table=table, register=None if register is None else register.number, writes=writes,

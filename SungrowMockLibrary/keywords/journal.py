@@ -216,4 +216,5 @@ class JournalKeywords:
         | Request Count Should Be | 0 |
         """
         mock = self.ctx.fleet.get(alias)
+        mock.sync()
         return mock.journal.clear()

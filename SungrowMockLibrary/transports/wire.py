@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from ..device.catalogue import HOLDING, INPUT
 from ..device.hints import describe
 from ..faults import FaultEngine, RequestInfo
-from ..journal import Journal
+from ..journal import Journal, Request
 from ..simulation.inverter import Inverter
 from .modbus import exception_frame, is_key_request
 
@@ -176,25 +176,32 @@ class Wire:
         return f"{_outcome(reply)}, {kind.replace('_', ' ')}"
 
     def _record(self, connection: Connection, frame: bytes, arrived: float, outcome: str, fault, started: float) -> None:
-        unit, function = frame[6], frame[7]
-        table = _TABLES.get(function)
-        address = count = values = None
-        registers: tuple[str, ...] = ()
-        hint = None
-        if table is not None and len(frame) >= 12:
-            address = ((frame[8] << 8) | frame[9]) + 1
-            if function == 6:
-                count, values = 1, ((frame[10] << 8) | frame[11],)
-            elif function == 16:
-                count = (frame[10] << 8) | frame[11]
-                values = tuple((frame[i] << 8) | frame[i + 1] for i in range(13, min(len(frame) - 1, 13 + 2 * count), 2))
-            else:
-                count = (frame[10] << 8) | frame[11]
-            inverter = self.inverters.get(unit)
-            if inverter is not None and 1 <= count <= 125:
-                registers, hint = describe(inverter.layout, table, address, count)
-        self.journal.record(
-            time=arrived, door=self.door, peer=connection.peer, unit=unit, function=function, table=table,
-            address=address, count=count, values=values, registers=registers, hint=hint, reply=outcome,
-            fault=fault, latency_ms=(time.perf_counter() - started) * 1000,
+        inverter = self.inverters.get(frame[6])
+        self.journal.record_later(
+            _decode, self.door, connection.peer, frame, inverter.layout if inverter else None, arrived, outcome, fault,
+            (time.perf_counter() - started) * 1000,
         )  # fmt: skip
+
+
+def _decode(seq: int, door: str, peer: str, frame: bytes, layout, arrived: float, outcome: str, fault, latency_ms: float) -> Request:
+    """The journal entry of one Modbus request frame, with its register names and address hint."""
+    unit, function = frame[6], frame[7]
+    table = _TABLES.get(function)
+    address = count = values = None
+    registers: tuple[str, ...] = ()
+    hint = None
+    if table is not None and len(frame) >= 12:
+        address = ((frame[8] << 8) | frame[9]) + 1
+        if function == 6:
+            count, values = 1, ((frame[10] << 8) | frame[11],)
+        elif function == 16:
+            count = (frame[10] << 8) | frame[11]
+            values = tuple((frame[i] << 8) | frame[i + 1] for i in range(13, min(len(frame) - 1, 13 + 2 * count), 2))
+        else:
+            count = (frame[10] << 8) | frame[11]
+        if layout is not None and 1 <= count <= 125:
+            registers, hint = describe(layout, table, address, count)
+    return Request(
+        seq=seq, time=arrived, door=door, peer=peer, unit=unit, function=function, table=table, address=address,
+        count=count, values=values, registers=registers, hint=hint, reply=outcome, fault=fault, latency_ms=latency_ms,
+    )  # fmt: skip
