@@ -141,3 +141,47 @@ def test_bad_door_arguments_get_one_line_and_exit_2(args, message):
     result = subprocess.run(CLI + args, capture_output=True, text=True, timeout=20)
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
+
+
+def test_serve_injects_the_faults_of_a_file_and_rejects_a_bad_one(tmp_path):
+    faults = tmp_path / "faults.toml"
+    faults.write_text('[[fault]]\nkind = "exception"\ncode = "02"\nregisters = "5003"\ntimes = 1\n')
+    process, ready = _serve("--doors", "modbus", "--model", "SG10RT", "--faults", str(faults))
+    try:
+        host, port = ready["endpoints"]["modbus"].rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=2) as connection:
+            request = bytes.fromhex("0001000000060104138A0001")  # documented 5003
+            connection.sendall(request)
+            assert connection.recv(64) == bytes.fromhex("000100000003018402")
+            connection.sendall(request)
+            assert connection.recv(64)[7] == 4  # once only
+    finally:
+        process.terminate()
+        process.wait(5)
+    faults.write_text('[[fault]]\nkind = "exception"\ncode = 5\n')
+    result = subprocess.run(CLI + ["serve", "--faults", str(faults)], capture_output=True, text=True, timeout=20)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "fault 1" in result.stderr and "code" in result.stderr
+
+
+def test_record_then_serve_the_snapshot(tmp_path):
+    process, ready = _serve("--doors", "modbus", "--model", "SG5.0RS", "--serial", "CLI0000001", "--no-simulate")
+    snapshot = tmp_path / "recorded.json"
+    try:
+        result = subprocess.run(
+            CLI + ["record", ready["endpoints"]["modbus"], str(snapshot)], capture_output=True, text=True, timeout=30
+        )
+    finally:
+        process.terminate()
+        process.wait(5)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["model"] == "SG5.0RS"
+    replay, replay_ready = _serve("--doors", "modbus", "--snapshot", str(snapshot))
+    try:
+        assert (replay_ready["model"], replay_ready["serial"]) == ("SG5.0RS", "CLI0000001")
+    finally:
+        replay.terminate()
+        replay.wait(5)
+    failed = subprocess.run(CLI + ["record", "127.0.0.1:9", str(tmp_path / "x.json"), "--timeout", "1"],
+                            capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert failed.returncode == 1 and "127.0.0.1:9" in failed.stderr
