@@ -1,6 +1,6 @@
 """The WiNet door's journal and injected faults, as a client experiences them.
 
-Every scenario is bounded to 5 s; the autouse ``no_server_errors`` check of conftest also holds, so
+Every scenario is bounded (conftest TIMEOUT); the autouse ``no_server_errors`` check of conftest also holds, so
 no fault may leave an error in the server's log.
 """
 
@@ -18,31 +18,10 @@ from SungrowMockLibrary.journal import Journal
 from SungrowMockLibrary.simulation.inverter import Inverter
 from SungrowMockLibrary.transports.winet import WinetSettings, serve_winet
 
-from .conftest import Client
+from .conftest import Client, scenario
+from .conftest import run as bounded
 
-LIMIT = 5.0
 ONCE = Dose(times=1)
-
-
-def bounded(coroutine):
-    async def main():
-        return await asyncio.wait_for(coroutine, LIMIT)
-
-    return asyncio.run(main())
-
-
-def scenario(door, body):
-    """``await body(client)`` with a fresh client session, all within LIMIT seconds."""
-
-    async def main():
-        async with aiohttp.ClientSession() as session:
-            client = Client(door, session)
-            try:
-                return await body(client)
-            finally:
-                await client.close()
-
-    return bounded(main())
 
 
 @pytest.fixture
