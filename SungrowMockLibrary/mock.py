@@ -494,33 +494,36 @@ class MockSungrow:
         needs the simulation and shows from the next read on.
         """
         name, arguments = parse_fault({"kind": kind, "scope": scope, **options})
-        if KINDS[name].device:
-            self._simulators(arguments["target"].unit)
-        fault = self._on_loop(lambda: self.faults.inject(name, **arguments))
-        if fault.device:
-            fault.triggered = 1  # applied once, to the inverter itself
-            self._refresh_simulation()
+        if not KINDS[name].device:
+            return self._on_loop(lambda: self.faults.inject(name, **arguments))
+        self._simulators(arguments["target"].unit)
+        fault = self._changing_conditions(lambda: self.faults.inject(name, **arguments))
+        fault.triggered = 1  # applied once, to the inverter itself
         return fault
 
     def clear_faults(self, scope: str | None = None) -> int:
         """Remove the faults of ``scope`` (``test``, ``suite``, ``global``; all by default)."""
-        removed = self._on_loop(self.faults.clear, scope)
-        self._refresh_simulation()
-        return removed
+        return self._changing_conditions(lambda: self.faults.clear(scope))
 
     def remove_faults(self, fault_ids) -> int:
         """Remove the faults with these ids; returns how many existed."""
-        removed = self._on_loop(self.faults.remove, list(fault_ids))
-        self._refresh_simulation()
-        return removed
+        return self._changing_conditions(lambda: self.faults.remove(list(fault_ids)))
 
-    def _refresh_simulation(self) -> None:
-        def invalidate():
-            for inverter in self.inverters.values():
-                if inverter.simulator is not None:
-                    inverter.simulator.invalidate()
+    def _changing_conditions(self, change):
+        """Apply ``change`` to the faults at the clock's now: what happened so far happened under
+        the old conditions, and the new ones show from this moment (their alarm time too)."""
 
-        self._on_loop(invalidate)
+        def apply():
+            simulators = [i.simulator for i in self.inverters.values() if i.simulator is not None]
+            for simulator in simulators:
+                simulator.update()
+            result = change()
+            for simulator in simulators:
+                simulator.invalidate()
+                simulator.update()
+            return result
+
+        return self._on_loop(apply)
 
     # -- registers ------------------------------------------------------------------------------
 

@@ -69,3 +69,40 @@ def test_device_faults_target_one_unit_and_need_the_simulation():
         MockSungrow(doors="modbus", simulate=False).inject_fault("grid_loss")
     with pytest.raises(FaultError, match="times"):
         mock.inject_fault("grid_loss", times=1)
+
+
+def test_a_fault_changes_the_inverter_from_the_moment_it_is_injected():
+    mock = simulated("SG10RT")
+    before = mock.get_value("daily_power_yields")
+    mock.advance_clock(600)
+    mock.inject_fault("inverter_fault", code=14)  # the 10 minutes before were produced normally
+    produced = mock.get_value("daily_power_yields") - before
+    assert produced == pytest.approx(1.6, abs=0.2)
+    assert mock.get_value("alarm_time_minute") == 10
+    mock.advance_clock(600)
+    assert mock.get_value("daily_power_yields") - before == pytest.approx(produced, abs=0.05)
+    mock.clear_faults()
+    assert mock.get_value("daily_power_yields") - before == pytest.approx(produced, abs=0.05)
+
+
+def test_status_words_follow_the_faults():
+    string, hybrid = simulated("SG10RT"), simulated("SH10RT")
+    assert string.get_register("work_state_2") == 0x20001
+    string.inject_fault("inverter_fault")
+    assert string.get_register("work_state_2") == 0x40200
+    string.clear_faults()
+    string.inject_fault("over_temperature")
+    assert string.get_register("work_state_2") == 0x20800
+    assert hybrid.get_register("grid_state") == 0x55
+    hybrid.inject_fault("grid_loss")
+    assert hybrid.get_register("grid_state") == 0xAA
+    assert string.get_value("meter_a_phase_power") == pytest.approx(string.get_value("meter_power") / 3, abs=2)
+
+
+def test_derating_also_caps_the_battery_of_a_hybrid():
+    mock = simulated("SH10RT")
+    mock.set_battery_soc(30)
+    mock.inject_fault("over_temperature", limit_percent=40)
+    mock.advance_clock(300)
+    assert mock.get_value("battery_power") <= 4000
+    assert mock.get_value("total_active_power") <= 4000

@@ -692,6 +692,9 @@ def _decide(spec: PlantSpec, state: PlantState, inputs: tuple, t: float) -> _Flo
             charge_max = min(charge_max, controls.max_charge_w)
         if controls.max_discharge_w is not None:
             discharge_max = min(discharge_max, controls.max_discharge_w)
+        if controls.derate is not None:  # an overheated inverter converts less on every port
+            charge_max = min(charge_max, spec.nominal_ac_w * controls.derate)
+            discharge_max = min(discharge_max, spec.nominal_ac_w * controls.derate)
         charge_max = min(charge_max, max(0.0, controls.max_soc - state.soc) * energy_wh * 3600.0 / (step * eta))
         discharge_max = min(discharge_max, max(0.0, state.soc - controls.min_soc) * energy_wh * 3600.0 * eta / step)
         if charge_max < MIN_BATTERY_POWER_W:

@@ -30,6 +30,10 @@ SG_WORK_STATE = {"running": 0x0000, "standby": 0x1400, "stop": 0x8000, "fault": 
 SH_SYSTEM_STATE = {"running": 0x0040, "standby": 0x0008, "stop": 0x0002, "fault": 0x0100, "off_grid": 0x1000}
 SH_FORCED_RUN = 0x0800
 SG_DERATING_RUN = 0x8100
+# Work state 2 bits (PROTOCOLS §2.5.2): run|total run, standby, stop, fault|total fault, derating|total run.
+SG_WORK_STATE_2 = {"running": 0x20001, "standby": 0x10, "stop": 0x2, "fault": 0x40200, "off_grid": 0x20001}
+SG_DERATING_RUN_BITS = 0x20800
+GRID_ON, GRID_OFF = 0x55, 0xAA  # SH grid state (13030)
 OVERHEAT_ALARM = 37  # "high ambient temperature" (PROTOCOLS §2.5.5)
 
 
@@ -215,8 +219,11 @@ class Simulator:
         values["sh_system_fault"] = code if code is not None and snapshot.state == "fault" else 0
         values["sh_inverter_alarm"] = alarm
         values["sh_battery_fault"] = condition.battery_fault or 0
+        values["sg_work_state_2"] = SG_WORK_STATE_2[snapshot.state]
+        values["sh_grid_state"] = GRID_OFF if condition.grid_lost else GRID_ON
         if condition.derate is not None and snapshot.state == "running":
             values["sg_work_state"] = SG_DERATING_RUN
+            values["sg_work_state_2"] = SG_DERATING_RUN_BITS
         since = to_datetime(self._fault_since) if self._fault_since is not None else None
         for field in ("year", "month", "day", "hour", "minute", "second"):
             values[f"alarm_{field}"] = getattr(since, field) if since is not None else 0
