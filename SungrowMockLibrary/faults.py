@@ -251,7 +251,8 @@ KINDS: dict[str, KindSpec] = {
     "login_required": KindSpec("answer as firmware that demands a login first", (WINET,)),
     # encrypted Modbus only
     "key_not_answered": KindSpec("stay silent on the public-key request", (ENCRYPTED,)),
-    "key_rotated": KindSpec("answer the key request with a new key, invalidating sessions", (ENCRYPTED,)),
+    "key_rotated": KindSpec(
+        "switch to a new key mid-session: this reply and the client's later frames no longer decrypt", (ENCRYPTED,)),
     # device faults
     "inverter_fault": KindSpec(
         "the inverter reports a fault and stops producing", (),

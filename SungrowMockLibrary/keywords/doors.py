@@ -18,6 +18,11 @@ class DoorKeywords:
         All zeros means encryption is disabled (clients then stay on plain Modbus). The key is
         the same for every connection until `Set Encryption Key`, `Rotate Encryption Key` or
         `Disable Encryption` changes it.
+
+        Example:
+        | Start Mock Sungrow | SH10RT | encryption_key=00112233445566778899aabbccddeeff |
+        | ${key} = | Get Encryption Key |
+        | Should Be Equal | ${key} | 00112233445566778899aabbccddeeff |
         """
         return self.ctx.fleet.get(alias).get_encryption_key()
 
@@ -39,6 +44,13 @@ class DoorKeywords:
         The next key request gets the new key. Frames a client still encrypts under the old key
         decrypt to noise, and the mock drops that connection, as a device does with a stream it
         cannot parse.
+
+        Example:
+        | ${old} = | Get Encryption Key |
+        | ${new} = | Rotate Encryption Key |
+        | Should Not Be Equal | ${new} | ${old} |
+
+        See also `Get Encryption Key`, `Set Encryption Key`, `Disable Encryption`.
         """
         return self.ctx.fleet.get(alias).rotate_encryption_key()
 
@@ -48,6 +60,13 @@ class DoorKeywords:
 
         Returns the previous key (hex). `Set Encryption Key` or `Rotate Encryption Key` enables
         encryption again.
+
+        Example:
+        | ${previous} = | Disable Encryption |
+        | ${key} = | Get Encryption Key |
+        | Should Be Equal | ${key} | 00000000000000000000000000000000 |
+
+        See also `Get Encryption Key`.
         """
         return self.ctx.fleet.get(alias).disable_encryption()
 
@@ -57,6 +76,11 @@ class DoorKeywords:
 
         The next WebSocket or HTTP request with such a token gets ``result_code`` 106, as a real
         dongle answers a timed-out token; clients are expected to ``connect`` (and ``login``) again.
+
+        Example:
+        | ${expired} = | Expire WiNet Token |
+
+        See also `Set WiNet Token Lifetime`, `Set WiNet Session Limit`, `Require WiNet Login`.
         """
         return self.ctx.fleet.get(alias).expire_winet_tokens()
 
@@ -68,12 +92,26 @@ class DoorKeywords:
         ``result_code`` 401 ``I18N_COMMON_INTER_ABNORMAL`` until the session logs in with the
         configured credentials (by default the public ones, admin/pw8888 and user/pw1111).
         Returns the previous setting.
+
+        Example:
+        | ${before} = | Require WiNet Login |
+        | Require WiNet Login | ${False} |
+
+        See also `Firmware` (``firmware=login`` in `Start Mock Sungrow` requires the login from
+        the start), `Set WiNet Session Limit`.
         """
         return self.ctx.fleet.get(alias).require_winet_login(required)
 
     @keyword("Set WiNet Token Lifetime")
     def set_winet_token_lifetime(self, seconds: float, alias: str | None = None) -> float:
-        """Sets how many seconds a WiNet token lives before it gets result code 106; returns the previous lifetime."""
+        """Sets how many seconds a WiNet token lives before it gets result code 106; returns the previous lifetime.
+
+        Example:
+        | Start Mock Sungrow | SG10RT | doors=winet |
+        | ${previous} = | Set WiNet Token Lifetime | 1 |
+
+        See also `Expire WiNet Token`, `Set WiNet Session Limit`.
+        """
         return self.ctx.fleet.get(alias).set_winet_token_lifetime(seconds)
 
     @keyword("Set WiNet Session Limit")
@@ -82,5 +120,11 @@ class DoorKeywords:
 
         The real dongle keeps one: a new login beyond the limit logs out the oldest session,
         which is pushed a ``notice`` with ``result_code`` 100 ("normal user limit").
+
+        Example:
+        | Start Mock Sungrow | SH10RT | doors=winet | firmware=login |
+        | ${previous} = | Set WiNet Session Limit | 2 |
+
+        See also `Require WiNet Login`, `Expire WiNet Token`.
         """
         return self.ctx.fleet.get(alias).set_winet_session_limit(sessions)

@@ -13,11 +13,16 @@ def _kind_rows() -> str:
     rows = []
     for name, spec in KINDS.items():
         where = ", ".join(spec.doors) if spec.doors else "device"
-        params = ", ".join(
-            f"``{p}``" + ("" if param.required else f" (default {param.default})") for p, param in spec.params.items()
-        )
+        params = ", ".join(f"``{p}``{_default(param)}" for p, param in spec.params.items())
         rows.append(f"| ``{name}`` | {where} | {spec.description} | {params} |")
-    return "\n".join(rows)
+    # The rows replace a placeholder inside an indented docstring: keep its indentation.
+    return "\n        ".join(rows)
+
+
+def _default(param) -> str:
+    if param.required:
+        return ""
+    return " (optional)" if param.default is None else f" (default {param.default})"
 
 
 def _with_kinds(function):

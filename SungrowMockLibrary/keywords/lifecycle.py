@@ -156,12 +156,25 @@ class LifecycleKeywords:
 
         When the keyword returns, the ports are free and the mock's thread has ended. After
         stopping the current mock, the most recently started mock still running becomes current.
+
+        Example:
+        | Start Mock Sungrow | SH10RT | alias=house |
+        | Start Mock Sungrow | SG10RT | alias=garage |
+        | Stop Mock Sungrow | house |
+
+        See also `Stop All Mock Sungrows`, `Start Mock Sungrow`, `Switch Mock Sungrow`.
         """
         self.ctx.fleet.stop(alias)
 
     @keyword
     def stop_all_mock_sungrows(self) -> None:
-        """Stops every mock this library instance started, whatever its scope."""
+        """Stops every mock this library instance started, whatever its scope.
+
+        Example:
+        | [Teardown] | Stop All Mock Sungrows |
+
+        See also `Stop Mock Sungrow`.
+        """
         self.ctx.fleet.stop_all()
 
     @keyword

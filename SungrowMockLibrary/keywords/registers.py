@@ -90,6 +90,13 @@ class RegisterKeywords:
         raw value, engineering value, and whether the register is writable. ``pattern`` is a
         glob on the name (``battery_*``). Registers the model lacks show the "not available"
         sentinel (0xFFFF and friends).
+
+        Example:
+        | ${count} = | Log Register Map |
+        | Log Register Map | pattern=battery_* |
+        | Log Register Map | table=holding |
+
+        See also `Get Register`, `Get Inverter Value`.
         """
         rows = [
             row

@@ -18,6 +18,13 @@ class SimulationKeywords:
         """Returns the mock's simulated local time as ISO 8601 (``2026-06-21T12:00:00``).
 
         This is the time the inverter's clock registers (holding 5000-5005) show.
+
+        Example:
+        | Start Mock Sungrow | SG10RT | start_time=2026-06-21T12:00:00 | clock_speed=0 |
+        | ${now} = | Get Mock Time |
+        | Should Be Equal | ${now} | 2026-06-21T12:00:00 |
+
+        See also `Set Mock Time`, `Advance Mock Clock`, `Set Clock Speed`.
         """
         return self.ctx.fleet.get(alias).get_time()
 
@@ -52,6 +59,12 @@ class SimulationKeywords:
 
         ``1`` is real time (the default), ``60`` makes a simulated hour pass in a real minute,
         ``0`` freezes the clock (move it with `Advance Mock Clock`).
+
+        Example:
+        | Set Clock Speed | 60 |
+        | ${previous} = | Set Clock Speed | 0 |
+
+        See also `Get Mock Time`, `Set Mock Time`.
         """
         return self.ctx.fleet.get(alias).set_clock_speed(speed)
 
@@ -73,12 +86,26 @@ class SimulationKeywords:
         """Holds the house's consumption at ``watts``; ``None`` returns to the daily load profile.
 
         Load is served by PV first, then the battery (hybrids), then the grid.
+
+        Example:
+        | Set House Load | 3000 |
+        | Set House Load | ${None} |
+
+        See also `Set Irradiance`, `Set Battery SOC`, `Load Scenario`.
         """
         self.ctx.fleet.get(alias).set_house_load(watts, unit_id)
 
     @keyword
     def set_battery_soc(self, percent: float, unit_id: int | None = None, alias: str | None = None) -> None:
-        """Sets the battery's state of charge (0..100 %); it charges and discharges on from there."""
+        """Sets the battery's state of charge (0..100 %); it charges and discharges on from there.
+
+        Example:
+        | Start Mock Sungrow | SH10RT | clock_speed=0 |
+        | Set Battery SOC | 50 |
+        | ${soc} = | Get Inverter Value | battery_level |
+
+        See also `Set House Load`, `Set Irradiance`, `Load Scenario`.
+        """
         self.ctx.fleet.get(alias).set_battery_soc(percent, unit_id)
 
     @keyword
@@ -104,6 +131,13 @@ class SimulationKeywords:
         ``irradiance`` (W/m2) and ``load`` (W) take a constant ``value`` or ``points`` over the
         day (linear in between). ``registers`` are set as with `Set Inverter Value` (pinned).
         A bad file fails naming the line and the field.
+
+        Example:
+        | Start Mock Sungrow | SH10RT | simulate=True |
+        | Load Scenario | ${CURDIR}/sunny_day.toml |
+
+        See also `Set Mock Time`, `Set Clock Speed`, `Set Battery SOC`, `Set Irradiance`,
+        `Set House Load`.
         """
         self.ctx.fleet.get(alias).load_scenario(path, unit_id)
 
@@ -132,10 +166,24 @@ class SimulationKeywords:
         """Lets the simulation drive a register again after `Set Register` or `Set Inverter Value` pinned it.
 
         Returns whether the register was pinned. Arguments as in `Set Register`.
+
+        Example:
+        | Set Inverter Value | battery_level | 80 |
+        | ${was_pinned} = | Release Register | battery_level |
+        | Release Register | 5003 | table=input |
+
+        See also `Release All Registers`.
         """
         return self.ctx.fleet.get(alias).release_register(register, table.value if table else None, unit_id)
 
     @keyword
     def release_all_registers(self, unit_id: int | None = None, alias: str | None = None) -> int:
-        """Releases every register pinned on an inverter and returns how many were pinned."""
+        """Releases every register pinned on an inverter and returns how many were pinned.
+
+        Example:
+        | ${count} = | Release All Registers |
+        | Release All Registers | unit_id=2 |
+
+        See also `Release Register`, `Set Register`, `Set Inverter Value`.
+        """
         return self.ctx.fleet.get(alias).release_all_registers(unit_id)
