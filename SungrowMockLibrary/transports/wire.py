@@ -14,6 +14,7 @@ import socket
 import struct
 import time
 from collections.abc import Callable, Mapping
+from time import perf_counter
 
 from ..device.catalogue import HOLDING, INPUT
 from ..device.hints import describe
@@ -83,6 +84,8 @@ class Wire:
         self.inverters = inverters
         self.journal = journal
         self.faults = faults
+        # Wall time from the monotonic clock the latency needs anyway: one clock read per request.
+        self._wall_offset = time.time() - perf_counter()
 
     # -- connections ----------------------------------------------------------------------------
 
@@ -103,8 +106,7 @@ class Wire:
 
     def serve(self, connection: Connection, frame: bytes, handle: Callable[[bytes], bytes | None]) -> None:
         """Answer one request frame on ``connection``, applying a fault if one fires."""
-        started = time.perf_counter()
-        arrived = time.time()
+        started = perf_counter()
         if connection.held is not None:  # a late reply goes out while the client waits for the next one
             connection.flush_held()
         faults = self.faults
@@ -113,13 +115,19 @@ class Wire:
             fault = faults.decide(self._info(frame, connection), KEY_KINDS if is_key_request(frame) else FRAME_KINDS)
         if fault is None:
             reply = handle(frame)
-            connection.send(reply)
-            outcome = _outcome(reply)
+            if reply is not None and not connection.transport.is_closing():
+                connection.write(connection.encode(reply))
+            outcome = reply  # the reply itself; the journal names it when read
         else:
             outcome = self._apply(fault, connection, frame, handle)
         connection.answered += 1
-        if self.journal is not None:
-            self._record(connection, frame, arrived, outcome, fault.kind if fault else None, started)
+        journal = self.journal
+        if journal is not None:
+            inverter = self.inverters.get(frame[6])
+            journal.record_later(
+                _decode, self.door, connection.peer, frame, inverter.layout if inverter else None,
+                started + self._wall_offset, outcome, fault.kind if fault else None, perf_counter() - started,
+            )  # fmt: skip
 
     def _info(self, frame: bytes, connection: Connection) -> RequestInfo:
         function = frame[7]
@@ -175,16 +183,12 @@ class Wire:
             return f"{_outcome(reply)}, then closed"
         return f"{_outcome(reply)}, {kind.replace('_', ' ')}"
 
-    def _record(self, connection: Connection, frame: bytes, arrived: float, outcome: str, fault, started: float) -> None:
-        inverter = self.inverters.get(frame[6])
-        self.journal.record_later(
-            _decode, self.door, connection.peer, frame, inverter.layout if inverter else None, arrived, outcome, fault,
-            (time.perf_counter() - started) * 1000,
-        )  # fmt: skip
 
+def _decode(seq: int, door: str, peer: str, frame: bytes, layout, arrived: float, outcome, fault, latency: float) -> Request:
+    """The journal entry of one Modbus request frame, with its register names and address hint.
 
-def _decode(seq: int, door: str, peer: str, frame: bytes, layout, arrived: float, outcome: str, fault, latency_ms: float) -> Request:
-    """The journal entry of one Modbus request frame, with its register names and address hint."""
+    ``outcome`` is the reply frame (or None) when no fault changed it, else what the fault did.
+    """
     unit, function = frame[6], frame[7]
     table = _TABLES.get(function)
     address = count = values = None
@@ -203,5 +207,6 @@ def _decode(seq: int, door: str, peer: str, frame: bytes, layout, arrived: float
             registers, hint = describe(layout, table, address, count)
     return Request(
         seq=seq, time=arrived, door=door, peer=peer, unit=unit, function=function, table=table, address=address,
-        count=count, values=values, registers=registers, hint=hint, reply=outcome, fault=fault, latency_ms=latency_ms,
+        count=count, values=values, registers=registers, hint=hint, fault=fault, latency_ms=latency * 1000,
+        reply=outcome if isinstance(outcome, str) else _outcome(outcome),
     )  # fmt: skip
