@@ -35,3 +35,23 @@ def free_loopback_address(ports: list[int], attempts: int = 200) -> str:
         if all(_bindable(host, int(port)) for port in ports):
             return host
     raise MockSungrowError(f"no loopback address with free ports {ports} after {attempts} tries")
+
+
+def reachable_address(towards: str) -> str:
+    """This machine's address on the route to ``towards`` (a host name or address).
+
+    A mock serving a cluster listens on 0.0.0.0; pods reach it at the address the host uses on
+    the route to them (for example towards the cluster's API server or a pod). A UDP socket
+    "connected" to ``towards`` asks the kernel for that route without sending anything.
+    """
+    try:
+        infos = socket.getaddrinfo(towards, 9, type=socket.SOCK_DGRAM)
+    except socket.gaierror as error:
+        raise MockSungrowError(f"cannot resolve {towards!r}: {error.strerror}") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(address)
+        except OSError as error:
+            raise MockSungrowError(f"no route from this machine to {towards}: {error.strerror}") from None
+        return probe.getsockname()[0]

@@ -169,3 +169,12 @@ def test_several_inverters_answer_at_their_unit_ids():
             mock.add_inverter("SG10RT", 2)
         with pytest.raises(MockSungrowError, match="no inverter at unit id 9; valid: 1, 2"):
             mock.get_register("serial_number", unit_id=9)
+
+
+def test_reachable_address_is_the_source_address_of_the_route():
+    from SungrowMockLibrary.netutil import reachable_address
+
+    assert reachable_address("127.0.0.1") == "127.0.0.1"
+    assert reachable_address("localhost") in ("127.0.0.1", "::1")
+    with pytest.raises(MockSungrowError, match="cannot resolve 'no-such-host.invalid'"):
+        reachable_address("no-such-host.invalid")

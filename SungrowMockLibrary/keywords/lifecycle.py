@@ -8,7 +8,7 @@ from robotlibcore import keyword
 
 from ..keyword_types import Endpoint, EndpointPart, Endpoints, Firmware
 from ..mock import MockSungrow
-from ..netutil import free_loopback_address
+from ..netutil import free_loopback_address, reachable_address
 from ..recording import record
 from .context import LibraryContext
 
@@ -149,6 +149,23 @@ class LifecycleKeywords:
         | Start Mock Sungrow | host=${host} | winet_http_port=80 | winet_ws_port=8082 |
         """
         return free_loopback_address(list(ports) or [0])
+
+    @keyword
+    def find_reachable_address(self, towards: str) -> str:
+        """Returns this machine's address on the route to ``towards``, where a system under test elsewhere can reach a mock.
+
+        Start the mock on ``0.0.0.0`` (or on the returned address) and give the system under
+        test this address. ``towards`` is any host on the other side: a Kubernetes API server,
+        a pod, the gateway of a lab network. Fails with a clear message when there is no route.
+
+        Example:
+        | ${address} = | Find Reachable Address | 10.152.183.1 |
+        | Start Mock Sungrow | host=0.0.0.0 |
+        | Log | inverter-host for the charm: ${address} |
+
+        See also `Get Mock Sungrow Endpoint`, `Find Free Loopback Address`.
+        """
+        return reachable_address(towards)
 
     @keyword
     def stop_mock_sungrow(self, alias: str | None = None) -> None:
