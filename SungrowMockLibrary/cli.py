@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -99,6 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=0, help="seed of the simulated load profile (default 0)")
     serve.add_argument("--unit-id", type=_unit, default=1, help="Modbus unit id (default 1)")
     serve.add_argument("--serial", default=None, help="serial number (default: the model's)")
+    serve.add_argument(
+        "--control-port", type=_port, default=None, help="open the control endpoint (Robot Remote + JSON API) on this port (0 = free)"
+    )
+    serve.add_argument("--control-host", default=DEFAULT_HOST, help=f"address of the control endpoint (default {DEFAULT_HOST})")
+    serve.add_argument(
+        "--control-token",
+        default=os.environ.get("SUNGROW_MOCK_CONTROL_TOKEN") or None,
+        help="require this token from control requests (default: $SUNGROW_MOCK_CONTROL_TOKEN, else none)",
+    )
     recorder = commands.add_parser("record", help="record every register of an inverter (or a mock) into a snapshot file")
     recorder.add_argument("endpoint", help="HOST:PORT of the inverter's plain Modbus TCP server")
     recorder.add_argument("path", help="the snapshot file to write (JSON)")
@@ -143,12 +153,22 @@ def serve(args: argparse.Namespace) -> int:
             mock.load_scenario(args.scenario)
         for kind, options in load_fault_file(args.faults) if args.faults else ():
             mock.faults.inject(kind, **{**options, "scope": "global"})
+        control = None
+        if args.control_port is not None:
+            from .remote import ControlServer  # imports Robot Framework: only when asked for
+
+            control = ControlServer(
+                mock, args.control_host, args.control_port, args.control_token, args.clock_speed, args.start_time
+            )
     except (CatalogueError, ValueError, RecordingError, MockSungrowError) as error:
         print(f"sungrow-mock: error: {error}", file=sys.stderr)
         return USAGE_ERROR
     try:
         mock.start()
+        if control is not None:
+            control.start()
     except OSError as error:
+        mock.stop()
         print(f"sungrow-mock: error: cannot listen: {error}", file=sys.stderr)
         return 1
     try:
@@ -157,10 +177,15 @@ def serve(args: argparse.Namespace) -> int:
             ready["encryption_key"] = mock.get_encryption_key()
         if mock.winet_settings is not None:
             ready["firmware"] = mock.firmware
+        if control is not None:
+            ready["endpoints"]["control"] = control.address
+            control.ready = ready
         print(json.dumps(ready), flush=True)
         while not stop.wait(3600):
             pass
     finally:
+        if control is not None:
+            control.stop()
         mock.stop()
     return 0
 

@@ -174,3 +174,12 @@ class SungrowMockLibrary(DynamicCore):
             JournalKeywords(self._context),
         ]
         DynamicCore.__init__(self, components)
+
+    # Not keywords: for faces that serve the library outside a Robot run (remote.py).
+
+    def adopt_mock(self, mock, alias: str) -> str:
+        """Track an already running mock under ``alias`` as the current one; it stays until stopped."""
+        return self._context.fleet.add(mock, alias)
+
+    def stop_all_mocks(self) -> None:
+        self._context.fleet.stop_all()

@@ -1,0 +1,332 @@
+"""The control endpoint of `sungrow-mock serve`: Robot's remote API and the JSON API, on a real daemon."""
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+import xmlrpc.client
+
+import pytest
+from robot.libraries.Remote import Remote, TimeoutHTTPTransport
+
+CLI = [sys.executable, "-m", "SungrowMockLibrary", "serve"]
+FROZEN = ["--clock-speed", "0", "--start-time", "2026-06-21T12:00:00"]
+TIMEOUT = 10
+
+
+def _serve(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, dict]:
+    process = subprocess.Popen(
+        CLI + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}
+    )
+    readable, _, _ = select.select([process.stdout], [], [], TIMEOUT)
+    line = process.stdout.readline() if readable else ""
+    if not line:
+        process.kill()
+        pytest.fail(f"no ready line: {process.communicate(timeout=TIMEOUT)[1]}")
+    return process, json.loads(line)
+
+
+def _stop(process: subprocess.Popen) -> int:
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(TIMEOUT)
+    finally:
+        process.kill()
+        process.communicate(timeout=TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def daemon():
+    process, ready = _serve("--doors", "modbus", "--control-port", "0", *FROZEN)
+    yield ready
+    assert _stop(process) == 0
+
+
+@pytest.fixture
+def rpc(daemon):
+    proxy = xmlrpc.client.ServerProxy(
+        f"http://{daemon['endpoints']['control']}/", use_builtin_types=True, transport=TimeoutHTTPTransport(TIMEOUT)
+    )
+    yield proxy
+    proxy.run_keyword("Clear Faults", [])
+    proxy.run_keyword("Release All Registers", [])
+    proxy.run_keyword("Switch Mock Sungrow", ["served"])
+
+
+def _passed(result: dict):
+    assert result["status"] == "PASS", result
+    return result["return"]
+
+
+def _api(control: str, method: str, path: str, body=None, token: str | None = None, raw: bytes | None = None):
+    data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+    request = urllib.request.Request(f"http://{control}{path}", data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token is not None:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            return response.status, json.loads(response.read()), response.headers
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read()), error.headers
+
+
+def _modbus_read(endpoint: str, pdu: str) -> bytes:
+    host, port = endpoint.split(":")
+    with socket.create_connection((host, int(port)), timeout=TIMEOUT) as connection:
+        connection.sendall(bytes.fromhex("00070000") + (len(pdu) // 2 + 1).to_bytes(2, "big") + b"\x01" + bytes.fromhex(pdu))
+        return connection.recv(300)
+
+
+# -- Robot's remote library API ---------------------------------------------------------------------
+
+
+def test_library_information_describes_every_keyword(rpc):
+    info = rpc.get_library_information()
+    assert {"Set Register", "Get Inverter Value", "Inject Fault", "Get Mock Requests", "Set Mock Time",
+            "Advance Mock Clock", "Clear Faults", "Register Should Have Been Read", "Start Mock Sungrow"} <= set(info)  # fmt: skip
+    assert info["Set Register"]["args"] == ["register", "value", "table=None", "unit_id=None", "alias=None"]
+    assert info["Inject Fault"]["args"][-1] == "**options"
+    assert "Stores a raw value" in info["Set Register"]["doc"]
+    assert "SungrowMockLibrary serves" in info["__intro__"]["doc"]
+    assert sorted(rpc.get_keyword_names()) == sorted(name for name in info if not name.startswith("__"))
+    assert rpc.get_keyword_arguments("Get Register") == info["Get Register"]["args"]
+    assert rpc.get_keyword_documentation("__intro__") == info["__intro__"]["doc"]
+    assert rpc.get_keyword_tags("Get Register") == [] and rpc.get_keyword_types("Get Register") == {}
+
+
+def test_values_round_trip_in_engineering_and_raw_units(rpc):
+    _passed(rpc.run_keyword("Set Inverter Value", ["daily_power_yields", "12.3"], {}))
+    assert _passed(rpc.run_keyword("Get Inverter Value", ["daily_power_yields"], {})) == 12.3
+    assert _passed(rpc.run_keyword("Get Register", ["5003"], {"table": "input"})) == 123
+    _passed(rpc.run_keyword("Set Register", ["protocol_number", str(0xFFFFFFFF)], {}))
+    assert _passed(rpc.run_keyword("Get Register", ["protocol_number"], {})) == 0xFFFFFFFF  # beyond XML-RPC's <int>
+
+
+def test_a_failing_keyword_fails_with_its_message_and_the_next_call_works(rpc):
+    result = rpc.run_keyword("Get Register", ["no_such_register"], {})
+    assert result["status"] == "FAIL"
+    assert result["error"] == "SH10RT has no register named 'no_such_register'; use Log Register Map to list the registers"
+    assert "Traceback" in result["traceback"]
+    wrong = rpc.run_keyword("Get Register", ["5000", "input", "1", "served", "extra"], {})
+    assert wrong["status"] == "FAIL" and "expected 1 to 4 arguments, got 5" in wrong["error"]
+    unknown = rpc.run_keyword("No Such Keyword", [], {})
+    assert unknown["status"] == "FAIL" and "No keyword with name 'No Such Keyword'" in unknown["error"]
+    assert _passed(rpc.run_keyword("Get Register", ["device_type_code"], {})) == 0x0E03
+
+
+def test_an_injected_fault_reaches_the_served_modbus_door(rpc, daemon):
+    fault = _passed(rpc.run_keyword("Inject Fault", ["exception"], {"code": "02", "registers": "5000", "times": "1"}))
+    refused = _modbus_read(daemon["endpoints"]["modbus"], "0413870001")
+    assert refused[7:] == bytes.fromhex("8402")
+    assert _passed(rpc.run_keyword("Fault Should Have Triggered", [str(fault)], {"times": "1"})) == 1
+    answered = _modbus_read(daemon["endpoints"]["modbus"], "0413870001")
+    assert answered[7:] == bytes.fromhex("0402") + (0x0E03).to_bytes(2, "big")
+    assert _passed(rpc.run_keyword("Clear Faults", [], {})) == 1
+
+
+def test_the_journal_comes_back_as_xmlrpc_safe_data(rpc, daemon):
+    _passed(rpc.run_keyword("Clear Journal", [], {}))
+    _modbus_read(daemon["endpoints"]["modbus"], "0413870001")
+    requests = _passed(rpc.run_keyword("Get Mock Requests", [], {"function": "4", "register": "device_type_code"}))
+    assert len(requests) == 1
+    request = requests[0]
+    assert request["door"] == "modbus" and request["address"] == 5000 and request["wire_address"] == 4999
+    assert "device_type_code" in request["registers"]
+    assert request["values"] == "" and request["fault"] == ""  # None, as Robot's remote server sends it
+    _passed(rpc.run_keyword("Register Should Have Been Read", ["device_type_code"], {"times": "1"}))
+
+
+def test_robots_remote_library_drives_the_daemon(rpc, daemon):
+    remote = Remote(f"http://{daemon['endpoints']['control']}/", timeout=TIMEOUT)
+    assert "Set Mock Time" in remote.get_keyword_names()
+    remote.run_keyword("Set Mock Time", ["2026-06-21T13:00:00"], {})
+    assert remote.run_keyword("Get Mock Time", [], {"alias": None}) == "2026-06-21T13:00:00"  # ${None} arrives as ''
+    assert remote.run_keyword("Advance Mock Clock", ["1 hour"], {}) == "2026-06-21T14:00:00"
+    with pytest.raises(Exception, match="no mock with alias 'nobody'"):
+        remote.run_keyword("Get Mock Time", [], {"alias": "nobody"})
+    remote.run_keyword("Set Mock Time", ["2026-06-21T12:00:00"], {})
+
+
+def test_mocks_started_remotely_live_in_the_daemon_until_stopped(rpc):
+    endpoints = _passed(rpc.run_keyword("Start Mock Sungrow", ["SG10RT"], {"alias": "extra"}))
+    assert set(endpoints) == {"modbus"}  # the served mock's doors are the defaults
+    assert _passed(rpc.run_keyword("Get Register", ["device_type_code"], {})) == 0x2433  # SG10RT, now current
+    assert _passed(rpc.run_keyword("Get Mock Time", [], {})) == "2026-06-21T12:00:00"  # the served mock's clock
+    assert _modbus_read(endpoints["modbus"], "0413870001")[9:11] == (0x2433).to_bytes(2, "big")
+    _passed(rpc.run_keyword("Stop Mock Sungrow", ["extra"], {}))
+    assert _passed(rpc.run_keyword("Get Register", ["device_type_code"], {})) == 0x0E03
+    host, port = endpoints["modbus"].split(":")
+    with socket.socket() as probe:
+        probe.bind((host, int(port)))
+
+
+def test_unknown_methods_and_bad_xml_get_faults(daemon):
+    proxy = xmlrpc.client.ServerProxy(f"http://{daemon['endpoints']['control']}/", transport=TimeoutHTTPTransport(TIMEOUT))
+    with pytest.raises(xmlrpc.client.Fault, match="no method 'frobnicate'"):
+        proxy.frobnicate()
+    with pytest.raises(xmlrpc.client.Fault, match="get_keyword_arguments"):
+        proxy.get_keyword_arguments()
+    with pytest.raises(xmlrpc.client.Fault, match="no keyword 'Nope'"):
+        proxy.get_keyword_arguments("Nope")
+    request = urllib.request.Request(f"http://{daemon['endpoints']['control']}/", data=b"<not xml", method="POST")
+    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        with pytest.raises(xmlrpc.client.Fault, match="not XML-RPC"):
+            xmlrpc.client.loads(response.read())
+
+
+# -- the JSON API -----------------------------------------------------------------------------------
+
+
+def test_health_mock_and_keyword_list(daemon):
+    control = daemon["endpoints"]["control"]
+    assert _api(control, "GET", "/api/health")[:2] == (200, {"status": "ok"})
+    status, mock, _ = _api(control, "GET", "/api/mock")
+    assert status == 200 and mock == daemon and mock["endpoints"]["control"] == control
+    status, names, _ = _api(control, "GET", "/api/keywords")
+    assert status == 200 and "Set Inverter Value" in names["keywords"]
+
+
+def test_keywords_run_by_name_with_json_arguments(rpc, daemon):
+    control = daemon["endpoints"]["control"]
+    status, body, _ = _api(control, "POST", "/api/keywords/Set Inverter Value".replace(" ", "%20"), {"args": ["battery_level", 80]})
+    assert status == 200 and body["status"] == "PASS"
+    status, body, _ = _api(control, "POST", "/api/keywords/get_register", {"args": ["battery_level"], "kwargs": {"unit_id": 1}})
+    assert (status, body["return"]) == (200, 800)
+    status, body, _ = _api(control, "POST", "/api/keywords/get-mock-sungrow-endpoint", {"kwargs": {"part": "port"}})
+    assert body["return"] == int(daemon["endpoints"]["modbus"].split(":")[1])
+
+
+@pytest.mark.parametrize(
+    "path, raw, status, message",
+    [
+        ("/api/keywords/get_register", b"{not json", 400, "the body is not JSON"),
+        ("/api/keywords/get_register", b"[1, 2]", 400, "must be a JSON object"),
+        ("/api/keywords/get_register", b'{"args": "5000"}', 400, "'args' must be a JSON array"),
+        ("/api/keywords/get_register", b'{"arguments": []}', 400, "unknown field(s) arguments"),
+        ("/api/keywords/no_such_keyword", b"{}", 404, "No keyword with name 'no_such_keyword'"),
+        ("/api/keywords/get_register", b"{}", 400, "expected 1 to 4 arguments, got 0"),
+        ("/api/keywords/get_register", b'{"args": ["5000"], "kwargs": {"bogus": 1}}', 400, "unexpected named argument 'bogus'"),
+        ("/api/keywords/get_register", b'{"args": ["5000"], "kwargs": {"table": "both"}}', 400, "cannot be converted to Table"),
+        ("/api/keywords/get_register", b'{"args": ["nope"]}', 400, "no register named 'nope'"),
+        ("/api/nowhere", b"{}", 404, "Not Found"),
+    ],
+)
+def test_bad_requests_get_clear_json_errors_and_the_daemon_keeps_serving(daemon, path, raw, status, message):
+    control = daemon["endpoints"]["control"]
+    got, body, _ = _api(control, "POST", path, raw=raw)
+    assert got == status and body["status"] == "FAIL" and message in body["error"], body
+    assert _api(control, "GET", "/api/health")[0] == 200
+
+
+def test_register_routes(rpc, daemon):
+    control = daemon["endpoints"]["control"]
+    status, body, _ = _api(control, "PUT", "/api/registers/5003?table=input", {"value": 77})
+    assert status == 200 and body["status"] == "PASS"
+    assert _api(control, "GET", "/api/registers/daily_power_yields")[1]["return"] == 77
+    assert _api(control, "GET", "/api/registers/5003?table=input&unit_id=1")[1]["return"] == 77
+    status, body, _ = _api(control, "PUT", "/api/registers/5003", {})
+    assert status == 400 and "expected 2 to 5 arguments, got 1" in body["error"]
+    status, body, _ = _api(control, "GET", "/api/registers/5003?unit_id=9")
+    assert status == 400 and "no inverter at unit id 9" in body["error"]
+
+
+def test_journal_and_fault_routes(rpc, daemon):
+    control, modbus = daemon["endpoints"]["control"], daemon["endpoints"]["modbus"]
+    _api(control, "POST", "/api/keywords/clear_journal")
+    status, body, _ = _api(control, "POST", "/api/faults", {"kind": "exception", "code": "04", "function": 3})
+    assert status == 200 and isinstance(body["return"], int)
+    assert _modbus_read(modbus, "0313870001")[7:] == bytes.fromhex("8304")
+    assert _modbus_read(modbus, "0413870001")[7:9] == bytes.fromhex("0402")
+    status, body, _ = _api(control, "GET", "/api/requests?function=3")
+    assert status == 200 and [r["reply"] for r in body["return"]] == ["exception 04"]
+    assert body["return"][0]["fault"] == "exception" and body["return"][0]["values"] is None
+    assert len(_api(control, "GET", "/api/requests?writes=false")[1]["return"]) == 2
+    assert _api(control, "GET", "/api/requests?door=winet")[1]["return"] == []
+    assert _api(control, "GET", "/api/requests?colour=red")[0] == 400
+    assert _api(control, "DELETE", "/api/faults")[1]["return"] == 1
+    assert _modbus_read(modbus, "0313870001")[7:9] == bytes.fromhex("0302")
+    status, body, _ = _api(control, "POST", "/api/faults", {"kind": "frobnicate"})
+    assert status == 400 and "frobnicate" in body["error"]
+
+
+# -- the token --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def guarded():
+    process, ready = _serve("--doors", "modbus", "--control-port", "0", env={"SUNGROW_MOCK_CONTROL_TOKEN": "s3cret-token"})
+    yield ready["endpoints"]["control"]
+    assert _stop(process) == 0
+
+
+def test_the_json_api_needs_the_bearer_token(guarded):
+    status, body, headers = _api(guarded, "GET", "/api/mock")
+    assert status == 401 and "Authorization: Bearer" in body["error"] and headers["WWW-Authenticate"] == "Bearer"
+    status, body, _ = _api(guarded, "GET", "/api/requests", token="wrong")
+    assert status == 403 and body["error"] == "wrong control token"
+    assert _api(guarded, "GET", "/api/health")[:2] == (200, {"status": "ok"})  # for readiness probes
+    assert _api(guarded, "GET", "/api/mock", token="s3cret-token")[1]["endpoints"]["control"] == guarded
+    status, body, _ = _api(guarded, "POST", "/api/keywords/get_register", {"args": ["5000"], "kwargs": {"table": "input"}}, token="s3cret-token")
+    assert (status, body["return"]) == (200, 0x0E03)
+
+
+def test_the_remote_api_needs_the_token_in_the_path(guarded):
+    for path, status, message in [("/", 401, "control token required"), ("/wrong", 403, "wrong control token")]:
+        proxy = xmlrpc.client.ServerProxy(f"http://{guarded}{path}", transport=TimeoutHTTPTransport(TIMEOUT))
+        with pytest.raises(xmlrpc.client.ProtocolError) as error:
+            proxy.get_keyword_names()
+        assert error.value.errcode == status and message in error.value.errmsg
+    with pytest.raises(RuntimeError, match="401 control token required: use Library  Remote  http://.*/TOKEN"):
+        Remote(f"http://{guarded}/", timeout=TIMEOUT).get_keyword_names()
+    remote = Remote(f"http://{guarded}/s3cret-token", timeout=TIMEOUT)
+    assert remote.run_keyword("Get Register", ["device_type_code"], {}) == 0x0E03
+
+
+def test_a_token_that_cannot_go_into_a_url_is_refused():
+    result = subprocess.run(CLI + ["--control-port", "0", "--control-token", "a/b c"], capture_output=True, text=True, timeout=TIMEOUT)
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and "control token must be" in result.stderr
+
+
+# -- the daemon's ports -----------------------------------------------------------------------------
+
+
+def test_sigterm_releases_both_ports():
+    process, ready = _serve("--doors", "modbus", "--control-port", "0")
+    assert set(ready["endpoints"]) == {"modbus", "control"}
+    addresses = [ready["endpoints"][name].split(":") for name in ("modbus", "control")]
+    assert _api(ready["endpoints"]["control"], "GET", "/api/health")[0] == 200
+    assert _stop(process) == 0
+    # The connection just closed may sit in TIME_WAIT (normal TCP); a server binds over it.
+    for host, port in addresses:
+        with socket.socket() as again:
+            again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            again.bind((host, int(port)))
+    (_, modbus), (_, control) = addresses
+    process, again = _serve("--doors", "modbus", "--modbus-port", modbus, "--control-port", control)
+    assert again["endpoints"] == ready["endpoints"]
+    assert _stop(process) == 0
+
+
+def test_a_busy_control_port_is_reported_in_one_line():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(CLI + ["--doors", "modbus", "--control-port", str(port)], capture_output=True, text=True, timeout=TIMEOUT)
+    assert result.returncode == 1 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and "cannot listen" in result.stderr
+
+
+def test_without_control_port_there_is_no_control_endpoint():
+    process, ready = _serve("--doors", "modbus")
+    try:
+        assert set(ready["endpoints"]) == {"modbus"}
+    finally:
+        assert _stop(process) == 0
