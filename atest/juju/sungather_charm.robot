@@ -1,0 +1,69 @@
+*** Settings ***
+Documentation       The real sungather-k8s charm, deployed with Jubilant, against a mock served beside the cluster.
+...
+...                 Needs a Juju controller on Kubernetes and a model (``$JUJU_MODEL`` or the current
+...                 one), Jubilant (``pip install jubilant``), and the charm (``$SUNGATHER_CHARM``: a
+...                 .charm file, default ``sungather`` from Charmhub; ``$SUNGATHER_IMAGE`` for the
+...                 workload image). Excluded from the default run (tag ``juju``): run it with
+...                 ``python3 run_tests.py --only atest --include juju``. Without a controller every
+...                 test skips, saying why.
+...
+...                 The mock runs as ``sungrow-mock serve --host 0.0.0.0 --standard-ports`` in a
+...                 process on this machine; the charm's pod reaches it at this machine's address on
+...                 the route to the cluster (`Find Reachable Address`, or ``$SUNGATHER_CLUSTER_ADDRESS``
+...                 as the target). Which options point the charm at the mock is tested without Juju in
+...                 ``atest/deployment/charm_options.robot``.
+Library             SungrowMockLibrary
+Library             ../resources/juju_charm.py
+Resource            ../resources/daemon.resource
+Suite Setup         Start Mock Beside The Cluster
+Suite Teardown      Stop Everything
+
+Test Tags           juju
+
+
+*** Variables ***
+${ADDRESS}      ${EMPTY}
+&{READY}        &{EMPTY}
+
+
+*** Test Cases ***
+The Charm Becomes Active And Its Actions Reach The Mock
+    [Template]    Charm Should Work Over
+    modbus
+    sungrow
+    http
+
+Test Connection Fails Clearly When The Mock Refuses
+    ${options} =    Charm Options For Mock Endpoints    ${READY}[endpoints]    modbus    ${ADDRESS}
+    Deploy SunGather Charm    ${options}
+    MockRemote.Inject Fault    refuse    door=modbus
+    ${result} =    Run Charm Action    test-connection    expect_ok=${False}
+    Should Be Equal    ${result}[status]    failed
+    [Teardown]    MockRemote.Clear Faults
+
+
+*** Keywords ***
+Start Mock Beside The Cluster
+    ${target} =    Juju Model Should Be Available
+    ${address} =    Find Reachable Address    ${target}
+    ${ready} =    Start Mock Daemon    --host    0.0.0.0    --standard-ports    --model    SG10RT
+    ...    --serial    JUJU000042    --control-port    0
+    Import Mock Remote    ${ready}
+    Set Suite Variable    ${ADDRESS}    ${address}
+    Set Suite Variable    &{READY}    &{ready}
+
+Charm Should Work Over
+    [Arguments]    ${connection_type}
+    ${options} =    Charm Options For Mock Endpoints    ${READY}[endpoints]    ${connection_type}    ${ADDRESS}
+    Deploy SunGather Charm    ${options}
+    Run Charm Action    test-connection
+    ${info} =    Run Charm Action    get-inverter-info
+    Should Contain    ${info}[model]    SG10RT
+    ${once} =    Run Charm Action    run-once
+    Should Be Equal    ${once}[status]    completed
+    MockRemote.Register Should Have Been Read    device_type_code
+
+Stop Everything
+    Run Keyword And Ignore Error    Remove SunGather Charm
+    Run Keyword And Ignore Error    Stop Mock Daemon
