@@ -81,7 +81,7 @@ class juju_charm:  # noqa: N801 (the library name as Robot users import it)
         try:
             status = juju.status()
         except jubilant.CLIError as error:
-            return f"no Juju controller or model is reachable: {(error.stderr or "").strip() or error}"
+            return f"no Juju controller or model is reachable: {(error.stderr or '').strip() or error}"
         self._juju = juju
         logger.info(f"Juju model {status.model.name} on controller {status.model.controller}")
         return ""
