@@ -228,6 +228,18 @@ class LifecycleKeywords:
         return address
 
     @keyword
+    def get_mock_sungrow_endpoints(self, alias: str | None = None) -> Endpoints:
+        """Returns every open endpoint of a mock as a dictionary of ``HOST:PORT`` (as `Start Mock Sungrow` does).
+
+        Example:
+        | ${endpoints} = | Get Mock Sungrow Endpoints |
+        | Log | ${endpoints}[modbus] |
+
+        See also `Get Mock Sungrow Endpoint`.
+        """
+        return Endpoints(**self.ctx.fleet.get(alias).endpoints)
+
+    @keyword
     def record_inverter_snapshot(
         self, endpoint: str, path: str, unit_id: int = 1, model: str | None = None, timeout: str = "3s"
     ) -> str:

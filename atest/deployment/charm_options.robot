@@ -18,11 +18,11 @@ Each Connection Type Points At Its Door
     ${port} =    Get Mock Sungrow Endpoint    modbus    part=port
     Should Be Equal As Integers    ${modbus}[inverter-port]    ${port}
     Should Be Equal    ${modbus}[connection-type]    modbus
-    ${sungrow} =    Charm Options For Mock Endpoints    ${endpoints}    sungrow    10.0.0.5    level=2
+    ${sungrow} =    Charm Options For Mock Endpoints    ${endpoints}    sungrow    10.0.0.5    level=${2}
     ${port} =    Get Mock Sungrow Endpoint    encrypted    part=port
     Should Be Equal As Integers    ${sungrow}[inverter-port]    ${port}
     Should Be Equal As Integers    ${sungrow}[level]    2
-    ${http} =    Charm Options For Mock Endpoints    ${endpoints}    http    10.0.0.5    smart_meter=${True}
+    ${http} =    Charm Options For Mock Endpoints    ${endpoints}    http    10.0.0.5    smart-meter=${True}
     Should Be Equal As Integers    ${http}[inverter-port]    8082
     Should Be True    ${http}[smart-meter]
 

@@ -23,26 +23,24 @@ DOOR_OF_CONNECTION = {"modbus": "modbus", "sungrow": "encrypted", "http": "winet
 APP = "sungather"
 
 
-def charm_options(endpoints: dict, connection_type: str, address: str, level: int = 1,
-                  smart_meter: bool = False, scan_interval: int = 30) -> dict:  # fmt: skip
-    """The charm's config that points it at the mock's door for ``connection_type``."""
+def charm_options(endpoints: dict, connection_type: str, address: str | None = None, **options) -> dict:
+    """The charm options that point the charm at the mock's door for ``connection_type``.
+
+    ``address`` is where the charm reaches the mock (default: the host the door listens on);
+    further ``options`` (charm names: ``level``, ``smart-meter`` ...) are added as given.
+    """
     if connection_type not in DOOR_OF_CONNECTION:
         raise ValueError(f"unknown connection type {connection_type!r}; valid: {', '.join(DOOR_OF_CONNECTION)}")
     door = DOOR_OF_CONNECTION[connection_type]
     if door not in endpoints:
         raise ValueError(f"the mock has no {door} door for connection type {connection_type}; open: {', '.join(endpoints)}")
-    port = int(str(endpoints[door]).rsplit(":", 1)[1])
-    if connection_type == "http" and (port != 8082 or not str(endpoints.get("winet_http", "")).endswith(":80")):
-        raise ValueError("connection type http needs the WiNet door on the standard ports 8082 and 80 "
-                         "(SungrowClient forces them): serve with --standard-ports")  # fmt: skip
-    return {
-        "inverter-host": address,
-        "inverter-port": port,
-        "connection-type": connection_type,
-        "level": int(level),
-        "smart-meter": bool(smart_meter),
-        "scan-interval": int(scan_interval),
-    }
+    host, _, port = str(endpoints[door]).rpartition(":")
+    if connection_type == "http" and (port != "8082" or not str(endpoints.get("winet_http", "")).endswith(":80")):
+        raise ValueError(
+            "connection type http needs the WiNet door on the standard ports 8082 and 80 (SungrowClient forces "
+            "them): start the mock with 'Start Mock With Standard WiNet Ports' or serve it with --standard-ports"
+        )
+    return {"inverter-host": address or host, "inverter-port": int(port), "connection-type": connection_type, **options}
 
 
 def _first_api_host(show_controller_json: str) -> str:
@@ -60,13 +58,16 @@ class juju_charm:  # noqa: N801 (the library name as Robot users import it)
         self._juju = None
 
     @keyword
-    def charm_options_for_mock_endpoints(self, endpoints: dict, connection_type: str, address: str,
-                                         level: int = 1, smart_meter: bool = False) -> dict:  # fmt: skip
-        """Returns the sungather charm options for the mock whose ready-line ``endpoints`` are given.
+    def charm_options_for_mock_endpoints(self, endpoints: dict, connection_type: str, address: str | None = None,
+                                         **options) -> dict:  # fmt: skip
+        """Returns the sungather charm options for the mock whose ``endpoints`` are given (a ready line's, or `Get Mock Sungrow Endpoints`).
 
-        ``address`` is where the charm's pod reaches the mock (see `Find Reachable Address`).
+        ``modbus`` points at the ``modbus`` door, ``sungrow`` at the ``encrypted`` door, ``http``
+        at the WiNet door (which must be on ports 8082 and 80). ``address`` is where the charm
+        reaches the mock (default: the door's host; across a cluster see `Find Reachable
+        Address`); further ``options`` are charm options added as given (``level=2``).
         """
-        return charm_options(endpoints, connection_type, address, level, smart_meter)
+        return charm_options(endpoints, connection_type, address, **options)
 
     @keyword
     def why_juju_is_unavailable(self) -> str:
