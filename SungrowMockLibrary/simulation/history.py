@@ -13,16 +13,15 @@ import csv
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from functools import cache
 from importlib import resources
 
 from ..device import codec
+from .clock import to_datetime, to_seconds
 
 SLOT_S = 900.0
 SLOTS_PER_DAY = 96
-_DAY_S = 86400.0
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,11 @@ def history_map() -> tuple[Series, ...]:
 
 
 def _day(local_seconds: float) -> date:
-    return date.fromordinal(_EPOCH_ORDINAL + math.floor(local_seconds / _DAY_S))
+    return to_datetime(local_seconds).date()
+
+
+def _midnight(day: date) -> float:
+    return to_seconds(datetime.combine(day, time()))
 
 
 class History:
@@ -64,7 +67,7 @@ class History:
             if day != self.today:
                 self._new_day(day)
             slot_end = min(end, (math.floor(t / SLOT_S) + 1) * SLOT_S)
-            slot = int((t - (day.toordinal() - _EPOCH_ORDINAL) * _DAY_S) // SLOT_S)
+            slot = int((t - _midnight(day)) // SLOT_S)
             dt = slot_end - t
             for name in self.counters:
                 wh = rates.get(name, 0.0) * dt
@@ -103,7 +106,7 @@ class History:
 
     def _slot_powers(self, name: str) -> list[float]:
         """Average power of each slot over the part of it that has passed."""
-        start_of_day = (self.today.toordinal() - _EPOCH_ORDINAL) * _DAY_S
+        start_of_day = _midnight(self.today)
         elapsed = self.now - start_of_day
         powers = []
         for slot, wh in enumerate(self.slots[name]):
