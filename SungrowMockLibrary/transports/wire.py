@@ -10,6 +10,7 @@ change a reply's content (exception, wrong ids) act on the frame; faults that br
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import struct
 import time
@@ -32,15 +33,25 @@ KEY_KINDS = frozenset({"key_not_answered", "no_response", "delay", "reset", "gar
 _LINGER_RESET = struct.pack("ii", 1, 0)
 
 
-def reset(transport: asyncio.BaseTransport) -> None:
-    """Abort with a TCP reset (not a FIN), as a crashing dongle does."""
+def reset(transport: asyncio.BaseTransport | None) -> None:
+    """Abort with a TCP reset (not a FIN), as a crashing dongle does; every door uses this one."""
+    if transport is None:
+        return
     sock = transport.get_extra_info("socket")
     if sock is not None:
-        try:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
-        except OSError:
-            pass
     transport.abort()
+
+
+def _span(frame: bytes) -> tuple[str | None, int | None, int | None]:
+    """(table, first documented register, count) of a read or write frame; Nones for anything else."""
+    function = frame[7]
+    table = _TABLES.get(function)
+    if table is None or len(frame) < 12:
+        return None, None, None
+    count = 1 if function == 6 else (frame[10] << 8) | frame[11]
+    return table, ((frame[8] << 8) | frame[9]) + 1, count
 
 
 def _outcome(reply: bytes | None) -> str:
@@ -130,13 +141,8 @@ class Wire:
             )  # fmt: skip
 
     def _info(self, frame: bytes, connection: Connection) -> RequestInfo:
-        function = frame[7]
-        table = _TABLES.get(function)
-        first = count = None
-        if table is not None and len(frame) >= 12:
-            first = ((frame[8] << 8) | frame[9]) + 1
-            count = 1 if function == 6 else (frame[10] << 8) | frame[11]
-        return RequestInfo(self.door, unit=frame[6], function=function, table=table, first=first, count=count,
+        table, first, count = _span(frame)
+        return RequestInfo(self.door, unit=frame[6], function=frame[7], table=table, first=first, count=count,
                            answered=connection.answered)  # fmt: skip
 
     def _apply(self, fault, connection: Connection, frame: bytes, handle) -> str:
@@ -190,19 +196,15 @@ def _decode(seq: int, door: str, peer: str, frame: bytes, layout, arrived: float
     ``outcome`` is the reply frame (or None) when no fault changed it, else what the fault did.
     """
     unit, function = frame[6], frame[7]
-    table = _TABLES.get(function)
-    address = count = values = None
+    table, address, count = _span(frame)
+    values = None
     registers: tuple[str, ...] = ()
     hint = None
-    if table is not None and len(frame) >= 12:
-        address = ((frame[8] << 8) | frame[9]) + 1
+    if table is not None:
         if function == 6:
-            count, values = 1, ((frame[10] << 8) | frame[11],)
+            values = ((frame[10] << 8) | frame[11],)
         elif function == 16:
-            count = (frame[10] << 8) | frame[11]
             values = tuple((frame[i] << 8) | frame[i + 1] for i in range(13, min(len(frame) - 1, 13 + 2 * count), 2))
-        else:
-            count = (frame[10] << 8) | frame[11]
         if layout is not None and 1 <= count <= 125:
             registers, hint = describe(layout, table, address, count)
     return Request(

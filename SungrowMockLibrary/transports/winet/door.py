@@ -47,6 +47,7 @@ from ...device.hints import describe
 from ...faults import WINET, Fault, FaultEngine, RequestInfo
 from ...journal import Journal
 from ...simulation.inverter import Inverter
+from ..wire import reset
 from . import services, traffic
 from .codes import BAD_REQUEST, LOGIN_REQUIRED, dumps, envelope, result_of
 from .dongle import Dongle
@@ -292,7 +293,7 @@ class WinetDoor:
                 raise
             # A broken fault costs this connection, never the door (nor aiohttp's error log).
             log.debug("WiNet fault %s failed on %s", fault.kind, connection.peer, exc_info=True)
-            traffic.reset(connection.transport)
+            reset(connection.transport)
             outcome, going = "error", False
         if journal is not None:
             journal.record(
@@ -327,7 +328,7 @@ class WinetDoor:
                 return "closed", False
             return await self._reply(connection, message, request)
         if kind == "reset":
-            traffic.reset(connection.transport)
+            reset(connection.transport)
             return "reset", False
         if kind == "ws_close":
             await connection.ws.close(code=FAULT_CLOSE_CODE, message=b"injected fault")
@@ -444,7 +445,7 @@ class WinetDoor:
             raise
         except Exception:  # a broken fault costs this connection, never the door
             log.debug("WiNet fault %s failed on %s", fault.kind, request.path, exc_info=True)
-            traffic.reset(request.transport)
+            reset(request.transport)
             return _dropped(), "error"
 
     async def _perform_http_fault(
@@ -452,7 +453,7 @@ class WinetDoor:
     ) -> tuple[web.StreamResponse, str]:
         kind = fault.kind
         if kind in traffic.CONNECT_KINDS:
-            traffic.reset(request.transport)
+            reset(request.transport)
             return _dropped(), "refused"
         if kind == "delay":
             if not await self._pause(fault.draw_delay()):
@@ -462,7 +463,7 @@ class WinetDoor:
             response = await handler(request)
             return response, traffic.http_label(response)
         if kind == "reset":
-            traffic.reset(request.transport)
+            reset(request.transport)
             return _dropped(), "reset"
         if kind == "http_error":
             status = fault.params["status"]
@@ -499,7 +500,7 @@ class WinetDoor:
         self, request: web.Request, fault: Fault, arrived: float, started: float, service: str
     ) -> web.StreamResponse:
         peer = traffic.peer_of(request.transport) if self.journal is not None else ""
-        traffic.reset(request.transport)
+        reset(request.transport)
         self._record(peer, arrived, started, service=service, reply="refused", fault=fault.kind)
         return _dropped()
 

@@ -9,8 +9,6 @@ pass-through's short RTU frame is decoded here.
 from __future__ import annotations
 
 import contextlib
-import socket
-import struct
 from typing import Any
 
 from aiohttp import web
@@ -29,7 +27,6 @@ RTU_TABLES = {3: "holding", 4: "input"}
 MAX_RTU_HEX = 2 * 256  # writes.passthrough refuses longer frames anyway
 MAX_DESCRIBED = 125  # longest range named in the journal, as getParam and a Modbus read allow
 
-_NO_LINGER = struct.pack("ii", 1, 0)
 
 
 def peer_of(transport: Any) -> str:
@@ -60,17 +57,6 @@ def http_label(response: web.StreamResponse) -> str:
     if response.status != 200:
         return f"http {response.status}"
     return reply_label(getattr(response, "result_code", 1))
-
-
-def reset(transport: Any) -> None:
-    """Drop the connection so that the client sees a TCP reset, not an orderly close."""
-    if transport is None:
-        return
-    sock = transport.get_extra_info("socket")
-    if sock is not None:
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _NO_LINGER)
-    transport.abort()
 
 
 def truncated(text: str) -> str:
