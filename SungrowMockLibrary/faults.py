@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .simulation.simulator import DeviceCondition
+from .errors import FaultError
 
 __all__ = [
     "DOORS", "KINDS", "SCOPES", "TABLES", "Dose", "Fault", "FaultEngine", "FaultError", "KindSpec",
@@ -34,20 +35,6 @@ DOORS = (MODBUS, ENCRYPTED, WINET)
 TABLES = ("input", "holding")
 SCOPES = ("test", "suite", "global")
 EXCEPTION_CODES = (1, 2, 3, 4, 6, 11)
-
-
-class FaultError(ValueError):
-    """An invalid fault: unknown kind, wrong door, unknown parameter or a bad value.
-
-    ``key`` names the offending key of a fault specification when there is one, so that a fault
-    file can point at it.
-    """
-
-    ROBOT_SUPPRESS_NAME = True
-
-    def __init__(self, message: str, key: str | None = None):
-        super().__init__(message)
-        self.key = key
 
 
 class _Invalid(Exception):

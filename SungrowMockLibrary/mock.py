@@ -22,6 +22,7 @@ from .simulation.inverter import Inverter
 from .transports.mbap import TcpDoor, serve_modbus, serve_tcp
 from .transports.modbus import ModbusHandler
 from .transports.wire import Wire
+from .errors import MockSungrowError
 
 DEFAULT_MODEL = "SH10RT"
 DEFAULT_HOST = "127.0.0.1"
@@ -33,12 +34,6 @@ INVERTER_STATES = ("running", "stopped", "fault", "grid_lost")
 STANDARD_PORTS = {"modbus_port": 502, "encrypted_port": 502, "winet_ws_port": 8082, "winet_http_port": 80, "winet_tls_port": 443}
 
 _numbers = itertools.count(1)
-
-
-class MockSungrowError(RuntimeError):
-    """A mock used in a way its state does not allow (for example reading an endpoint before start)."""
-
-    ROBOT_SUPPRESS_NAME = True
 
 
 def parse_doors(doors: str | Iterable[str]) -> tuple[str, ...]:
@@ -461,7 +456,7 @@ class MockSungrow:
             for simulator in self._simulators(unit_id):
                 inverter = simulator.inverter
                 command = inverter.layout.by_name["start_stop"]
-                inverter.write(command.number - 1, [0xCE if state == "stopped" else 0xCF])
+                inverter.write(command.number - 1, [command.raw_of("stop" if state == "stopped" else "start")])
                 simulator.set_condition(int(fault_code) if state == "fault" else None, state == "grid_lost")
 
         self._on_loop(apply)

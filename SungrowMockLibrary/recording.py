@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .device import catalogue, codec
 from .device.catalogue import HOLDING, INPUT, TABLES, CatalogueError, Model
+from .errors import RecordingError
 
 FORMAT = "sungrow-mock-snapshot"
 VERSION = 1
@@ -34,12 +35,6 @@ TYPE_CODE_REGISTER = 5000  # input, PROTOCOLS §2.2
 _CLOCK = (5000, 5005)
 _WORDS_PER_LINE = 10
 _FUNCTIONS = {INPUT: 4, HOLDING: 3}
-
-
-class RecordingError(Exception):
-    """A recording that cannot be made, or a snapshot that cannot be loaded or applied."""
-
-    ROBOT_SUPPRESS_NAME = True
 
 
 @dataclass

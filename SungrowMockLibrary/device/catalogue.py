@@ -15,16 +15,11 @@ from functools import cache
 from importlib import resources
 
 from . import codec
+from ..errors import CatalogueError
+from ..vocabulary import Table
 
-INPUT = "input"
-HOLDING = "holding"
-TABLES = (INPUT, HOLDING)
-
-
-class CatalogueError(ValueError):
-    """Unknown model or register, or an inconsistent data file."""
-
-    ROBOT_SUPPRESS_NAME = True
+INPUT, HOLDING = Table.INPUT, Table.HOLDING
+TABLES = tuple(Table)
 
 
 @dataclass(frozen=True)
@@ -54,6 +49,24 @@ class Register:
     @property
     def is_text(self) -> bool:
         return self.type == codec.STRING_TYPE
+
+    def raw_of(self, label: str) -> int:
+        """The raw value of an enumeration label (``start_stop``: ``stop`` -> 0xCE), any case."""
+        for raw, name in (self.enum or {}).items():
+            if name.lower() == str(label).strip().lower():
+                return raw
+        raise CatalogueError(f"{label!r} is not a value of {self.name}; valid: {self.allowed()}")
+
+    def allowed_values(self) -> dict:
+        """The values a write may set, as data: ``{"enum": {raw: label}}``, ``{"range": [low, high]}``
+        (raw), ``{"text": max bytes}``, or the datatype's limits as a range."""
+        if self.enum:
+            return {"enum": dict(self.enum)}
+        if self.range:
+            return {"range": list(self.range)}
+        if self.is_text:
+            return {"text": 2 * self.words}
+        return {"range": list(codec.limits(self.type))}
 
     def allowed(self) -> str:
         """Human description of the values this register accepts."""

@@ -7,13 +7,11 @@ a read is one slice. Everything above this module speaks documented numbers.
 from __future__ import annotations
 
 from . import codec
+from ..vocabulary import ADDRESS_SPACE, ILLEGAL_ADDRESS
 from .catalogue import HOLDING, INPUT, TABLES, Layout, Register
 
-_TABLE_BYTES = 2 * 0x10000
+_TABLE_BYTES = 2 * ADDRESS_SPACE
 
-ILLEGAL_FUNCTION = 0x01
-ILLEGAL_ADDRESS = 0x02
-ILLEGAL_VALUE = 0x03
 
 
 class RegisterAccessError(Exception):
@@ -60,7 +58,7 @@ class RegisterImage:
 
     def read_wire(self, table: str, address: int, count: int) -> bytes:
         """The reply payload of a read at wire ``address``; raises for unsupported ranges."""
-        if address + count > 0x10000 or not self.supports(table, address + 1, address + count):
+        if address + count > ADDRESS_SPACE or not self.supports(table, address + 1, address + count):
             raise RegisterAccessError(
                 ILLEGAL_ADDRESS, f"{table} {address + 1}..{address + count} is outside every supported block"
             )

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from ..device.catalogue import HOLDING
 from .inverter import Inverter
+from .plant import SELF_CONSUMPTION
 
-START, STOP = 0xCF, 0xCE
-ENABLE = 0xAA
-EMS_MODES = {0: "self", 2: "forced", 3: "external", 4: "vpp", 8: "microgrid"}
-FORCED_COMMANDS = {0xAA: "charge", 0xBB: "discharge", 0xCC: "stop"}
+# Register labels (the catalogue's ``values`` column) these controls act on.
+STOP, ENABLE = "stop", "enable"
 
 
-def _raw(inverter: Inverter, name: str) -> int | None:
+def _label(inverter: Inverter, name: str) -> str | None:
+    """The catalogue's label of a holding register's raw value (None: no such register or no label)."""
     register = inverter.layout.by_name.get(name)
-    if register is None or register.table != HOLDING:
+    if register is None or register.table != HOLDING or not register.enum:
         return None
-    return inverter.image.get_raw(register)
+    return register.enum.get(inverter.image.get_raw(register))
 
 
 def _value(inverter: Inverter, name: str) -> float | None:
@@ -31,7 +31,7 @@ def _value(inverter: Inverter, name: str) -> float | None:
 
 
 def _limit(inverter: Inverter, switch: str, value: str, factor: float = 1.0) -> float | None:
-    if _raw(inverter, switch) != ENABLE:
+    if _label(inverter, switch) != ENABLE:
         return None
     amount = _value(inverter, value)
     return None if amount is None else amount * factor
@@ -47,7 +47,7 @@ def read_controls(inverter: Inverter) -> dict:
     nominal_w = inverter.model.nominal_power_kw * 1000
     percent_of_nominal = nominal_w / 100
     controls = {
-        "running": _raw(inverter, "start_stop") != STOP,
+        "running": _label(inverter, "start_stop") != STOP,
         "active_power_limit_w": _strictest(
             _limit(inverter, "power_limitation_switch", "power_limitation_setting", percent_of_nominal),
             _limit(inverter, "active_power_limitation_switch", "active_power_limitation_ratio", percent_of_nominal),
@@ -62,8 +62,8 @@ def read_controls(inverter: Inverter) -> dict:
         max_charge = _value(inverter, "battery_max_charge_power")
         max_discharge = _value(inverter, "battery_max_discharge_power")
         controls.update(
-            ems_mode=EMS_MODES.get(_raw(inverter, "ems_mode"), "self"),
-            forced_command=FORCED_COMMANDS.get(_raw(inverter, "battery_forced_charge_discharge_cmd"), "stop"),
+            ems_mode=_label(inverter, "ems_mode") or SELF_CONSUMPTION,
+            forced_command=_label(inverter, "battery_forced_charge_discharge_cmd") or STOP,
             forced_power_w=float(_value(inverter, "battery_forced_charge_discharge_power") or 0),
             min_soc=(_value(inverter, "min_soc") or 0) / 100,
             max_soc=(_value(inverter, "max_soc") or 100) / 100,

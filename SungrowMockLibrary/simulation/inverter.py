@@ -13,7 +13,8 @@ from datetime import datetime
 
 from ..device import codec
 from ..device.catalogue import HOLDING, CatalogueError, Layout, Register, layout
-from ..device.image import ILLEGAL_ADDRESS, ILLEGAL_VALUE, RegisterAccessError, RegisterImage
+from ..device.image import RegisterAccessError, RegisterImage
+from ..vocabulary import ADDRESS_SPACE, ILLEGAL_ADDRESS, ILLEGAL_VALUE
 from .clock import Clock, to_datetime
 
 CLOCK_FIELDS = ("year", "month", "day", "hour", "minute", "second")
@@ -169,7 +170,17 @@ class Inverter:
         """Apply a holding-register write at wire ``address``, all or nothing."""
         if self.simulator is not None:
             self.simulator.update()  # the time until now ran under the old settings
+        self.check_write(address, words)
         first, last = address + 1, address + len(words)
+        self.image.put_words(HOLDING, first, words)
+        self._after_write(HOLDING, first, last)
+
+    def check_write(self, address: int, words: list[int]) -> None:
+        """Raise :class:`RegisterAccessError` unless the whole write at wire ``address`` is allowed;
+        changes nothing."""
+        first, last = address + 1, address + len(words)
+        if address < 0 or last > ADDRESS_SPACE or not words:
+            raise RegisterAccessError(ILLEGAL_ADDRESS, f"holding {first}..{last} is outside the address space")
         touched = [r for r in self._holding if r.number <= last and r.last >= first]
         covered = set()
         for register in touched:
@@ -185,10 +196,8 @@ class Inverter:
                 current[n - register.number] = words[n - first]
             try:
                 register.check_raw(codec.decode(register.type, current))
-            except CatalogueError as error:
+            except (CatalogueError, codec.CodecError) as error:
                 raise RegisterAccessError(ILLEGAL_VALUE, str(error)) from None
-        self.image.put_words(HOLDING, first, words)
-        self._after_write(HOLDING, first, last)
 
     # -- clock ------------------------------------------------------------------------------
 

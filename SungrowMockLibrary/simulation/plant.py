@@ -65,8 +65,11 @@ from .profiles import Constant, HouseLoad, Profile, as_profile
 DAY_S = 86400.0
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
-EMS_MODES = ("self", "forced", "external", "vpp")
-FORCED_COMMANDS = ("charge", "discharge", "stop")
+# EMS modes (labels of the register catalogue's ems_mode) in which the battery follows the forced
+# charge/discharge command; in every other mode, microgrid and unknown codes included, it serves
+# the house first (self-consumption).
+COMMANDED_EMS_MODES = frozenset({"forced", "external", "vpp"})
+SELF_CONSUMPTION = "self-consumption"
 STATES = ("running", "standby", "stop", "fault", "off_grid")
 
 NIGHT_IRRADIANCE_W_M2 = 1.0
@@ -233,8 +236,10 @@ class PlantSpec:
 class Controls:
     """What the control registers ask for (engineering units; SOC as fractions).
 
-    ``None`` limits are off. ``external`` and ``vpp`` EMS modes follow the charge/discharge
-    command like ``forced``. A ``fault`` code makes the inverter produce nothing; ``grid_lost``
+    ``None`` limits are off. ``ems_mode`` and ``forced_command`` are the catalogue's labels of
+    the EMS mode and forced-command registers: the modes in :data:`COMMANDED_EMS_MODES` follow
+    the ``charge`` or ``discharge`` command (any other command stops the battery); every other
+    mode is self-consumption. A ``fault`` code makes the inverter produce nothing; ``grid_lost``
     islands the plant: a hybrid runs off-grid from PV and battery, a string inverter stops with
     fault 10 (grid power outage). ``derate`` caps AC power at that fraction of nominal and heats
     the inverter (over-temperature derating); a ``battery_fault`` code takes the battery out.
@@ -243,7 +248,7 @@ class Controls:
     running: bool = True
     active_power_limit_w: float | None = None
     export_limit_w: float | None = None
-    ems_mode: str = "self"
+    ems_mode: str = SELF_CONSUMPTION
     forced_command: str = "stop"
     forced_power_w: float = 1000.0
     min_soc: float = 0.10
@@ -259,10 +264,6 @@ class Controls:
     def __post_init__(self) -> None:
         if self.derate is not None and not 0.0 <= self.derate <= 1.0:
             raise ValueError(f"derate must be a fraction of nominal power within 0..1, got {self.derate!r}")
-        if self.ems_mode not in EMS_MODES:
-            raise ValueError(f"unknown EMS mode {self.ems_mode!r}; valid: {', '.join(EMS_MODES)}")
-        if self.forced_command not in FORCED_COMMANDS:
-            raise ValueError(f"unknown forced command {self.forced_command!r}; valid: {', '.join(FORCED_COMMANDS)}")
         for name in ("active_power_limit_w", "export_limit_w", "max_charge_w", "max_discharge_w", "forced_power_w"):
             value = getattr(self, name)
             if value is not None and not (value >= 0 and not math.isnan(value)):
@@ -720,7 +721,7 @@ def _decide(spec: PlantSpec, state: PlantState, inputs: tuple, t: float) -> _Flo
                 discharge = 0.0
         pv_target = pv_to_load + charge
     else:
-        if controls.ems_mode == "self" or not spec.battery_usable:
+        if controls.ems_mode not in COMMANDED_EMS_MODES or not spec.battery_usable:
             pv_to_load = min(pv_available, demand, ceiling)
             charge = min(max(0.0, pv_available - pv_to_load), charge_max)
             discharge = max(0.0, min(demand - pv_to_load, discharge_max, ceiling - pv_to_load))

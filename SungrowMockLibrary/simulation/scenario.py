@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .profiles import TimeSeriesProfile
+from ..errors import ScenarioError
 
 _FIELDS = {
     "site": {"latitude", "seed"},
@@ -39,12 +40,6 @@ _FIELDS = {
     "load": {"value", "points"},
     "registers": None,  # any register name
 }
-
-
-class ScenarioError(ValueError):
-    """A scenario file that cannot be used; the message names the line and the field."""
-
-    ROBOT_SUPPRESS_NAME = True
 
 
 @dataclass

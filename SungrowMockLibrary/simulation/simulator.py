@@ -172,7 +172,6 @@ class Simulator:
         now = self.inverter.clock.timestamp()
         if not self._stale and abs(now - self.state.last_time) < MIN_INTERVAL:
             return
-        self._stale = False
         if now < self.state.last_time:  # the clock was set back: the day starts again from there
             self.state = self._fresh_state(now, soc=self.state.soc)
         condition = self._condition()
@@ -192,6 +191,7 @@ class Simulator:
         self._write(values)
         if self.history.counters:
             self._history_writer.write(self.history)
+        self._stale = False  # only once the registers show the new state: a failure retries next read
 
     def _condition(self) -> DeviceCondition:
         """What Set Inverter State asked for, combined with the injected device faults."""

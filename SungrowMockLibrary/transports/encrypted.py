@@ -13,20 +13,16 @@ import secrets
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from ..device.image import ILLEGAL_VALUE
+from ..vocabulary import ILLEGAL_VALUE
 from .mbap import MAX_LENGTH, FrameHandler, TrackedProtocol, as_is
 from .wire import Wire
-from .modbus import NO_KEY, exception_frame, is_key_request, key_reply
+from .modbus import exception_frame
+from .pdu import NO_KEY
+from ..errors import EncryptionKeyError
 
 PRIVATE_KEY = b"Grow#0*2Sun68CbE"
 MAX_FRAME = 255  # L travels in one byte
 _ALL_FF = b"\xff" * 16
-
-
-class EncryptionKeyError(ValueError):
-    """A public key that is not 16 bytes of hex."""
-
-    ROBOT_SUPPRESS_NAME = True
 
 
 def parse_key(text: str | bytes) -> bytes:
@@ -115,7 +111,7 @@ class EncryptedMbapProtocol(TrackedProtocol):
     def _wrap(self, reply: bytes) -> bytes:
         if len(reply) > MAX_FRAME:
             # L cannot describe it; an exception keeps the client's stream in sync (§3.6)
-            reply = exception_frame(reply, reply[6], reply[7], ILLEGAL_VALUE)
+            reply = exception_frame(reply, ILLEGAL_VALUE)
         return self._key.wrap(reply)
 
     def data_received(self, data: bytes) -> None:
@@ -166,6 +162,4 @@ class EncryptedMbapProtocol(TrackedProtocol):
         return frame
 
     def _answer(self, frame: bytes) -> bytes | None:
-        if is_key_request(frame):
-            return key_reply(frame, self._key.public)
-        return self._handle(frame)
+        return self._handle(frame, self._key.public)

@@ -17,14 +17,13 @@ import time
 from collections.abc import Callable, Mapping
 from time import perf_counter
 
-from ..device.catalogue import HOLDING, INPUT
 from ..device.hints import describe
 from ..faults import FaultEngine, RequestInfo
 from ..journal import Journal, Request
+from ..vocabulary import MAX_READ
 from ..simulation.inverter import Inverter
-from .modbus import exception_frame, is_key_request
+from .modbus import exception_frame, is_key_request, request_of
 
-_TABLES = {3: HOLDING, 4: INPUT, 6: HOLDING, 16: HOLDING}
 FRAME_KINDS = frozenset(
     {"exception", "no_response", "delay", "late_response", "reset", "close_after", "garbage", "truncate",
      "wrong_transaction_id", "wrong_unit_id", "key_rotated"}
@@ -42,16 +41,6 @@ def reset(transport: asyncio.BaseTransport | None) -> None:
         with contextlib.suppress(OSError, ValueError, AttributeError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
     transport.abort()
-
-
-def _span(frame: bytes) -> tuple[str | None, int | None, int | None]:
-    """(table, first documented register, count) of a read or write frame; Nones for anything else."""
-    function = frame[7]
-    table = _TABLES.get(function)
-    if table is None or len(frame) < 12:
-        return None, None, None
-    count = 1 if function == 6 else (frame[10] << 8) | frame[11]
-    return table, ((frame[8] << 8) | frame[9]) + 1, count
 
 
 def _outcome(reply: bytes | None) -> str:
@@ -141,9 +130,9 @@ class Wire:
             )  # fmt: skip
 
     def _info(self, frame: bytes, connection: Connection) -> RequestInfo:
-        table, first, count = _span(frame)
-        return RequestInfo(self.door, unit=frame[6], function=frame[7], table=table, first=first, count=count,
-                           answered=connection.answered)  # fmt: skip
+        request = request_of(frame)
+        return RequestInfo(self.door, unit=request.unit, function=request.function, table=request.table,
+                           first=request.first, count=request.count, answered=connection.answered)  # fmt: skip
 
     def _apply(self, fault, connection: Connection, frame: bytes, handle) -> str:
         kind = fault.kind
@@ -151,7 +140,7 @@ class Wire:
             return "no reply"
         if kind == "exception":
             code = fault.params["code"]
-            connection.send(exception_frame(frame, frame[6], frame[7], code))
+            connection.send(exception_frame(frame, code))
             return f"exception {code:02d}"
         if kind == "reset":
             reset(connection.transport)
@@ -195,18 +184,13 @@ def _decode(seq: int, door: str, peer: str, frame: bytes, layout, arrived: float
 
     ``outcome`` is the reply frame (or None) when no fault changed it, else what the fault did.
     """
-    unit, function = frame[6], frame[7]
-    table, address, count = _span(frame)
-    values = None
+    request = request_of(frame)
+    unit, function, table, address, count = request.unit, request.function, request.table, request.first, request.count
     registers: tuple[str, ...] = ()
     hint = None
-    if table is not None:
-        if function == 6:
-            values = ((frame[10] << 8) | frame[11],)
-        elif function == 16:
-            values = tuple((frame[i] << 8) | frame[i + 1] for i in range(13, min(len(frame) - 1, 13 + 2 * count), 2))
-        if layout is not None and 1 <= count <= 125:
-            registers, hint = describe(layout, table, address, count)
+    if layout is not None and count is not None and 1 <= count <= MAX_READ:
+        registers, hint = describe(layout, table, address, count)
+    values = request.values
     return Request(
         seq=seq, time=arrived, door=door, peer=peer, unit=unit, function=function, table=table, address=address,
         count=count, values=values, registers=registers, hint=hint, fault=fault, latency_ms=latency * 1000,

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from SungrowMockLibrary.device.catalogue import model
 from SungrowMockLibrary.simulation.plant import (
+    COMMANDED_EMS_MODES,
     COUNTERS,
     ENERGY_COUNTERS,
     FLOW_THRESHOLD_W,
@@ -141,10 +142,10 @@ def check_snapshot(spec: PlantSpec, ctl: Controls, env: Environment, snap: Snaps
     assert snap.battery_charge_from_pv_w <= snap.charge_w + W
     assert snap.pv_export_w <= snap.export_w + W
     assert snap.direct_consumption_w <= min(snap.pv_power_w, snap.load_w) + W
-    if ctl.ems_mode == "self" or ctl.grid_lost:
+    if ctl.ems_mode not in COMMANDED_EMS_MODES or ctl.grid_lost:
         assert snap.charge_w - snap.battery_charge_from_pv_w <= W
         assert snap.export_w - snap.pv_export_w <= W
-    if spec.battery_usable and ctl.ems_mode != "self" and not ctl.grid_lost:
+    if spec.battery_usable and ctl.ems_mode in COMMANDED_EMS_MODES and not ctl.grid_lost:
         command = ctl.forced_command
         assert (command == "charge" and snap.battery_power_w >= 0) or (
             command == "discharge" and snap.battery_power_w <= 0
@@ -478,8 +479,6 @@ def test_time_series_irradiance_profile():
     "build, message",
     [
         (lambda: Controls(min_soc=0.6, max_soc=0.5), "SOC limits"),
-        (lambda: Controls(ems_mode="auto"), "EMS mode"),
-        (lambda: Controls(forced_command="boost"), "forced command"),
         (lambda: Controls(export_limit_w=-1.0), "export_limit_w"),
         (lambda: Controls(power_factor=0.0), "power factor"),
         (lambda: PlantSpec("x", 5000.0, has_battery=True, battery_capacity_wh=-1.0), "battery_capacity_wh"),

@@ -46,6 +46,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from ...device.hints import describe
 from ...faults import WINET, Fault, FaultEngine, RequestInfo
 from ...journal import Journal
+from ...vocabulary import MAX_READ
 from ...simulation.inverter import Inverter
 from ..wire import reset
 from . import services, traffic
@@ -411,7 +412,7 @@ class WinetDoor:
             elif fields["unit"] is None:
                 fields["unit"] = traffic.number_of(params.get("dev_id"))
         table, address, count = fields["table"], fields["address"], fields["count"]
-        if table is None or address is None or count is None or not 1 <= count <= traffic.MAX_DESCRIBED:
+        if table is None or address is None or count is None or not 1 <= count <= MAX_READ:
             return
         inverter = self.dongle.devices.get(fields["unit"])
         if inverter is not None:

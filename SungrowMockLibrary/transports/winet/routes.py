@@ -24,6 +24,7 @@ from aiohttp import web
 
 from ...device.catalogue import HOLDING, INPUT
 from ...device.image import RegisterAccessError
+from ...vocabulary import MAX_READ
 from . import catalog, writes
 from .codes import BAD_REQUEST, INTERNAL_ERROR, PARAM_ERROR, READ_FAILED, SUCCESS, WinetError, dumps, envelope
 from .dongle import Dongle, device_name, parse_int
@@ -32,7 +33,7 @@ from .sessions import Session
 
 log = logging.getLogger(__name__)
 
-MAX_REGISTERS = 125  # a getParam read (PROTOCOLS §4.4: the bridge cannot carry more than 126)
+MAX_REGISTERS = MAX_READ  # a getParam read (PROTOCOLS §4.4: the bridge cannot carry more than 126)
 PROPERTIES_LOCALE = "en_US"
 
 Handler = Callable[["HttpApi", web.Request, dict[str, Any], Session | None], dict]

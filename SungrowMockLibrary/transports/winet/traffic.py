@@ -13,6 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
+from ...vocabulary import Table
+from .. import pdu
+from .writes import MAX_RTU_FRAME
+
 WS_KINDS = frozenset({"delay", "reset", "result_code", "ws_close", "malformed_json", "login_required"})
 HTTP_KINDS = frozenset({"delay", "reset", "http_error", "result_code", "malformed_json", "login_required"})
 CONNECT_KINDS = frozenset({"refuse", "connection_limit"})
@@ -22,10 +26,8 @@ WS_OPEN_KINDS = WS_KINDS - {"login_required"}
 HTTP_OPEN_KINDS = HTTP_KINDS - {"login_required"}
 TOKEN_AUTH = frozenset({"token", "login", "upgraded"})
 
-PARAM_TABLES = {"0": "input", "1": "holding"}  # getParam type=3 param_type (PROTOCOLS §4.4)
-RTU_TABLES = {3: "holding", 4: "input"}
-MAX_RTU_HEX = 2 * 256  # writes.passthrough refuses longer frames anyway
-MAX_DESCRIBED = 125  # longest range named in the journal, as getParam and a Modbus read allow
+PARAM_TABLES = {"0": Table.INPUT, "1": Table.HOLDING}  # getParam type=3 param_type (PROTOCOLS §4.4)
+MAX_RTU_HEX = 2 * MAX_RTU_FRAME  # writes.passthrough refuses longer frames anyway
 
 
 
@@ -74,16 +76,10 @@ def passthrough_fields(message: Any) -> dict[str, Any]:
         return {}
     if len(frame) < 4:
         return {}
-    unit, function, data = frame[0], frame[1], frame[2:-2]
-    fields: dict[str, Any] = {"unit": unit, "function": function}
-    if len(data) < 4:
-        return fields
-    address = int.from_bytes(data[:2], "big") + 1
-    if function in RTU_TABLES:
-        fields.update(table=RTU_TABLES[function], address=address, count=int.from_bytes(data[2:4], "big"))
-    elif function == 6:
-        fields.update(table="holding", address=address, count=1, values=(int.from_bytes(data[2:4], "big"),))
-    elif function == 16:
-        words = tuple(int.from_bytes(data[i : i + 2], "big") for i in range(5, len(data) - 1, 2))
-        fields.update(table="holding", address=address, count=int.from_bytes(data[2:4], "big"), values=words)
+    request = pdu.parse(frame[0], frame[1:-2])
+    fields: dict[str, Any] = {"unit": request.unit, "function": request.function}
+    if request.first is not None:
+        fields.update(table=request.table, address=request.first, count=request.count)
+        if request.values is not None:
+            fields["values"] = request.values
     return fields

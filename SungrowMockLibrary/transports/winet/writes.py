@@ -11,8 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from ...device import codec
-from ...device.catalogue import HOLDING, INPUT, CatalogueError, Register
-from ...device.image import ILLEGAL_FUNCTION, ILLEGAL_VALUE, RegisterAccessError
+from ...device.catalogue import HOLDING, CatalogueError, Register
+from ...device.image import RegisterAccessError
+from .. import pdu
 from ...simulation.inverter import Inverter
 from . import catalog
 from .catalog import ParamTarget
@@ -21,9 +22,7 @@ from .dongle import Dongle
 from .points import PointError, factor
 
 PARAM_TYPES = ("3", "7", "9")
-MAX_READ = 125
-MAX_WRITE = 123
-_READ_TABLES = {3: HOLDING, 4: INPUT}
+MAX_RTU_FRAME = 256  # unit + PDU (at most 253) + CRC, as on an RS-485 line
 
 
 # -- the `param` service ------------------------------------------------------------------------
@@ -146,52 +145,26 @@ def with_crc(frame: bytes) -> bytes:
 
 def passthrough(dongle: Dongle, message: Any) -> str:
     """Forward one hex RTU frame to the device at its unit id; the reply frame as upper-case hex."""
+    frame = rtu_frame(message)
+    unit = frame[0]
+    reply = pdu.answer(dongle.devices, unit, frame[1:-2])
+    if reply is None:
+        raise WinetError(READ_FAILED, f"no device answers at unit {unit}")
+    return with_crc(bytes((unit,)) + reply).hex().upper()
+
+
+def rtu_frame(message: Any) -> bytes:
+    """The RTU frame of a pass-through ``msgValue`` (hex, CRC checked); WinetError when unusable."""
     if not isinstance(message, str):
         raise WinetError(PARAM_ERROR, "msgValue must be a hex string")
+    if len(message) > 2 * MAX_RTU_FRAME + 64:
+        raise WinetError(PARAM_ERROR, f"an RTU frame of {len(message) // 2} bytes cannot be valid")
     try:
         frame = bytes.fromhex(message.strip())
     except ValueError:
         raise WinetError(PARAM_ERROR, f"msgValue {message[:40]!r} is not hex") from None
-    if len(frame) < 4 or len(frame) > 256:
+    if len(frame) < 4 or len(frame) > MAX_RTU_FRAME:
         raise WinetError(PARAM_ERROR, f"an RTU frame of {len(frame)} bytes cannot be valid")
     if crc16(frame[:-2]).to_bytes(2, "little") != frame[-2:]:
         raise WinetError(PARAM_ERROR, "the RTU frame's CRC does not match")
-    unit, function, data = frame[0], frame[1], frame[2:-2]
-    inverter = dongle.devices.get(unit)
-    if inverter is None:
-        raise WinetError(READ_FAILED, f"no device answers at unit {unit}")
-    return with_crc(bytes((unit,)) + _pdu_reply(inverter, function, data)).hex().upper()
-
-
-def _pdu_reply(inverter: Inverter, function: int, data: bytes) -> bytes:
-    try:
-        table = _READ_TABLES.get(function)
-        if table is not None:
-            if len(data) != 4:
-                return _exception(function, ILLEGAL_VALUE)
-            address, count = int.from_bytes(data[:2], "big"), int.from_bytes(data[2:], "big")
-            if not 1 <= count <= MAX_READ:
-                return _exception(function, ILLEGAL_VALUE)
-            payload = inverter.read(table, address, count)
-            return bytes((function, 2 * count)) + payload
-        if function == 6:
-            if len(data) != 4:
-                return _exception(function, ILLEGAL_VALUE)
-            inverter.write(int.from_bytes(data[:2], "big"), [int.from_bytes(data[2:], "big")])
-            return bytes((function,)) + data
-        if function == 16:
-            if len(data) < 5:
-                return _exception(function, ILLEGAL_VALUE)
-            address, count, size = int.from_bytes(data[:2], "big"), int.from_bytes(data[2:4], "big"), data[4]
-            if not 1 <= count <= MAX_WRITE or size != 2 * count or len(data) != 5 + size:
-                return _exception(function, ILLEGAL_VALUE)
-            words = [int.from_bytes(data[i : i + 2], "big") for i in range(5, 5 + size, 2)]
-            inverter.write(address, words)
-            return bytes((function,)) + data[:4]
-        return _exception(function, ILLEGAL_FUNCTION)
-    except RegisterAccessError as error:
-        return _exception(function, error.code)
-
-
-def _exception(function: int, code: int) -> bytes:
-    return bytes((function | 0x80, code))
+    return frame

@@ -1,0 +1,133 @@
+"""The words every layer shares: doors, tables, function codes, limits, scopes, states.
+
+Each protocol fact is defined here once and imported everywhere; the register-level facts
+(which values a register allows, the start/stop and EMS codes) live in the register catalogue
+(``device/data/registers.csv``) instead, so a write is checked against the same table the
+simulation reads. This module imports nothing of the package: every layer may use it.
+
+The choices are ``StrEnum``: a member equals its text (``Door.MODBUS == "modbus"``), Robot
+converts keyword arguments to them by name or value, and Libdoc lists the members.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from .errors import ChoiceError
+
+
+class Door(StrEnum):
+    """A door of a mock: ``modbus`` (plain Modbus TCP), ``encrypted`` (Sungrow's AES Modbus TCP)
+    or ``winet`` (the WiNet-S dongle's WebSocket + HTTP API)."""
+
+    MODBUS = "modbus"
+    ENCRYPTED = "encrypted"
+    WINET = "winet"
+
+
+MODBUS_DOORS = (Door.MODBUS, Door.ENCRYPTED)
+
+
+class Endpoint(StrEnum):
+    """An endpoint of a mock: ``modbus``, ``encrypted``, ``winet_ws`` (the WiNet-S WebSocket) or
+    ``winet_http`` (the WiNet-S HTTP API)."""
+
+    MODBUS = "modbus"
+    ENCRYPTED = "encrypted"
+    WINET_WS = "winet_ws"
+    WINET_HTTP = "winet_http"
+
+
+class Table(StrEnum):
+    """A register table: ``input`` (function 04) or ``holding`` (functions 03, 06, 16)."""
+
+    INPUT = "input"
+    HOLDING = "holding"
+
+
+class Firmware(StrEnum):
+    """WiNet-S firmware profile.
+
+    - ``legacy``: WebSocket (standard port 8082) and HTTP (80), no login.
+    - ``login``: the same ports; every service but ``connect`` answers 401 until ``login``.
+    - ``tls``: WSS and HTTPS on one port (443) with a self-signed certificate; login required.
+    """
+
+    LEGACY = "legacy"
+    LOGIN = "login"
+    TLS = "tls"
+
+
+class InverterState(StrEnum):
+    """What `Set Inverter State` puts the simulated inverter in: ``running``, ``stopped``,
+    ``fault`` or ``grid_lost``."""
+
+    RUNNING = "running"
+    STOPPED = "stopped"
+    FAULT = "fault"
+    GRID_LOST = "grid_lost"
+
+
+class Scope(StrEnum):
+    """How long a setting or a fault lasts: ``test`` (until the test ends), ``suite`` (until the
+    suite ends) or ``global`` (until the mock stops or the setting is changed back)."""
+
+    TEST = "test"
+    SUITE = "suite"
+    GLOBAL = "global"
+
+
+# -- Modbus (PROTOCOLS §1) ----------------------------------------------------------------------
+
+READ_HOLDING, READ_INPUT, WRITE_SINGLE, WRITE_MULTIPLE = 3, 4, 6, 16
+READ_TABLES = {READ_HOLDING: Table.HOLDING, READ_INPUT: Table.INPUT}
+WRITE_FUNCTIONS = (WRITE_SINGLE, WRITE_MULTIPLE)
+FUNCTION_TABLES = {**READ_TABLES, WRITE_SINGLE: Table.HOLDING, WRITE_MULTIPLE: Table.HOLDING}
+MAX_READ = 125  # §1.6: the byte count of an FC 03/04 reply fits in one byte
+MAX_WRITE = 123  # FC 16: the byte count of the request fits in one byte
+ADDRESS_SPACE = 0x10000  # wire addresses 0..65535
+
+ILLEGAL_FUNCTION, ILLEGAL_ADDRESS, ILLEGAL_VALUE, DEVICE_FAILURE, DEVICE_BUSY, GATEWAY_NO_RESPONSE = 1, 2, 3, 4, 6, 11
+EXCEPTION_CODES = (ILLEGAL_FUNCTION, ILLEGAL_ADDRESS, ILLEGAL_VALUE, DEVICE_FAILURE, DEVICE_BUSY, GATEWAY_NO_RESPONSE)
+
+BROADCAST_UNIT = 0
+KEY_REQUEST_UNIT = 247  # §1.7, §3.2: the encryption key request
+UNIT_IDS = (1, 247)  # the unit ids an inverter may have (inclusive)
+
+PORTS = (0, 65535)  # 0 = a free port
+STANDARD_PORTS = {
+    "modbus_port": 502,
+    "encrypted_port": 502,
+    "winet_ws_port": 8082,
+    "winet_http_port": 80,
+    "winet_tls_port": 443,
+}
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_MODEL = "SH10RT"
+
+
+def choice(enum: type[StrEnum], value, what: str | None = None) -> StrEnum:
+    """``value`` as a member of ``enum`` (by value or name, any case); the error names the valid ones."""
+    if isinstance(value, enum):
+        return value
+    text = str(getattr(value, "value", value)).strip().lower().replace("-", "_").replace(" ", "_")
+    for member in enum:
+        if text in (member.value, member.name.lower()):
+            return member
+    what = what or _words(enum.__name__)
+    raise ChoiceError(f"unknown {what} {value!r}; valid: {', '.join(m.value for m in enum)}")
+
+
+def choices(enum: type[StrEnum], values, what: str | None = None) -> tuple:
+    """Several members from ``"a,b"`` or an iterable, without duplicates; at least one."""
+    items = values.split(",") if isinstance(values, str) else list(values)
+    picked = tuple(dict.fromkeys(choice(enum, v, what) for v in items if str(v).strip()))
+    if not picked:
+        what = what or _words(enum.__name__)
+        raise ChoiceError(f"no {what} given; valid: {', '.join(m.value for m in enum)}")
+    return picked
+
+
+def _words(name: str) -> str:
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in name).strip()
