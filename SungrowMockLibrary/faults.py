@@ -20,6 +20,7 @@ import time
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from .simulation.simulator import DeviceCondition
@@ -253,6 +254,12 @@ KINDS: dict[str, KindSpec] = {
         "the battery reports a fault and stops charging and discharging", (),
         {"code": Param(_CODE_U16, 703, help="battery fault code")}),
 }
+
+
+# The kinds as a choice (Libdoc lists it, Robot converts keyword arguments to it); made from the
+# table, so a new kind is one table row.
+FaultKind = StrEnum("FaultKind", {name.upper(): name for name in KINDS})
+FaultKind.__doc__ = "A fault kind; see `Inject Fault` for what each does, where, and its parameters."
 
 
 def _names(values) -> str:

@@ -568,6 +568,7 @@ class MockSungrow:
                         "raw": raw,
                         "value": inverter.from_raw(register, raw),
                         "writable": register.writable,
+                        "allowed": register.allowed_values(),
                         "present": inverter.layout.present(register),
                     }
                 )
