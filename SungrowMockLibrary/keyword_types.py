@@ -18,9 +18,9 @@ __all__ = ["Door", "Endpoint", "EndpointPart", "Endpoints", "Firmware", "Inverte
 class EndpointPart(StrEnum):
     """Which part of an endpoint to return: ``address`` (``HOST:PORT``), ``host`` or ``port`` (an integer)."""
 
-    ADDRESS = "address"
-    HOST = "host"
-    PORT = "port"
+    address = "address"
+    host = "host"
+    port = "port"
 
 
 class Endpoints(TypedDict, total=False):

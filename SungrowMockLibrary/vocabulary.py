@@ -5,8 +5,9 @@ Each protocol fact is defined here once and imported everywhere; the register-le
 (``device/data/registers.csv``) instead, so a write is checked against the same table the
 simulation reads. This module imports nothing of the package: every layer may use it.
 
-The choices are ``StrEnum``: a member equals its text (``Door.MODBUS == "modbus"``), Robot
-converts keyword arguments to them by name or value, and Libdoc lists the members.
+The choices are ``StrEnum``s whose members are named as users type them: a member equals its
+text (``Door.modbus == "modbus"``), Robot converts keyword arguments to them by name, and Libdoc
+and Robot's conversion errors list the names users type.
 """
 
 from __future__ import annotations
@@ -20,29 +21,29 @@ class Door(StrEnum):
     """A door of a mock: ``modbus`` (plain Modbus TCP), ``encrypted`` (Sungrow's AES Modbus TCP)
     or ``winet`` (the WiNet-S dongle's WebSocket + HTTP API)."""
 
-    MODBUS = "modbus"
-    ENCRYPTED = "encrypted"
-    WINET = "winet"
+    modbus = "modbus"
+    encrypted = "encrypted"
+    winet = "winet"
 
 
-MODBUS_DOORS = (Door.MODBUS, Door.ENCRYPTED)
+MODBUS_DOORS = (Door.modbus, Door.encrypted)
 
 
 class Endpoint(StrEnum):
     """An endpoint of a mock: ``modbus``, ``encrypted``, ``winet_ws`` (the WiNet-S WebSocket) or
     ``winet_http`` (the WiNet-S HTTP API)."""
 
-    MODBUS = "modbus"
-    ENCRYPTED = "encrypted"
-    WINET_WS = "winet_ws"
-    WINET_HTTP = "winet_http"
+    modbus = "modbus"
+    encrypted = "encrypted"
+    winet_ws = "winet_ws"
+    winet_http = "winet_http"
 
 
 class Table(StrEnum):
     """A register table: ``input`` (function 04) or ``holding`` (functions 03, 06, 16)."""
 
-    INPUT = "input"
-    HOLDING = "holding"
+    input = "input"
+    holding = "holding"
 
 
 class Firmware(StrEnum):
@@ -53,36 +54,33 @@ class Firmware(StrEnum):
     - ``tls``: WSS and HTTPS on one port (443) with a self-signed certificate; login required.
     """
 
-    LEGACY = "legacy"
-    LOGIN = "login"
-    TLS = "tls"
+    legacy = "legacy"
+    login = "login"
+    tls = "tls"
 
 
 class InverterState(StrEnum):
     """What `Set Inverter State` puts the simulated inverter in: ``running``, ``stopped``,
     ``fault`` or ``grid_lost``."""
 
-    RUNNING = "running"
-    STOPPED = "stopped"
-    FAULT = "fault"
-    GRID_LOST = "grid_lost"
+    running = "running"
+    stopped = "stopped"
+    fault = "fault"
+    grid_lost = "grid_lost"
 
 
-class Scope(StrEnum):
-    """How long a setting or a fault lasts: ``test`` (until the test ends), ``suite`` (until the
-    suite ends) or ``global`` (until the mock stops or the setting is changed back)."""
-
-    TEST = "test"
-    SUITE = "suite"
-    GLOBAL = "global"
+# Made with the functional API because ``global`` is a Python keyword: ``Scope["global"]``.
+Scope = StrEnum("Scope", [("test", "test"), ("suite", "suite"), ("global", "global")], module=__name__)
+Scope.__doc__ = """How long a setting or a fault lasts: ``test`` (until the test ends), ``suite`` (until the
+suite ends) or ``global`` (until the mock stops or the setting is changed back)."""
 
 
 # -- Modbus (PROTOCOLS §1) ----------------------------------------------------------------------
 
 READ_HOLDING, READ_INPUT, WRITE_SINGLE, WRITE_MULTIPLE = 3, 4, 6, 16
-READ_TABLES = {READ_HOLDING: Table.HOLDING, READ_INPUT: Table.INPUT}
+READ_TABLES = {READ_HOLDING: Table.holding, READ_INPUT: Table.input}
 WRITE_FUNCTIONS = (WRITE_SINGLE, WRITE_MULTIPLE)
-FUNCTION_TABLES = {**READ_TABLES, WRITE_SINGLE: Table.HOLDING, WRITE_MULTIPLE: Table.HOLDING}
+FUNCTION_TABLES = {**READ_TABLES, WRITE_SINGLE: Table.holding, WRITE_MULTIPLE: Table.holding}
 MAX_READ = 125  # §1.6: the byte count of an FC 03/04 reply fits in one byte
 MAX_WRITE = 123  # FC 16: the byte count of the request fits in one byte
 ADDRESS_SPACE = 0x10000  # wire addresses 0..65535

@@ -7,7 +7,7 @@ from SungrowMockLibrary.simulation.inverter import Inverter
 def test_defaults_ask_for_a_running_unlimited_plant():
     controls = read_controls(Inverter("SH10RT"))
     assert controls["running"] and controls["active_power_limit_w"] is None and controls["export_limit_w"] is None
-    assert controls["ems_mode"] == "self" and controls["forced_command"] == "stop"
+    assert controls["ems_mode"] == "self-consumption" and controls["forced_command"] == "stop"
     assert 0 <= controls["min_soc"] < controls["max_soc"] <= 1
 
 

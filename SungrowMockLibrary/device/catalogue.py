@@ -18,7 +18,7 @@ from . import codec
 from ..errors import CatalogueError
 from ..vocabulary import Table
 
-INPUT, HOLDING = Table.INPUT, Table.HOLDING
+INPUT, HOLDING = Table.input, Table.holding
 TABLES = tuple(Table)
 
 

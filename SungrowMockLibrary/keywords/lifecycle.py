@@ -31,7 +31,7 @@ class LifecycleKeywords:
         winet_ws_port: int = 0,
         winet_http_port: int = 0,
         winet_tls_port: int = 0,
-        firmware: Firmware = Firmware.LEGACY,
+        firmware: Firmware = Firmware.legacy,
         encryption_key: str | None = None,
         clock_speed: float | None = None,
         start_time: str | None = None,
@@ -209,7 +209,7 @@ class LifecycleKeywords:
 
     @keyword
     def get_mock_sungrow_endpoint(
-        self, door: Endpoint = Endpoint.MODBUS, part: EndpointPart = EndpointPart.ADDRESS, alias: str | None = None
+        self, door: Endpoint = Endpoint.modbus, part: EndpointPart = EndpointPart.address, alias: str | None = None
     ) -> str | int:
         """Returns where an endpoint of a mock listens: ``HOST:PORT``, or just the host or the port.
 
@@ -221,9 +221,9 @@ class LifecycleKeywords:
         """
         address = self.ctx.fleet.get(alias).endpoint(door.value)
         host, _, port = address.rpartition(":")
-        if part is EndpointPart.HOST:
+        if part is EndpointPart.host:
             return host
-        if part is EndpointPart.PORT:
+        if part is EndpointPart.port:
             return int(port)
         return address
 

@@ -26,7 +26,7 @@ WS_OPEN_KINDS = WS_KINDS - {"login_required"}
 HTTP_OPEN_KINDS = HTTP_KINDS - {"login_required"}
 TOKEN_AUTH = frozenset({"token", "login", "upgraded"})
 
-PARAM_TABLES = {"0": Table.INPUT, "1": Table.HOLDING}  # getParam type=3 param_type (PROTOCOLS §4.4)
+PARAM_TABLES = {"0": Table.input, "1": Table.holding}  # getParam type=3 param_type (PROTOCOLS §4.4)
 MAX_RTU_HEX = 2 * MAX_RTU_FRAME  # writes.passthrough refuses longer frames anyway
 
 
