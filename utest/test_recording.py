@@ -17,6 +17,9 @@ from SungrowMockLibrary import MockSungrow
 from SungrowMockLibrary.device.catalogue import HOLDING, INPUT, TABLES, model
 from SungrowMockLibrary.recording import RecordingError, Snapshot, record
 from SungrowMockLibrary.simulation.inverter import Inverter
+from SungrowMockLibrary.transports.modbus import header_of, mbap_frame, request_of
+from SungrowMockLibrary.transports.pdu import ReadReply, parse, read_reply, read_request
+from SungrowMockLibrary.vocabulary import ILLEGAL_ADDRESS, MAX_READ, READ_HOLDING, READ_INPUT, Table
 
 MOMENT = "2026-06-21T12:00:00"
 CHANGES = {
@@ -221,6 +224,44 @@ def test_silent_unit_times_out_within_the_timeout(recorded_sh10rt):
 def test_chunk_beyond_the_modbus_limit_is_refused(chunk):
     with pytest.raises(RecordingError, match=f"chunk {chunk} is out of range; valid: 1..125"):
         record("127.0.0.1", 1, chunk=chunk)
+
+
+# -- the recorder speaks through the Modbus core ------------------------------------------------
+
+
+@pytest.mark.parametrize("table, function", [(Table.INPUT, READ_INPUT), (Table.HOLDING, READ_HOLDING)])
+@pytest.mark.parametrize("first, count", [(1, 1), (5000, 100), (13050, MAX_READ), (65536, 1)])
+def test_read_requests_are_what_the_mock_parses(table, function, first, count):
+    request = parse(1, read_request(table, first, count))
+    assert (request.function, request.table, request.first, request.count) == (function, table, first, count)
+    assert request.problem is None and request.values is None
+    frame = mbap_frame((513).to_bytes(2, "big"), 7, read_request(table, first, count))
+    assert request_of(frame) == request._replace(unit=7)
+    assert header_of(frame) == (513, 0, 6, 7)
+
+
+def test_the_worked_example_of_the_documents():
+    # PROTOCOLS §1.2: documented input 5000 goes out as wire 0x1387; the reply carries 0x0022.
+    assert read_request(Table.INPUT, 5000, 1) == bytes.fromhex("0413870001")
+    request = parse(1, read_request(Table.INPUT, 5000, 1))
+    assert read_reply(request, bytes.fromhex("04020022")) == ReadReply(words=(0x0022,))
+
+
+@pytest.mark.parametrize(
+    "reply, expected",
+    [
+        ("0404000a0014", ReadReply(words=(10, 20))),
+        ("8402", ReadReply(exception=ILLEGAL_ADDRESS)),
+        ("840200", ReadReply(problem="a malformed exception reply (84 02 00)")),
+        ("0304000a0014", ReadReply(problem="function code 0x03")),
+        ("0402000a", ReadReply(problem="2 data bytes (byte count 2), expected 4")),
+        ("0404000a", ReadReply(problem="2 data bytes (byte count 4), expected 4")),
+        ("", ReadReply(problem="an empty reply")),
+    ],
+)
+def test_replies_are_read_with_the_core(reply, expected):
+    request = parse(1, read_request(Table.INPUT, 5000, 2))
+    assert read_reply(request, bytes.fromhex(reply)) == expected
 
 
 # -- the client against a scripted fake device ---------------------------------------------------

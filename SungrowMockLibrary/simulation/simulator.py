@@ -20,7 +20,7 @@ from .controls import read_controls
 from .history import History, HistoryWriter
 from .clock import to_datetime
 from .inverter import Inverter
-from .plant import Controls, Environment, PlantSpec, PlantState, Snapshot, advance, new_state
+from .plant import Controls, Environment, OperatingPoint, PlantSpec, PlantState, advance, new_state
 
 MIN_INTERVAL = 1.0  # simulated seconds between two integrations; reads in between see the same values
 MAX_STEPS = 240  # a long jump (the first read after midnight, a fast clock) is integrated in coarser steps
@@ -68,50 +68,50 @@ def _register_map() -> tuple[tuple[str, str, str], ...]:
     return tuple((row["register"], row["family"], row["quantity"]) for row in rows)
 
 
-def quantities(spec: PlantSpec, state: PlantState, snap: Snapshot, controls: Controls) -> dict[str, float]:
+def quantities(spec: PlantSpec, state: PlantState, point: OperatingPoint, controls: Controls) -> dict[str, float]:
     """The simulated quantities, each in the unit of the registers they drive."""
     values = {
-        "temperature_c": snap.temperature_c,
-        "dc_w": snap.dc_power_w,
-        "ac_w": snap.ac_power_w,
-        "apparent_va": snap.apparent_power_va,
-        "reactive_var": snap.reactive_power_var,
-        "power_factor": snap.power_factor,
-        "frequency_hz": snap.frequency_hz,
-        "grid_w": snap.grid_power_w,
-        "meter_phase_w": snap.grid_power_w / max(1, len(snap.phase_voltage_v)),
-        "export_w": -snap.grid_power_w,
-        "load_w": snap.load_w,
-        "battery_v": snap.battery_voltage_v,
-        "battery_a_abs": abs(snap.battery_current_a),
-        "battery_a_signed": snap.battery_current_a,
-        "battery_w_abs": abs(snap.battery_power_w),
-        "battery_discharge_w": -snap.battery_power_w,
-        "soc_pct": snap.soc * 100,
-        "soh_pct": snap.soh * 100,
-        "battery_temp_c": snap.battery_temperature_c,
-        "flow_bits": snap.flow_bits,
+        "temperature_c": point.temperature_c,
+        "dc_w": point.dc_power_w,
+        "ac_w": point.ac_power_w,
+        "apparent_va": point.apparent_power_va,
+        "reactive_var": point.reactive_power_var,
+        "power_factor": point.power_factor,
+        "frequency_hz": point.frequency_hz,
+        "grid_w": point.grid_power_w,
+        "meter_phase_w": point.grid_power_w / max(1, len(point.phase_voltage_v)),
+        "export_w": -point.grid_power_w,
+        "load_w": point.load_w,
+        "battery_v": point.battery_voltage_v,
+        "battery_a_abs": abs(point.battery_current_a),
+        "battery_a_signed": point.battery_current_a,
+        "battery_w_abs": abs(point.battery_power_w),
+        "battery_discharge_w": -point.battery_power_w,
+        "soc_pct": point.soc * 100,
+        "soh_pct": point.soh * 100,
+        "battery_temp_c": point.battery_temperature_c,
+        "flow_bits": point.flow_bits,
         "battery_capacity_kwh": (spec.battery_capacity_wh or 0) / 1000,
         "running_minutes_daily": state.running_time_daily / 60,
-        "sg_work_state": SG_WORK_STATE[snap.state],
+        "sg_work_state": SG_WORK_STATE[point.state],
         "sh_system_state": SH_FORCED_RUN
-        if snap.state == "running" and controls.ems_mode == "forced"
-        else SH_SYSTEM_STATE[snap.state],
+        if point.state == "running" and controls.ems_mode == "forced"
+        else SH_SYSTEM_STATE[point.state],
     }
-    phases = max(1, len(snap.phase_voltage_v))
-    backup_w = snap.load_w if snap.state == "off_grid" else 0.0
+    phases = max(1, len(point.phase_voltage_v))
+    backup_w = point.load_w if point.state == "off_grid" else 0.0
     values["backup_w"] = backup_w
     values["backup_phase_w"] = backup_w / phases
-    values["backup_phase_a"] = backup_w / phases / max(1.0, snap.phase_voltage_v[0]) if snap.phase_voltage_v else 0.0
+    values["backup_phase_a"] = backup_w / phases / max(1.0, point.phase_voltage_v[0]) if point.phase_voltage_v else 0.0
     for counter, quantity in COUNTERS:
         values[f"{quantity}_daily_kwh"] = state.daily(counter) / 1000
         values[f"{quantity}_total_kwh"] = state.total(counter) / 1000
     pv_daily = state.daily("pv")
     values["self_consumption_pct"] = 100 * state.daily("direct_consumption") / pv_daily if pv_daily else 0.0
-    for n, mppt in enumerate(snap.mppt, start=1):
+    for n, mppt in enumerate(point.mppt, start=1):
         values[f"mppt{n}_v"] = mppt.voltage_v
         values[f"mppt{n}_a"] = mppt.current_a
-    for phase, voltage, current in zip("abc", snap.phase_voltage_v, snap.phase_current_a):
+    for phase, voltage, current in zip("abc", point.phase_voltage_v, point.phase_current_a):
         values[f"phase_{phase}_v"] = voltage
         values[f"phase_{phase}_a"] = current
     return values
@@ -183,11 +183,11 @@ class Simulator:
             battery_fault=condition.battery_fault,
         )
         step = max(self.step, (now - self.state.last_time) / MAX_STEPS)
-        self.state, snapshot = advance(
+        self.state, point = advance(
             self.spec, self.state, self.controls, self.environment, now, step, self._book if self.history.counters else None
         )
-        values = quantities(self.spec, self.state, snapshot, self.controls)
-        self._fault_values(values, snapshot, condition, now)
+        values = quantities(self.spec, self.state, point, self.controls)
+        self._fault_values(values, point, condition, now)
         self._write(values)
         if self.history.counters:
             self._history_writer.write(self.history)
@@ -206,9 +206,9 @@ class Simulator:
         self.condition = condition
         return condition
 
-    def _fault_values(self, values: dict, snapshot: Snapshot, condition: DeviceCondition, now: float) -> None:
+    def _fault_values(self, values: dict, point: OperatingPoint, condition: DeviceCondition, now: float) -> None:
         """Fault and alarm codes, and when the fault began, as the status registers show them."""
-        code = snapshot.fault_code
+        code = point.fault_code
         alarm = condition.alarm if condition.alarm is not None else (OVERHEAT_ALARM if condition.derate is not None else 0)
         if code is not None or alarm:
             if self._fault_since is None:
@@ -216,12 +216,12 @@ class Simulator:
         else:
             self._fault_since = None
         values["sg_alarm_code"] = code if code is not None else alarm
-        values["sh_system_fault"] = code if code is not None and snapshot.state == "fault" else 0
+        values["sh_system_fault"] = code if code is not None and point.state == "fault" else 0
         values["sh_inverter_alarm"] = alarm
         values["sh_battery_fault"] = condition.battery_fault or 0
-        values["sg_work_state_2"] = SG_WORK_STATE_2[snapshot.state]
+        values["sg_work_state_2"] = SG_WORK_STATE_2[point.state]
         values["sh_grid_state"] = GRID_OFF if condition.grid_lost else GRID_ON
-        if condition.derate is not None and snapshot.state == "running":
+        if condition.derate is not None and point.state == "running":
             values["sg_work_state"] = SG_DERATING_RUN
             values["sg_work_state_2"] = SG_DERATING_RUN_BITS
         since = to_datetime(self._fault_since) if self._fault_since is not None else None

@@ -7,6 +7,7 @@ unit) and the PDU; :mod:`.pdu` does everything else.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from . import pdu as core
 from .pdu import NO_KEY
@@ -23,10 +24,30 @@ def is_key_request(frame: bytes) -> bool:
     return core.is_key_request(frame[6], frame[HEADER:])
 
 
+class MbapHeader(NamedTuple):
+    """The 7-byte header in front of every MBAP frame."""
+
+    transaction: int
+    protocol: int  # 0 for Modbus
+    length: int  # the unit byte and the PDU
+    unit: int
+
+
+def header_of(frame: bytes) -> MbapHeader:
+    """The header fields of an MBAP frame (its first :data:`HEADER` bytes)."""
+    return MbapHeader(
+        (frame[0] << 8) | frame[1], (frame[2] << 8) | frame[3], (frame[4] << 8) | frame[5], frame[6]
+    )
+
+
+def mbap_frame(transaction: bytes, unit: int, pdu: bytes) -> bytes:
+    """``pdu`` for ``unit`` in an MBAP frame with the 2-byte ``transaction`` id (protocol 0)."""
+    return transaction + b"\x00\x00" + (len(pdu) + 1).to_bytes(2, "big") + bytes((unit,)) + pdu
+
+
 def with_header(frame: bytes, reply_pdu: bytes, unit: int | None = None) -> bytes:
     """``reply_pdu`` in an MBAP frame answering ``frame`` (same transaction id and unit)."""
-    unit_byte = frame[6:7] if unit is None else bytes((unit,))
-    return frame[:2] + b"\x00\x00" + (len(reply_pdu) + 1).to_bytes(2, "big") + unit_byte + reply_pdu
+    return mbap_frame(frame[:2], frame[6] if unit is None else unit, reply_pdu)
 
 
 def exception_frame(frame: bytes, code: int) -> bytes:

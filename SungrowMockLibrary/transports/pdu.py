@@ -5,6 +5,9 @@ pass-through (``winet/writes.py``) only strip and add their framing around :func
 journal and the fault engine learn a request's function, table and register span from
 :func:`parse`, the one parser of a request.
 
+The recorder, the package's one Modbus client, builds its requests with :func:`read_request`
+and reads the replies with :func:`read_reply`, so both sides share these facts.
+
 Facts: PROTOCOLS §1.3 (FC 03/04/06/16, separate tables), §1.6 (1..125 registers per read), §1.7
 (unit ids; the encryption key request on unit 247), §1.9 (write replies), §5.1.
 """
@@ -86,9 +89,14 @@ def parse(unit: int, pdu: bytes) -> ModbusRequest:
     return ModbusRequest(unit, function, table, address + 1, count, values, problem)
 
 
+def exception_function(function: int) -> int:
+    """The function code of an exception reply to ``function``: its high bit set."""
+    return (function | 0x80) & 0xFF
+
+
 def exception_pdu(function: int, code: int) -> bytes:
     """A well-formed exception reply: ``function | 0x80`` and the exception code."""
-    return bytes(((function | 0x80) & 0xFF, code))
+    return bytes((exception_function(function), code))
 
 
 def is_key_request(unit: int, pdu: bytes) -> bool:
@@ -139,3 +147,41 @@ def _broadcast(inverters: list, request: ModbusRequest) -> None:
         return  # one device refuses: none changes, as one write on the bus
     for inverter in inverters:
         inverter.write(request.address, words)
+
+
+# -- the client's side (the recorder) ----------------------------------------------------------
+
+READ_FUNCTIONS = {table: function for function, table in READ_TABLES.items()}
+
+
+def read_request(table: Table, first: int, count: int) -> bytes:
+    """The PDU that reads ``count`` registers of ``table`` from the documented number ``first``
+    (:func:`parse` reads it back)."""
+    address = first - 1
+    return bytes((READ_FUNCTIONS[table], address >> 8, address & 0xFF, count >> 8, count & 0xFF))
+
+
+class ReadReply(NamedTuple):
+    """What a reply to a read says: its ``words``, or the device's ``exception`` code, or
+    ``problem``: why it is neither (a phrase completing "answered the read with ...")."""
+
+    words: tuple[int, ...] | None = None
+    exception: int | None = None
+    problem: str | None = None
+
+
+def read_reply(request: ModbusRequest, reply: bytes) -> ReadReply:
+    """What the reply PDU ``reply`` answers to the read ``request``; never raises."""
+    function, count = request.function, request.count
+    if not reply:
+        return ReadReply(problem="an empty reply")
+    if reply[0] == exception_function(function):
+        if len(reply) != 2:
+            return ReadReply(problem=f"a malformed exception reply ({reply.hex(' ')})")
+        return ReadReply(exception=reply[1])
+    if reply[0] != function:
+        return ReadReply(problem=f"function code {reply[0]:#04x}")
+    if len(reply) != 2 + 2 * count or reply[1] != 2 * count:
+        byte_count = reply[1] if len(reply) > 1 else "none"
+        return ReadReply(problem=f"{len(reply[2:])} data bytes (byte count {byte_count}), expected {2 * count}")
+    return ReadReply(words=tuple(_word(reply, i) for i in range(2, len(reply), 2)))

@@ -2,7 +2,7 @@
 
 The central property test walks a random plant through random time with random control writes,
 reading at every cell boundary, every local midnight, every control write and random moments
-in between, and checks every snapshot and every counter step against the powers reported.
+in between, and checks every operating point and every counter step against the powers reported.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from SungrowMockLibrary.simulation.plant import (
     NIGHT_IRRADIANCE_W_M2,
     Controls,
     Environment,
+    OperatingPoint,
     PlantSpec,
     PlantState,
-    Snapshot,
     advance,
     new_state,
-    snapshot,
+    operating_point,
 )
 from SungrowMockLibrary.simulation.profiles import HouseLoad, TimeSeriesProfile
 
@@ -46,120 +46,120 @@ def utc(*args) -> float:
     return datetime(*args, tzinfo=timezone.utc).timestamp()
 
 
-def counter_rates(snap: Snapshot) -> dict[str, float]:
-    """Counter increments per second implied by a snapshot (Wh/s, running time s/s)."""
+def counter_rates(point: OperatingPoint) -> dict[str, float]:
+    """Counter increments per second implied by an operating point (Wh/s, running time s/s)."""
     watts = {
-        "pv": snap.pv_power_w,
-        "output": snap.pv_power_w + snap.discharge_w,
-        "battery_charge": snap.charge_w,
-        "battery_charge_from_pv": snap.battery_charge_from_pv_w,
-        "battery_discharge": snap.discharge_w,
-        "grid_import": snap.import_w,
-        "grid_export": snap.export_w,
-        "pv_export": snap.pv_export_w,
-        "load": snap.load_w,
-        "direct_consumption": snap.direct_consumption_w,
+        "pv": point.pv_power_w,
+        "output": point.pv_power_w + point.discharge_w,
+        "battery_charge": point.charge_w,
+        "battery_charge_from_pv": point.battery_charge_from_pv_w,
+        "battery_discharge": point.discharge_w,
+        "grid_import": point.import_w,
+        "grid_export": point.export_w,
+        "pv_export": point.pv_export_w,
+        "load": point.load_w,
+        "direct_consumption": point.direct_consumption_w,
     }
     rates = {name: w / 3600.0 for name, w in watts.items()}
-    rates["running_time"] = 1.0 if snap.state in ("running", "off_grid") else 0.0
+    rates["running_time"] = 1.0 if point.state in ("running", "off_grid") else 0.0
     assert set(rates) == set(COUNTERS)
     return rates
 
 
-def check_snapshot(spec: PlantSpec, ctl: Controls, env: Environment, snap: Snapshot) -> None:
+def check_operating_point(spec: PlantSpec, ctl: Controls, env: Environment, point: OperatingPoint) -> None:
     """Every rule that must hold at one instant."""
-    assert snap.state in ("running", "standby", "stop", "fault", "off_grid")
+    assert point.state in ("running", "standby", "stop", "fault", "off_grid")
     # balance: PV + discharge + import = load + charge + export
-    scale = 1.0 + snap.pv_power_w + snap.load_w + abs(snap.battery_power_w)
-    assert abs(snap.balance_error_w) <= 1e-9 * scale
-    assert snap.import_w >= 0.0 and snap.export_w >= 0.0
-    assert min(snap.import_w, snap.export_w) <= W
-    assert snap.grid_power_w == snap.import_w - snap.export_w
-    assert math.isclose(snap.ac_power_w, snap.pv_power_w - snap.battery_power_w, rel_tol=1e-12, abs_tol=W)
+    scale = 1.0 + point.pv_power_w + point.load_w + abs(point.battery_power_w)
+    assert abs(point.balance_error_w) <= 1e-9 * scale
+    assert point.import_w >= 0.0 and point.export_w >= 0.0
+    assert min(point.import_w, point.export_w) <= W
+    assert point.grid_power_w == point.import_w - point.export_w
+    assert math.isclose(point.ac_power_w, point.pv_power_w - point.battery_power_w, rel_tol=1e-12, abs_tol=W)
     # limits
     ceiling = spec.nominal_ac_w if ctl.active_power_limit_w is None else min(spec.nominal_ac_w, ctl.active_power_limit_w)
-    assert snap.ac_power_w <= ceiling + W
-    assert snap.ac_power_w >= -spec.nominal_ac_w - W
+    assert point.ac_power_w <= ceiling + W
+    assert point.ac_power_w >= -spec.nominal_ac_w - W
     if ctl.export_limit_w is not None:
-        assert snap.export_w <= ctl.export_limit_w + W
-    assert 0.0 <= snap.soc <= 1.0
+        assert point.export_w <= ctl.export_limit_w + W
+    assert 0.0 <= point.soc <= 1.0
     # PV: conversion loses something, MPPT power is V x I and adds up to DC power
-    assert 0.0 <= snap.pv_power_w <= snap.dc_power_w + W
-    assert snap.pv_power_w <= snap.pv_available_w + W
-    if snap.dc_power_w > 1.0:
-        assert snap.pv_power_w / snap.dc_power_w < 1.0
-    assert len(snap.mppt) == spec.mppts
-    for mppt in snap.mppt:
+    assert 0.0 <= point.pv_power_w <= point.dc_power_w + W
+    assert point.pv_power_w <= point.pv_available_w + W
+    if point.dc_power_w > 1.0:
+        assert point.pv_power_w / point.dc_power_w < 1.0
+    assert len(point.mppt) == spec.mppts
+    for mppt in point.mppt:
         assert mppt.voltage_v >= 0.0 and mppt.current_a >= 0.0
         assert math.isclose(mppt.voltage_v * mppt.current_a, mppt.power_w, rel_tol=1e-12, abs_tol=1e-9)
-    assert math.isclose(sum(m.power_w for m in snap.mppt), snap.dc_power_w, rel_tol=1e-12, abs_tol=1e-9)
+    assert math.isclose(sum(m.power_w for m in point.mppt), point.dc_power_w, rel_tol=1e-12, abs_tol=1e-9)
     # AC side
-    assert len(snap.phase_voltage_v) == len(snap.phase_current_a) == spec.phases
-    for volts, amps in zip(snap.phase_voltage_v, snap.phase_current_a):
+    assert len(point.phase_voltage_v) == len(point.phase_current_a) == spec.phases
+    for volts, amps in zip(point.phase_voltage_v, point.phase_current_a):
         if volts > 0:
-            assert math.isclose(abs(amps) * volts * spec.phases, snap.apparent_power_va, rel_tol=1e-9, abs_tol=1e-9)
+            assert math.isclose(abs(amps) * volts * spec.phases, point.apparent_power_va, rel_tol=1e-9, abs_tol=1e-9)
         else:
             assert amps == 0.0
-    assert snap.power_factor == ctl.power_factor
-    assert math.isclose(snap.apparent_power_va * abs(ctl.power_factor), abs(snap.ac_power_w), rel_tol=1e-9, abs_tol=1e-9)
+    assert point.power_factor == ctl.power_factor
+    assert math.isclose(point.apparent_power_va * abs(ctl.power_factor), abs(point.ac_power_w), rel_tol=1e-9, abs_tol=1e-9)
     if not ctl.grid_lost:
-        assert abs(snap.frequency_hz - env.grid_frequency_hz) < 0.05
-        assert all(abs(v - env.grid_voltage_v) < 10.0 for v in snap.phase_voltage_v)
+        assert abs(point.frequency_hz - env.grid_frequency_hz) < 0.05
+        assert all(abs(v - env.grid_voltage_v) < 10.0 for v in point.phase_voltage_v)
     # battery
     if not spec.battery_usable:
-        assert snap.battery_power_w == 0.0 and snap.battery_current_a == 0.0
+        assert point.battery_power_w == 0.0 and point.battery_current_a == 0.0
     else:
-        assert math.isclose(snap.battery_voltage_v * snap.battery_current_a, snap.battery_power_w, rel_tol=1e-12, abs_tol=1e-9)
-        assert snap.charge_w <= min(spec.battery_max_power_w, ctl.max_charge_w or math.inf) + W
-        assert snap.discharge_w <= min(spec.battery_max_power_w, ctl.max_discharge_w or math.inf) + W
-        assert snap.battery_power_w == 0.0 or abs(snap.battery_power_w) >= MIN_BATTERY_POWER_W
+        assert math.isclose(point.battery_voltage_v * point.battery_current_a, point.battery_power_w, rel_tol=1e-12, abs_tol=1e-9)
+        assert point.charge_w <= min(spec.battery_max_power_w, ctl.max_charge_w or math.inf) + W
+        assert point.discharge_w <= min(spec.battery_max_power_w, ctl.max_discharge_w or math.inf) + W
+        assert point.battery_power_w == 0.0 or abs(point.battery_power_w) >= MIN_BATTERY_POWER_W
     # states
-    night = snap.irradiance_w_m2 < NIGHT_IRRADIANCE_W_M2
+    night = point.irradiance_w_m2 < NIGHT_IRRADIANCE_W_M2
     if night:
-        assert snap.pv_power_w == 0.0 and snap.dc_power_w == 0.0
-        assert all(m.voltage_v == 0.0 for m in snap.mppt)
+        assert point.pv_power_w == 0.0 and point.dc_power_w == 0.0
+        assert all(m.voltage_v == 0.0 for m in point.mppt)
     if ctl.fault is not None or (ctl.grid_lost and not spec.battery_usable):
-        assert snap.state == "fault"
-        assert snap.fault_code == (ctl.fault if ctl.fault is not None else 10)
+        assert point.state == "fault"
+        assert point.fault_code == (ctl.fault if ctl.fault is not None else 10)
     elif not ctl.running:
-        assert snap.state == "stop"
+        assert point.state == "stop"
     elif ctl.grid_lost:
-        assert snap.state == "off_grid"
+        assert point.state == "off_grid"
     else:
-        idle = snap.battery_power_w == 0.0
-        assert snap.state == ("standby" if night and idle else "running")
-    if snap.state in ("fault", "stop", "standby"):
-        assert snap.ac_power_w == snap.dc_power_w == snap.pv_power_w == snap.battery_power_w == 0.0
-    if snap.state == "standby":
+        idle = point.battery_power_w == 0.0
+        assert point.state == ("standby" if night and idle else "running")
+    if point.state in ("fault", "stop", "standby"):
+        assert point.ac_power_w == point.dc_power_w == point.pv_power_w == point.battery_power_w == 0.0
+    if point.state == "standby":
         assert night
     # grid
     if ctl.grid_lost:
-        assert snap.import_w == snap.export_w == 0.0
-        assert snap.load_w <= snap.load_demand_w + W
+        assert point.import_w == point.export_w == 0.0
+        assert point.load_w <= point.load_demand_w + W
     else:
-        assert snap.load_w == snap.load_demand_w
+        assert point.load_w == point.load_demand_w
     # self-consumption charges only from PV and discharges only for the house
-    assert snap.battery_charge_from_pv_w <= snap.charge_w + W
-    assert snap.pv_export_w <= snap.export_w + W
-    assert snap.direct_consumption_w <= min(snap.pv_power_w, snap.load_w) + W
+    assert point.battery_charge_from_pv_w <= point.charge_w + W
+    assert point.pv_export_w <= point.export_w + W
+    assert point.direct_consumption_w <= min(point.pv_power_w, point.load_w) + W
     if ctl.ems_mode not in COMMANDED_EMS_MODES or ctl.grid_lost:
-        assert snap.charge_w - snap.battery_charge_from_pv_w <= W
-        assert snap.export_w - snap.pv_export_w <= W
+        assert point.charge_w - point.battery_charge_from_pv_w <= W
+        assert point.export_w - point.pv_export_w <= W
     if spec.battery_usable and ctl.ems_mode in COMMANDED_EMS_MODES and not ctl.grid_lost:
         command = ctl.forced_command
-        assert (command == "charge" and snap.battery_power_w >= 0) or (
-            command == "discharge" and snap.battery_power_w <= 0
-        ) or snap.battery_power_w == 0
+        assert (command == "charge" and point.battery_power_w >= 0) or (
+            command == "discharge" and point.battery_power_w <= 0
+        ) or point.battery_power_w == 0
     # power flow bits (PROTOCOLS 2.5.4)
     expected_bits = {
-        0: snap.pv_power_w >= FLOW_THRESHOLD_W,
-        1: snap.battery_power_w >= FLOW_THRESHOLD_W,
-        2: snap.battery_power_w <= -FLOW_THRESHOLD_W,
-        3: snap.load_w >= FLOW_THRESHOLD_W,
-        4: snap.export_w >= FLOW_THRESHOLD_W,
-        5: snap.import_w >= FLOW_THRESHOLD_W,
+        0: point.pv_power_w >= FLOW_THRESHOLD_W,
+        1: point.battery_power_w >= FLOW_THRESHOLD_W,
+        2: point.battery_power_w <= -FLOW_THRESHOLD_W,
+        3: point.load_w >= FLOW_THRESHOLD_W,
+        4: point.export_w >= FLOW_THRESHOLD_W,
+        5: point.import_w >= FLOW_THRESHOLD_W,
     }
-    assert snap.flow_bits == sum(1 << bit for bit, on in expected_bits.items() if on)
+    assert point.flow_bits == sum(1 << bit for bit, on in expected_bits.items() if on)
 
 
 @st.composite
@@ -198,15 +198,15 @@ def test_random_walk_keeps_every_invariant(scenario):
     writes = dict(schedule)  # a later write at the same instant wins
     state = new_state(env, start, soc=soc, soh=soh)
     ctl = first_controls
-    state, snap = advance(spec, state, ctl, env, start, step)
+    state, point = advance(spec, state, ctl, env, start, step)
     if start in writes:
         ctl = writes[start]
-        state, snap = advance(spec, state, ctl, env, start, step)
-    check_snapshot(spec, ctl, env, snap)
+        state, point = advance(spec, state, ctl, env, start, step)
+    check_operating_point(spec, ctl, env, point)
     energy_wh = spec.battery_capacity_wh * soh
     for t in read_points(step, start, end, env, schedule, extra)[1:]:
-        before, held = state, snap
-        state, snap = advance(spec, state, ctl, env, t, step)
+        before, held = state, point
+        state, point = advance(spec, state, ctl, env, t, step)
         dt = t - before.last_time
         rates = counter_rates(held)
         new_day = local_date(env, t) != local_date(env, before.last_time)
@@ -239,11 +239,11 @@ def test_random_walk_keeps_every_invariant(scenario):
         assert low - 1e-9 <= state.temperature_c <= high + 1e-9
         if dt > 0 and before.temperature_c != target:
             assert abs(state.temperature_c - target) <= abs(before.temperature_c - target)
-        check_snapshot(spec, ctl, env, snap)
+        check_operating_point(spec, ctl, env, point)
         if t in writes:
             ctl = writes[t]
-            state, snap = advance(spec, state, ctl, env, t, step)
-            check_snapshot(spec, ctl, env, snap)
+            state, point = advance(spec, state, ctl, env, t, step)
+            check_operating_point(spec, ctl, env, point)
 
     # additivity: the same run read only where the controls change ends bit-identical
     direct = new_state(env, start, soc=soc, soh=soh)
@@ -251,9 +251,9 @@ def test_random_walk_keeps_every_invariant(scenario):
     for t, new_controls in schedule:
         direct, _ = advance(spec, direct, ctl, env, t, step)
         ctl = writes[t]
-    direct, direct_snap = advance(spec, direct, ctl, env, end, step)
+    direct, direct_point = advance(spec, direct, ctl, env, end, step)
     assert direct == state
-    assert direct_snap == snap
+    assert direct_point == point
 
 
 @settings(max_examples=40, deadline=None)
@@ -262,7 +262,7 @@ def test_same_inputs_give_identical_outputs(spec, env, ctl, epoch, duration, soc
     runs = []
     for _ in range(2):
         state = new_state(env, epoch, soc=soc)
-        state, snap = advance(spec, state, ctl, env, epoch + duration / 2, step)
+        state, point = advance(spec, state, ctl, env, epoch + duration / 2, step)
         runs.append(advance(spec, state, ctl, env, epoch + duration, step))
     assert runs[0] == runs[1]
 
@@ -271,10 +271,10 @@ def test_same_inputs_give_identical_outputs(spec, env, ctl, epoch, duration, soc
 @given(specs, environments, controls(), epochs, st.floats(1.0, 86400.0))
 def test_time_never_runs_backwards(spec, env, ctl, epoch, back):
     state, _ = advance(spec, new_state(env, epoch), ctl, env, epoch + 7200.0)
-    again, snap = advance(spec, state, ctl, env, state.last_time - back)
+    again, point = advance(spec, state, ctl, env, state.last_time - back)
     assert again is state
-    assert snap == snapshot(spec, state, ctl, env)
-    assert snap.time == state.last_time
+    assert point == operating_point(spec, state, ctl, env)
+    assert point.time == state.last_time
 
 
 # -- scenarios ------------------------------------------------------------------------------
@@ -286,13 +286,13 @@ MIDSUMMER = Environment(latitude=48.0)
 
 def run_day(spec, env, ctl, day_start, soc=0.5, step=60.0, read_every=900.0):
     state = new_state(env, day_start, soc=soc)
-    snaps = []
+    timeline = []
     t = day_start
     while t < day_start + 86400.0:
-        state, snap = advance(spec, state, ctl, env, t, step)
-        snaps.append(snap)
+        state, point = advance(spec, state, ctl, env, t, step)
+        timeline.append(point)
         t += read_every
-    return advance(spec, state, ctl, env, day_start + 86400.0 - 1e-3, step)[0], snaps
+    return advance(spec, state, ctl, env, day_start + 86400.0 - 1e-3, step)[0], timeline
 
 
 def test_spec_from_catalogue_models():
@@ -315,29 +315,29 @@ def test_efficiency_is_below_one_and_invertible(fraction):
 
 
 def test_clear_summer_day_on_a_hybrid():
-    state, snaps = run_day(SH10RT, MIDSUMMER, Controls(), utc(2024, 6, 21), soc=0.3)
+    state, timeline = run_day(SH10RT, MIDSUMMER, Controls(), utc(2024, 6, 21), soc=0.3)
     assert 60_000 < state.pv_daily < 90_000  # 12 kWp, clear June day at 48° N
     assert state.pv_daily == pytest.approx(state.pv_total)
     assert state.load_daily > 5_000
-    assert snaps[0].state == "running" and snaps[0].discharge_w > 0  # night, battery feeds the house
-    noon = snaps[48]
+    assert timeline[0].state == "running" and timeline[0].discharge_w > 0  # night, battery feeds the house
+    noon = timeline[48]
     assert noon.state == "running" and noon.soc == 1.0 and noon.export_w > 5_000
     assert noon.flow_bits & 0b11001 == 0b11001  # PV, load, feed-in
-    assert max(s.temperature_c for s in snaps) > 35.0
+    assert max(s.temperature_c for s in timeline) > 35.0
     # without load and with the battery at min SOC the night is standby
     quiet = Environment(latitude=48.0, load=0.0)
-    _, snaps = run_day(SH10RT, quiet, Controls(), utc(2024, 6, 21), soc=0.1)
-    assert snaps[0].state == "standby" and snaps[48].state == "running"
+    _, timeline = run_day(SH10RT, quiet, Controls(), utc(2024, 6, 21), soc=0.1)
+    assert timeline[0].state == "standby" and timeline[48].state == "running"
 
 
 def test_string_inverter_at_night_is_standby_and_imports_the_load():
-    state, snaps = run_day(SG10RT, MIDSUMMER, Controls(), utc(2024, 6, 21))
-    night = snaps[4]  # 01:00
+    state, timeline = run_day(SG10RT, MIDSUMMER, Controls(), utc(2024, 6, 21))
+    night = timeline[4]  # 01:00
     assert night.state == "standby" and night.ac_power_w == 0.0 and night.import_w == night.load_w > 0
     assert all(m.voltage_v == 0.0 for m in night.mppt)
     assert state.battery_charge_total == 0.0
     # a SG10RT has two strings on MPPT1 and one on MPPT2: same voltage, double current
-    noon = snaps[48]
+    noon = timeline[48]
     assert noon.mppt[0].voltage_v == noon.mppt[1].voltage_v
     assert noon.mppt[0].current_a == pytest.approx(2 * noon.mppt[1].current_a)
 
@@ -345,13 +345,13 @@ def test_string_inverter_at_night_is_standby_and_imports_the_load():
 def test_active_power_limit_and_clipping():
     env = Environment(irradiance=1000.0, load=0.0, ambient_c=0.0)
     t = utc(2024, 6, 21, 12)
-    _, snap = advance(SG10RT, new_state(env, t), Controls(), env, t)
-    assert snap.ac_power_w == pytest.approx(SG10RT.nominal_ac_w)  # clipped at nominal
-    assert snap.pv_available_w > SG10RT.nominal_ac_w
-    assert snap.mppt[0].voltage_v > 0 and snap.dc_power_w < SG10RT.pv_peak_w * 1.2
+    _, point = advance(SG10RT, new_state(env, t), Controls(), env, t)
+    assert point.ac_power_w == pytest.approx(SG10RT.nominal_ac_w)  # clipped at nominal
+    assert point.pv_available_w > SG10RT.nominal_ac_w
+    assert point.mppt[0].voltage_v > 0 and point.dc_power_w < SG10RT.pv_peak_w * 1.2
     _, limited = advance(SG10RT, new_state(env, t), Controls(active_power_limit_w=3000.0), env, t)
     assert limited.ac_power_w == pytest.approx(3000.0)
-    assert limited.mppt[0].voltage_v > snap.mppt[0].voltage_v  # curtailed: towards open circuit
+    assert limited.mppt[0].voltage_v > point.mppt[0].voltage_v  # curtailed: towards open circuit
 
 
 def test_export_limit_curtails_pv():
@@ -370,21 +370,21 @@ def test_forced_charge_and_discharge():
     env = Environment(irradiance=0.0, load=500.0)
     t = utc(2024, 1, 10, 2)
     charge = Controls(ems_mode="forced", forced_command="charge", forced_power_w=3000.0)
-    state, snap = advance(SH10RT, new_state(env, t, soc=0.4), charge, env, t)
-    assert snap.state == "running" and snap.battery_power_w == pytest.approx(3000.0)
-    assert snap.import_w == pytest.approx(3500.0) and snap.ac_power_w == pytest.approx(-3000.0)
-    assert snap.flow_bits == 0b101010  # charging, load, import
-    state, snap = advance(SH10RT, state, charge, env, t + 3600.0)
-    assert snap.soc == pytest.approx(0.4 + 3000.0 * 0.96 / 9600.0)
+    state, point = advance(SH10RT, new_state(env, t, soc=0.4), charge, env, t)
+    assert point.state == "running" and point.battery_power_w == pytest.approx(3000.0)
+    assert point.import_w == pytest.approx(3500.0) and point.ac_power_w == pytest.approx(-3000.0)
+    assert point.flow_bits == 0b101010  # charging, load, import
+    state, point = advance(SH10RT, state, charge, env, t + 3600.0)
+    assert point.soc == pytest.approx(0.4 + 3000.0 * 0.96 / 9600.0)
     assert state.grid_import_daily == pytest.approx(3500.0)
     discharge = replace(charge, forced_command="discharge", forced_power_w=4000.0)
-    _, snap = advance(SH10RT, state, discharge, env, t + 3600.0)
-    assert snap.battery_power_w == pytest.approx(-4000.0) and snap.export_w == pytest.approx(3500.0)
+    _, point = advance(SH10RT, state, discharge, env, t + 3600.0)
+    assert point.battery_power_w == pytest.approx(-4000.0) and point.export_w == pytest.approx(3500.0)
     limited = replace(discharge, export_limit_w=1000.0, max_discharge_w=2500.0)
-    _, snap = advance(SH10RT, state, limited, env, t + 3600.0)
-    assert snap.battery_power_w == pytest.approx(-1500.0) and snap.export_w == pytest.approx(1000.0)
-    _, snap = advance(SH10RT, state, replace(charge, forced_command="stop"), env, t + 3600.0)
-    assert snap.battery_power_w == 0.0 and snap.state == "standby"
+    _, point = advance(SH10RT, state, limited, env, t + 3600.0)
+    assert point.battery_power_w == pytest.approx(-1500.0) and point.export_w == pytest.approx(1000.0)
+    _, point = advance(SH10RT, state, replace(charge, forced_command="stop"), env, t + 3600.0)
+    assert point.battery_power_w == 0.0 and point.state == "standby"
 
 
 def test_charge_stops_at_max_soc_and_discharge_at_min_soc():
@@ -393,13 +393,13 @@ def test_charge_stops_at_max_soc_and_discharge_at_min_soc():
     ctl = Controls(max_soc=0.8, min_soc=0.2)
     state, _ = advance(SH10RT, new_state(sunny, t, soc=0.7), ctl, sunny, t + 3 * 3600.0)
     assert state.soc == pytest.approx(0.8, abs=1e-9)
-    _, snap = advance(SH10RT, state, ctl, sunny, state.last_time)
-    assert snap.charge_w == 0.0 and snap.export_w > 0
+    _, point = advance(SH10RT, state, ctl, sunny, state.last_time)
+    assert point.charge_w == 0.0 and point.export_w > 0
     dark = Environment(irradiance=0.0, load=2000.0)
     state, _ = advance(SH10RT, new_state(dark, t, soc=0.3), ctl, dark, t + 3 * 3600.0)
     assert state.soc == pytest.approx(0.2, abs=1e-6) and state.soc >= 0.2
-    _, snap = advance(SH10RT, state, ctl, dark, state.last_time)
-    assert snap.discharge_w == 0.0 and snap.import_w == pytest.approx(2000.0)
+    _, point = advance(SH10RT, state, ctl, dark, state.last_time)
+    assert point.discharge_w == 0.0 and point.import_w == pytest.approx(2000.0)
 
 
 def test_stopped_and_faulted_inverters_produce_nothing():
@@ -407,11 +407,11 @@ def test_stopped_and_faulted_inverters_produce_nothing():
     t = utc(2024, 6, 21, 12)
     for ctl, expected in ((Controls(running=False), "stop"), (Controls(fault=37), "fault")):
         for spec in (SG10RT, SH10RT):
-            _, snap = advance(spec, new_state(env, t, soc=0.8), ctl, env, t)
-            assert snap.state == expected
-            assert snap.ac_power_w == snap.dc_power_w == snap.battery_power_w == 0.0
-            assert snap.import_w == pytest.approx(800.0)
-            assert all(m.current_a == 0.0 and m.voltage_v > 0 for m in snap.mppt)  # open circuit
+            _, point = advance(spec, new_state(env, t, soc=0.8), ctl, env, t)
+            assert point.state == expected
+            assert point.ac_power_w == point.dc_power_w == point.battery_power_w == 0.0
+            assert point.import_w == pytest.approx(800.0)
+            assert all(m.current_a == 0.0 and m.voltage_v > 0 for m in point.mppt)  # open circuit
 
 
 def test_grid_loss():
@@ -448,10 +448,10 @@ def test_daily_counters_reset_at_local_midnight():
 def test_edited_state_is_taken_as_it_is():
     env = Environment(irradiance=0.0, load=1000.0)
     t = utc(2024, 6, 21, 23)
-    state, snap = advance(SH10RT, new_state(env, t, soc=0.5), Controls(), env, t + 600.0)
+    state, point = advance(SH10RT, new_state(env, t, soc=0.5), Controls(), env, t + 600.0)
     state = replace(state, soc=0.1)  # e.g. "Set Battery SOC"
-    state, snap = advance(SH10RT, state, Controls(), env, state.last_time)
-    assert snap.soc == 0.1 and snap.battery_power_w == 0.0 and snap.import_w == pytest.approx(1000.0)
+    state, point = advance(SH10RT, state, Controls(), env, state.last_time)
+    assert point.soc == 0.1 and point.battery_power_w == 0.0 and point.import_w == pytest.approx(1000.0)
     rebased = replace(state, last_time=t - 7200.0)  # the caller re-bases after a clock jump back
     later, _ = advance(SH10RT, rebased, Controls(), env, t - 3600.0)
     assert later.load_total == pytest.approx(state.load_total + 1000.0)
@@ -462,17 +462,17 @@ def test_house_load_seed_changes_the_load_but_not_determinism():
     values = {}
     for seed in (1, 2):
         env = Environment(seed=seed)
-        _, snap = advance(SG10RT, new_state(env, t), Controls(), env, t)
-        values[seed] = snap.load_w
-        assert snap.load_w == HouseLoad(seed=seed).at(t)
+        _, point = advance(SG10RT, new_state(env, t), Controls(), env, t)
+        values[seed] = point.load_w
+        assert point.load_w == HouseLoad(seed=seed).at(t)
     assert values[1] != values[2]
 
 
 def test_time_series_irradiance_profile():
     series = TimeSeriesProfile.from_points([(6 * 3600, 0.0), (12 * 3600, 1000.0), (18 * 3600, 0.0)], wrap=False)
     env = Environment(irradiance=series, load=0.0, utc_offset_hours=1.0)
-    _, snap = advance(SG10RT, new_state(env, utc(2024, 1, 1, 8)), Controls(), env, utc(2024, 1, 1, 8))
-    assert snap.irradiance_w_m2 == pytest.approx(500.0)  # 09:00 local
+    _, point = advance(SG10RT, new_state(env, utc(2024, 1, 1, 8)), Controls(), env, utc(2024, 1, 1, 8))
+    assert point.irradiance_w_m2 == pytest.approx(500.0)  # 09:00 local
 
 
 @pytest.mark.parametrize(
