@@ -229,7 +229,7 @@ def test_chunk_beyond_the_modbus_limit_is_refused(chunk):
 # -- the recorder speaks through the Modbus core ------------------------------------------------
 
 
-@pytest.mark.parametrize("table, function", [(Table.INPUT, READ_INPUT), (Table.HOLDING, READ_HOLDING)])
+@pytest.mark.parametrize("table, function", [(Table.input, READ_INPUT), (Table.holding, READ_HOLDING)])
 @pytest.mark.parametrize("first, count", [(1, 1), (5000, 100), (13050, MAX_READ), (65536, 1)])
 def test_read_requests_are_what_the_mock_parses(table, function, first, count):
     request = parse(1, read_request(table, first, count))
@@ -242,8 +242,8 @@ def test_read_requests_are_what_the_mock_parses(table, function, first, count):
 
 def test_the_worked_example_of_the_documents():
     # PROTOCOLS §1.2: documented input 5000 goes out as wire 0x1387; the reply carries 0x0022.
-    assert read_request(Table.INPUT, 5000, 1) == bytes.fromhex("0413870001")
-    request = parse(1, read_request(Table.INPUT, 5000, 1))
+    assert read_request(Table.input, 5000, 1) == bytes.fromhex("0413870001")
+    request = parse(1, read_request(Table.input, 5000, 1))
     assert read_reply(request, bytes.fromhex("04020022")) == ReadReply(words=(0x0022,))
 
 
@@ -260,7 +260,7 @@ def test_the_worked_example_of_the_documents():
     ],
 )
 def test_replies_are_read_with_the_core(reply, expected):
-    request = parse(1, read_request(Table.INPUT, 5000, 2))
+    request = parse(1, read_request(Table.input, 5000, 2))
     assert read_reply(request, bytes.fromhex(reply)) == expected
 
 
