@@ -374,16 +374,14 @@ def test_journal_and_fault_routes(rpc, daemon):
 def test_scopes_undo_what_was_set_in_them(rpc, daemon):
     # Needs the library's Open Mock Scope and Close Mock Scope (issue 10, scopes in the core).
     control = daemon["endpoints"]["control"]
-    before = _passed(rpc.run_keyword("Get Inverter Value", ["daily_power_yields"], {}))
     status, body, _ = _api(control, "POST", "/api/scopes", {"scope": "test", "name": "a test elsewhere"})
     assert status == 200 and body["status"] == "PASS" and isinstance(body["return"], int), body
     scope = body["return"]
-    assert before != 42.5
-    _passed(rpc.run_keyword("Set Inverter Value", ["daily_power_yields", "42.5"], {}))
-    assert _passed(rpc.run_keyword("Get Inverter Value", ["daily_power_yields"], {})) == 42.5
+    # A clock so slow that the served mock's time does not visibly move; setters return the previous value.
+    assert _passed(rpc.run_keyword("Set Clock Speed", ["0.001"], {})) == 0
     status, body, _ = _api(control, "DELETE", f"/api/scopes/{scope}")
     assert (status, body["status"], body["return"]) == (200, "PASS", 1), body
-    assert _passed(rpc.run_keyword("Get Inverter Value", ["daily_power_yields"], {})) == before
+    assert _passed(rpc.run_keyword("Set Clock Speed", ["0"], {})) == 0  # the scope froze the clock again
     status, body, _ = _api(control, "POST", "/api/scopes", {"scope": "forever"})
     assert status == 400 and "forever" in body["error"] and "suite" in body["error"].lower(), body
     status, body, _ = _api(control, "DELETE", "/api/scopes/first")
