@@ -68,7 +68,9 @@ class Signature:
             var_positional=var_positional or None,
             named_only=tuple(named_only),
             var_named=var_named,
-            types=_type_infos(types, [*positional, *filter(None, [var_positional]), *named_only, *filter(None, [var_named])]),
+            types=_type_infos(
+                types, [*positional, *filter(None, [var_positional]), *named_only, *filter(None, [var_named])]
+            ),
         )
 
     @property
@@ -152,7 +154,9 @@ class Signature:
             except TypeError:
                 pass
         if default is not _NOT_GIVEN and not isinstance(default, str):
-            implicit = TypeInfo.from_sequence([int, float]) if type(default) is int else TypeInfo.from_type_hint(type(default))
+            implicit = (
+                TypeInfo.from_sequence([int, float]) if type(default) is int else TypeInfo.from_type_hint(type(default))
+            )
             try:
                 return implicit.convert(value, name)
             except (ValueError, TypeError):

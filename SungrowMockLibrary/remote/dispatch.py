@@ -20,7 +20,13 @@ from .arguments import ArgumentError, Signature
 
 # robot.api.logger documents that outside a Robot run it logs to this logger, TRACE as DEBUG // 2.
 _ROBOT_LOGGER = "RobotFramework"
-_LEVELS = {logging.DEBUG // 2: "TRACE", logging.DEBUG: "DEBUG", logging.INFO: "INFO", logging.WARNING: "WARN", logging.ERROR: "ERROR"}
+_LEVELS = {
+    logging.DEBUG // 2: "TRACE",
+    logging.DEBUG: "DEBUG",
+    logging.INFO: "INFO",
+    logging.WARNING: "WARN",
+    logging.ERROR: "ERROR",
+}
 # Exceptions whose message Robot shows without the exception's name (User Guide, "Reporting keyword status").
 _GENERIC = (AssertionError, RuntimeError)
 
@@ -106,7 +112,7 @@ class Keywords:
                 return Outcome(output=_output(lines), problem="arguments", error=str(error))
             try:
                 value = self.library.run_keyword(real, positional, named)
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - any failure is the keyword's outcome
                 return Outcome(
                     output=_output(lines),
                     problem="failed",

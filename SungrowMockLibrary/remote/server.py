@@ -28,7 +28,7 @@ from .dispatch import Keywords, Outcome
 from .xmlrpc_api import RemoteApi, fault_body
 
 SERVED = "served"
-# The scope keywords the /api/scopes routes call (the library's scopes: Open Mock Scope's docs).
+# The library's keywords behind the /api/scopes routes (scopes live in the core, not here).
 OPEN_SCOPE, CLOSE_SCOPE = "Open Mock Scope", "Close Mock Scope"
 _TOKEN = re.compile(r"[A-Za-z0-9._~-]{1,200}")
 # Robot's Remote library posts to /RPC2 when its URL has no path at all.
@@ -64,7 +64,7 @@ class _Worker:
                 continue
             try:
                 future.set_result(function(*args))
-            except BaseException as error:  # handed to the waiting request
+            except BaseException as error:  # noqa: BLE001 - handed to the waiting request
                 future.set_exception(error)
 
     def stop(self) -> None:

@@ -14,6 +14,7 @@ import xmlrpc.client
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime, timedelta
 from enum import Enum
+from typing import ClassVar
 from xml.parsers.expat import ExpatError
 
 from .dispatch import Keywords, Outcome
@@ -142,7 +143,7 @@ class _Marshaller(xmlrpc.client.Marshaller):
     """Writes integers beyond 32 bits as ``<i8>`` (Python's client, and so Robot's, reads it):
     raw 32-bit registers and their 0xFFFFFFFF sentinel do not fit XML-RPC's ``<int>``."""
 
-    dispatch = dict(xmlrpc.client.Marshaller.dispatch)
+    dispatch: ClassVar[dict] = dict(xmlrpc.client.Marshaller.dispatch)
 
     def _dump_int(self, value, write):
         tag = "int" if -(2**31) <= value < 2**31 else "i8"
