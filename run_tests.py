@@ -5,7 +5,10 @@
     python3 run_tests.py --skip-install  # reuse what is installed
     python3 run_tests.py --only utest    # or: --only atest
     python3 run_tests.py --include modbus  # Robot tag filter for atest
+    python3 run_tests.py --only rf-oldest  # the remote tests on the oldest Robot Framework allowed
 
+The remote tests (utest/test_remote.py, atest/remote) run twice: with the newest Robot
+Framework and in .venvs/rf-oldest with the oldest one pyproject.toml allows.
 Robot's output.xml, log.html and report.html, pytest's JUnit XML, the keyword
 documentation (keywords.html) and each test's mock traffic (journal/*.jsonl) all land in
 one results folder.
@@ -14,6 +17,7 @@ one results folder.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import shutil
@@ -22,6 +26,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+# What runs again on the oldest Robot Framework the package allows: the control endpoint is the
+# one face that speaks Robot's remote API from outside a Robot run.
+OLDEST_UTEST = ("utest/test_remote.py",)
+OLDEST_ATEST = ("atest/remote",)
 
 
 def run(*command: str, check: bool = True) -> int:
@@ -34,12 +42,55 @@ def run(*command: str, check: bool = True) -> int:
 
 def install() -> None:
     run(sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", f"{ROOT}[test]")
-    run(sys.executable, str(ROOT / "atest" / "clients" / "venvs.py"), "ensure")
+    clients = [sys.executable, str(ROOT / "atest" / "clients" / "venvs.py"), "ensure"]
+    print("+", " ".join(clients), flush=True)
+    building = subprocess.Popen(clients, cwd=ROOT)  # the client venvs build while the oldest Robot's does
+    try:
+        ensure_oldest_robot()
+    finally:
+        building.wait()
+    if building.returncode != 0:
+        sys.exit(f"failed ({building.returncode}): {' '.join(clients)}")
 
 
-def utest(results: Path) -> tuple[int, int]:
-    report = results / "utest.xml"
-    code = run(sys.executable, "-m", "pytest", "-q", "utest", f"--junitxml={report}", check=False)
+def oldest_robot() -> str:
+    """The lowest Robot Framework version pyproject.toml allows (its ``robotframework>=X``)."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for requirement in project["dependencies"]:
+        bound = re.fullmatch(r"robotframework\s*>=\s*([\w.]+)\s*(?:,.*)?", requirement)
+        if bound:
+            return bound[1]
+    sys.exit("pyproject.toml sets no lower bound for robotframework (robotframework>=X)")
+
+
+def oldest_robot_venv() -> tuple[Path, Path, Path, str]:
+    """The rf-oldest venv beside the client venvs: its path, its python, its stamp file and the
+    stamp it must carry (pyproject.toml's hash: the venv is rebuilt when that changes)."""
+    sys.path.insert(0, str(ROOT / "atest" / "clients"))
+    import venvs  # where venvs live (SUNGROW_MOCK_VENVS) and how they are stamped
+
+    venv = venvs.venv_path("rf-oldest")
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    stamp = f"{digest} python{sys.version_info.major}.{sys.version_info.minor} {ROOT}\n"
+    return venv, venvs.venv_python("rf-oldest"), venv / venvs.STAMP_NAME, stamp
+
+
+def ensure_oldest_robot() -> None:
+    """Build the rf-oldest venv: the oldest Robot Framework allowed, and the package (editable)."""
+    venv, python, stamp_file, stamp = oldest_robot_venv()
+    if python.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
+        return
+    run(sys.executable, "-m", "venv", "--clear", str(venv))
+    run(str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input",
+        f"robotframework=={oldest_robot()}", "-e", f"{ROOT}[test]")  # fmt: skip
+    stamp_file.write_text(stamp)
+
+
+def utest(results: Path, python: str = sys.executable, paths=("utest",), name: str = "utest") -> tuple[int, int]:
+    report = results / f"{name}.xml"
+    code = run(python, "-m", "pytest", "-q", *paths, f"--junitxml={report}", check=False)
     text = report.read_text() if report.exists() else ""
     total = sum(int(n) for n in re.findall(r'<testsuite [^>]*tests="(\d+)"', text))
     failed = sum(int(n) for n in re.findall(r'<testsuite [^>]*(?:failures|errors)="(\d+)"', text))
@@ -66,6 +117,28 @@ def atest(results: Path, robot_args: list[str]) -> tuple[int, int]:
     return stats.passed, stats.failed
 
 
+def rf_oldest(results: Path, robot_args: list[str]) -> tuple[int, int]:
+    """The remote tests again, in the rf-oldest venv."""
+    venv, python, stamp_file, stamp = oldest_robot_venv()
+    version = oldest_robot()
+    if not python.exists():
+        print(f"no venv with Robot Framework {version} at {venv}: run once without --skip-install", flush=True)
+        return 0, 1
+    if not stamp_file.exists() or stamp_file.read_text() != stamp:
+        print(f"warning: {venv} is older than pyproject.toml; run without --skip-install to rebuild it", flush=True)
+    passed, failed = utest(results, str(python), OLDEST_UTEST, "utest-rf-oldest")
+    outdir = results / "rf-oldest"
+    run(str(python), "-m", "robot", "--outputdir", str(outdir), "--name", f"Remote On Robot Framework {version}",
+        "--runemptysuite", *robot_args, *OLDEST_ATEST, check=False)  # fmt: skip
+    output = outdir / "output.xml"
+    if not output.exists():
+        return passed, failed + 1
+    from robot.api import ExecutionResult
+
+    stats = ExecutionResult(str(output)).statistics.total
+    return passed + stats.passed, failed + stats.failed
+
+
 def collect_journals(results: Path) -> None:
     """Each pabot process writes its tests' traffic under its own output folder; gather it in one."""
     target = results / "journal"
@@ -80,8 +153,8 @@ def libdoc(results: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--skip-install", action="store_true", help="do not pip-install or build client venvs")
-    parser.add_argument("--only", choices=("utest", "atest"), help="run one of the two test sets")
+    parser.add_argument("--skip-install", action="store_true", help="do not pip-install or build venvs")
+    parser.add_argument("--only", choices=("utest", "atest", "rf-oldest"), help="run one of the test sets")
     parser.add_argument("--results", default="results", help="results folder (default: results)")
     parser.add_argument("--include", action="append", default=[], help="Robot tag to include (repeatable)")
     args = parser.parse_args()
@@ -94,10 +167,12 @@ def main() -> int:
     counts = {}
     if args.only in (None, "utest"):
         counts["utest"] = utest(results)
+    robot_args = [a for tag in args.include for a in ("--include", tag)]
     if args.only in (None, "atest"):
-        robot_args = [a for tag in args.include for a in ("--include", tag)]
         counts["atest"] = atest(results, robot_args)
         libdoc(results)
+    if args.only in (None, "rf-oldest"):
+        counts["rf-oldest"] = rf_oldest(results, robot_args)
     passed = sum(p for p, _ in counts.values())
     failed = sum(f for _, f in counts.values())
     for name, (p, f) in counts.items():

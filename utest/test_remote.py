@@ -1,5 +1,6 @@
 """The control endpoint of `sungrow-mock serve`: Robot's remote API and the JSON API, on a real daemon."""
 
+import ast
 import json
 import os
 import select
@@ -10,9 +11,17 @@ import sys
 import urllib.error
 import urllib.request
 import xmlrpc.client
+from pathlib import Path
 
 import pytest
+from robot.api import logger
 from robot.libraries.Remote import Remote, TimeoutHTTPTransport
+from robotlibcore import DynamicCore, keyword
+
+import SungrowMockLibrary.remote
+from SungrowMockLibrary.errors import ChoiceError
+from SungrowMockLibrary.remote import Keywords
+from SungrowMockLibrary.vocabulary import Table
 
 CLI = [sys.executable, "-m", "SungrowMockLibrary", "serve"]
 FROZEN = ["--clock-speed", "0", "--start-time", "2026-06-21T12:00:00"]
@@ -81,6 +90,113 @@ def _modbus_read(endpoint: str, pdu: str) -> bytes:
     with socket.create_connection((host, int(port)), timeout=TIMEOUT) as connection:
         connection.sendall(bytes.fromhex("00070000") + (len(pdu) // 2 + 1).to_bytes(2, "big") + b"\x01" + bytes.fromhex(pdu))
         return connection.recv(300)
+
+
+# -- Robot's argument rules and error messages, in process -------------------------------------------
+
+
+class _Shapes(DynamicCore):
+    """Argument shapes the mock's keywords do not all have: varargs, named-only, free named,
+    conversion switched off, types from default values."""
+
+    def __init__(self):
+        DynamicCore.__init__(self, [])
+
+    @keyword
+    def count_ports(self, first: int, *ports: int) -> list:
+        return [first, *ports]
+
+    @keyword
+    def configure(self, table: Table, *, level: int, label: str | None = None, **limits: int) -> dict:
+        return {"table": table, "level": level, "label": label, **limits}
+
+    @keyword(types=None)
+    def as_given(self, value: int):
+        return value
+
+    @keyword
+    def by_default(self, count=1, ratio=0.5, name="x"):
+        return count, ratio, name
+
+    @keyword
+    def chatty(self) -> int:
+        logger.info("hello")
+        logger.debug("details")
+        logger.trace("finer")
+        return 1
+
+    @keyword
+    def broken(self, how: str):
+        raise {"value": ValueError("bad value"), "runtime": RuntimeError("plain words"),
+               "choice": ChoiceError("unknown door 'x'; valid: modbus"), "empty": KeyError()}[how]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def shapes():
+    return Keywords(_Shapes())
+
+
+def _value(outcome):
+    assert outcome.passed, outcome
+    return outcome.value
+
+
+def _refused(outcome) -> str:
+    assert outcome.problem == "arguments", outcome
+    return outcome.error
+
+
+def test_varargs_and_named_arguments_bind_and_convert_as_robot_does(shapes):
+    assert _value(shapes.call("Count Ports", ["1", "2", "3"], {})) == [1, 2, 3]
+    assert _refused(shapes.call("count_ports", [], {})) == "Keyword 'Count Ports' expected at least 1 argument, got 0."
+    assert _refused(shapes.call("count-ports", ["1", "x"], {})) == (
+        "Argument 'ports' got value 'x' that cannot be converted to integer."
+    )
+    got = _value(shapes.call("Configure", ["input"], {"level": "2", "burst": "3"}))
+    assert got == {"table": Table.INPUT, "level": 2, "label": None, "burst": 3}
+    assert _refused(shapes.call("Configure", ["input"], {})) == "Keyword 'Configure' missing named-only argument 'level'."
+    assert _refused(shapes.call("Configure", ["input", "x"], {"level": "1"})) == (
+        "Keyword 'Configure' expected 1 non-named argument, got 2."
+    )
+    assert _refused(shapes.call("Configure", [], {"table": "both", "level": "1"})).startswith(
+        "Argument 'table' got value 'both' that cannot be converted to Table"
+    )
+    assert _value(shapes.call("Configure", ["input"], {"level": "1", "label": ""}))["label"] == ""
+    assert _value(shapes.call("Configure", ["input"], {"level": "1", "label": ""}, empty_is_none=True))["label"] is None
+
+
+def test_types_switched_off_or_taken_from_defaults(shapes):
+    assert _value(shapes.call("As Given", ["5"], {})) == "5"
+    assert _value(shapes.call("By Default", ["3", "0.25", "7"], {})) == (3, 0.25, "7")
+    assert _value(shapes.call("By Default", ["2.5"], {})) == (2.5, 0.5, "x")  # an int default also takes floats
+    assert _value(shapes.call("By Default", [], {"count": "many"})) == ("many", 0.5, "x")  # implicit: no failure
+    assert _refused(shapes.call("By Default", [], {"size": "1"})) == "Keyword 'By Default' got unexpected named argument 'size'."
+
+
+def test_what_a_keyword_logs_is_its_output_and_failures_read_as_in_robot(shapes):
+    assert shapes.call("Chatty", [], {}).output == "*INFO* hello\n*DEBUG* details\n*TRACE* finer\n"
+    errors = {how: shapes.call("Broken", [how], {}) for how in ("value", "runtime", "choice", "empty")}
+    assert {how: outcome.error for how, outcome in errors.items()} == {
+        "value": "ValueError: bad value",  # Robot names the exception unless it is a generic one
+        "runtime": "plain words",
+        "choice": "unknown door 'x'; valid: modbus",  # the library's errors suppress their name
+        "empty": "KeyError",
+    }
+    assert all(o.problem == "failed" and "in broken" in o.traceback for o in errors.values())
+    assert shapes.call("Nothing Like It", [], {}).problem == "unknown"
+
+
+def test_the_endpoint_imports_only_robots_public_api():
+    package = Path(SungrowMockLibrary.remote.__file__).parent
+    imported = set()
+    for module in package.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                imported.add(node.module)
+    robot = sorted(name for name in imported if name.split(".")[0] == "robot")
+    assert robot and all(name == "robot.api" or name.startswith("robot.api.") for name in robot), robot
 
 
 # -- Robot's remote library API ---------------------------------------------------------------------
@@ -253,6 +369,23 @@ def test_journal_and_fault_routes(rpc, daemon):
     assert _modbus_read(modbus, "0313870001")[7:9] == bytes.fromhex("0302")
     status, body, _ = _api(control, "POST", "/api/faults", {"kind": "frobnicate"})
     assert status == 400 and "frobnicate" in body["error"]
+
+
+def test_scopes_undo_what_was_set_in_them(rpc, daemon):
+    # Needs the library's Open Mock Scope and Close Mock Scope (issue 10, scopes in the core).
+    control = daemon["endpoints"]["control"]
+    status, body, _ = _api(control, "POST", "/api/scopes", {"scope": "test", "name": "a test elsewhere"})
+    assert status == 200 and body["status"] == "PASS" and isinstance(body["return"], int), body
+    scope = body["return"]
+    # A clock so slow that the served mock's time does not visibly move; setters return the previous value.
+    assert _passed(rpc.run_keyword("Set Clock Speed", ["0.001"], {})) == 0
+    status, body, _ = _api(control, "DELETE", f"/api/scopes/{scope}")
+    assert (status, body["status"], body["return"]) == (200, "PASS", 1), body
+    assert _passed(rpc.run_keyword("Set Clock Speed", ["0"], {})) == 0  # the scope froze the clock again
+    status, body, _ = _api(control, "POST", "/api/scopes", {"scope": "forever"})
+    assert status == 400 and "forever" in body["error"] and "suite" in body["error"].lower(), body
+    status, body, _ = _api(control, "DELETE", "/api/scopes/first")
+    assert status == 400 and "'first'" in body["error"], body
 
 
 # -- the token --------------------------------------------------------------------------------------
