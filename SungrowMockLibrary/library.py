@@ -175,7 +175,7 @@ class SungrowMockLibrary(DynamicCore):
         ]
         DynamicCore.__init__(self, components)
 
-    # Not keywords: for faces that serve the library outside a Robot run (remote.py).
+    # Not keywords: for faces that serve the library outside a Robot run (remote/).
 
     def adopt_mock(self, mock, alias: str) -> str:
         """Track an already running mock under ``alias`` as the current one; it stays until stopped."""

@@ -153,7 +153,7 @@ def test_varargs_and_named_arguments_bind_and_convert_as_robot_does(shapes):
         "Argument 'ports' got value 'x' that cannot be converted to integer."
     )
     got = _value(shapes.call("Configure", ["input"], {"level": "2", "burst": "3"}))
-    assert got == {"table": Table.INPUT, "level": 2, "label": None, "burst": 3}
+    assert got == {"table": Table.input, "level": 2, "label": None, "burst": 3}
     assert _refused(shapes.call("Configure", ["input"], {})) == "Keyword 'Configure' missing named-only argument 'level'."
     assert _refused(shapes.call("Configure", ["input", "x"], {"level": "1"})) == (
         "Keyword 'Configure' expected 1 non-named argument, got 2."
