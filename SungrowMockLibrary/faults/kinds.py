@@ -96,25 +96,27 @@ class KindSpec:
     needs_token: bool = False
     check: Callable[[dict], None] | None = None
     gate: Callable[[dict, RequestInfo], bool] | None = None
+    # Decided when a client connects, not per request; follows from the stages (the engine reads
+    # it for every request while faults are live, so it is stored rather than computed).
+    connecting: bool = field(init=False)
 
     def __post_init__(self):
+        # A row that contradicts itself fails at import, before any door could disagree with it.
+        if not self.stages:
+            raise FaultError(f"fault kind {self.description!r} acts at no stage")
         served = tuple(door for door in Door if any(door in STAGE_DOORS[stage] for stage in self.stages))
         if self.doors is None:
             object.__setattr__(self, "doors", served)
         elif not self.doors or not set(self.doors) <= set(served):
-            raise ValueError(f"doors {self.doors} are not all served by stages {self.stages}")
+            raise FaultError(f"doors {self.doors} are not all served by stages {self.stages}")
         connecting = {stage in CONNECT_STAGES for stage in self.stages}
         if len(connecting) != 1 or (Stage.DEVICE in self.stages and len(self.stages) > 1):
-            raise ValueError(f"stages {self.stages} mix connections, requests and the device")
+            raise FaultError(f"stages {self.stages} mix connections, requests and the device")
+        object.__setattr__(self, "connecting", connecting.pop())
 
     @property
     def device(self) -> bool:
         return not self.doors
-
-    @property
-    def connecting(self) -> bool:
-        """Decided when a client connects; every other door kind is decided per request."""
-        return self.stages[0] in CONNECT_STAGES
 
     def where(self) -> str:
         """Where the kind applies, as refusals name it: ``winet (WebSocket messages, HTTP requests)``."""
