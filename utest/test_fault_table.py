@@ -8,7 +8,16 @@ with a message that says where it does act.
 
 import pytest
 
-from SungrowMockLibrary.faults import KINDS, FaultEngine, FaultError, KindSpec, RequestInfo, Stage, Target, kinds_at
+from SungrowMockLibrary.faults import (
+    KINDS,
+    FaultEngine,
+    FaultError,
+    KindSpec,
+    RequestInfo,
+    Stage,
+    Target,
+    kinds_at,
+)
 from SungrowMockLibrary.faults import device as device_faults
 from SungrowMockLibrary.faults.kinds import CONNECT_STAGES, STAGE_DOORS
 from SungrowMockLibrary.transports import wire
