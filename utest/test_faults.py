@@ -7,8 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from SungrowMockLibrary.faults import (
-    DOORS, KINDS, Dose, FaultEngine, FaultError, RequestInfo, Target, load_fault_file, parse_fault,
+    KINDS, Dose, FaultEngine, FaultError, RequestInfo, Target, load_fault_file, parse_fault,
 )
+from SungrowMockLibrary.vocabulary import Door
+
+DOORS = tuple(Door)
 
 READ = RequestInfo("modbus", unit=1, function=4, table="input", first=5003, count=1)
 

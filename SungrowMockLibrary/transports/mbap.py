@@ -10,11 +10,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from .wire import Connection, Wire
+from .wire import Connection, FrameHandler, Wire
 
 MAX_LENGTH = 254  # unit byte + the largest PDU (253 bytes)
-
-FrameHandler = Callable[[bytes], "bytes | None"]
 
 
 class TrackedProtocol(asyncio.Protocol):

@@ -5,6 +5,10 @@ with two callables of their connection: ``encode`` turns a reply frame into the 
 wire (identity for plain, AES wrapping for encrypted) and ``write`` sends bytes. Faults that
 change a reply's content (exception, wrong ids) act on the frame; faults that break the stream
 (garbage, truncation) act on the bytes, so they look the same through either framing.
+
+The wire performs three stages of the fault table: a client connecting (:meth:`Wire.admit`), a
+request frame and the encryption key request (:meth:`Wire.serve`). It asks the engine only for
+the kinds the table declares there and performs them from :data:`ACTIONS`.
 """
 
 from __future__ import annotations
@@ -18,18 +22,18 @@ from collections.abc import Callable, Mapping
 from time import perf_counter
 
 from ..device.hints import describe
-from ..faults import FaultEngine, RequestInfo
+from ..faults import Fault, FaultEngine, RequestInfo, Stage, kinds_at
 from ..journal import Journal, Request
 from ..vocabulary import MAX_READ
 from ..simulation.inverter import Inverter
 from .modbus import exception_frame, is_key_request, request_of
 
-FRAME_KINDS = frozenset(
-    {"exception", "no_response", "delay", "late_response", "reset", "close_after", "garbage", "truncate",
-     "wrong_transaction_id", "wrong_unit_id", "key_rotated"}
-)  # fmt: skip
-KEY_KINDS = frozenset({"key_not_answered", "no_response", "delay", "reset", "garbage", "truncate"})
+_CONNECT_KINDS = kinds_at(Stage.MODBUS_CONNECT)
+_FRAME_KINDS = kinds_at(Stage.MODBUS_FRAME)
+_KEY_KINDS = kinds_at(Stage.KEY_REQUEST)
 _LINGER_RESET = struct.pack("ii", 1, 0)
+
+FrameHandler = Callable[[bytes], "bytes | None"]  # a request frame -> the device's reply frame, None: silence
 
 
 def reset(transport: asyncio.BaseTransport | None) -> None:
@@ -94,17 +98,18 @@ class Wire:
         faults = self.faults
         if faults is None or faults.empty:
             return True
-        fault = faults.decide(RequestInfo(self.door, connecting=True, open_connections=open_connections))
+        info = RequestInfo(self.door, connecting=True, open_connections=open_connections)
+        fault = faults.decide(info, _CONNECT_KINDS)
         if fault is None:
             return True
+        outcome = CONNECT_ACTIONS[fault.kind](connection)
         if self.journal is not None:
-            self.journal.record(door=self.door, peer=connection.peer, reply="refused", fault=fault.kind)
-        reset(connection.transport)
+            self.journal.record(door=self.door, peer=connection.peer, reply=outcome, fault=fault.kind)
         return False
 
     # -- requests -------------------------------------------------------------------------------
 
-    def serve(self, connection: Connection, frame: bytes, handle: Callable[[bytes], bytes | None]) -> None:
+    def serve(self, connection: Connection, frame: bytes, handle: FrameHandler) -> None:
         """Answer one request frame on ``connection``, applying a fault if one fires."""
         started = perf_counter()
         if connection.held is not None:  # a late reply goes out while the client waits for the next one
@@ -112,14 +117,16 @@ class Wire:
         faults = self.faults
         fault = None
         if faults is not None and not faults.empty:
-            fault = faults.decide(self._info(frame, connection), KEY_KINDS if is_key_request(frame) else FRAME_KINDS)
+            key_request = is_key_request(frame)
+            fault = faults.decide(self._info(frame, connection), _KEY_KINDS if key_request else _FRAME_KINDS)
         if fault is None:
             reply = handle(frame)
             if reply is not None and not connection.transport.is_closing():
                 connection.write(connection.encode(reply))
             outcome = reply  # the reply itself; the journal names it when read
         else:
-            outcome = self._apply(fault, connection, frame, handle)
+            actions = KEY_ACTIONS if key_request else FRAME_ACTIONS
+            outcome = actions[fault.kind](fault, connection, frame, handle)
         connection.answered += 1
         journal = self.journal
         if journal is not None:
@@ -134,49 +141,122 @@ class Wire:
         return RequestInfo(self.door, unit=request.unit, function=request.function, table=request.table,
                            first=request.first, count=request.count, answered=connection.answered)  # fmt: skip
 
-    def _apply(self, fault, connection: Connection, frame: bytes, handle) -> str:
-        kind = fault.kind
-        if kind == "no_response" or kind == "key_not_answered":
-            return "no reply"
-        if kind == "exception":
-            code = fault.params["code"]
-            connection.send(exception_frame(frame, code))
-            return f"exception {code:02d}"
-        if kind == "reset":
-            reset(connection.transport)
-            return "reset"
-        if kind == "garbage":
-            connection.write(fault.draw_bytes())
-            return "garbage"
-        if kind == "key_rotated" and connection.on_key_rotated is not None:
-            connection.on_key_rotated()
+
+# -- what each fault does on the wire: (fault, connection, request frame, handle) -> journal outcome
+
+Action = Callable[[Fault, Connection, bytes, FrameHandler], str]
+
+
+def _refuse(connection: Connection) -> str:
+    reset(connection.transport)
+    return "refused"
+
+
+def _silent(fault: Fault, connection: Connection, frame: bytes, handle: FrameHandler) -> str:
+    return "no reply"
+
+
+def _exception(fault: Fault, connection: Connection, frame: bytes, handle: FrameHandler) -> str:
+    code = fault.params["code"]
+    connection.send(exception_frame(frame, code))
+    return f"exception {code:02d}"
+
+
+def _reset(fault: Fault, connection: Connection, frame: bytes, handle: FrameHandler) -> str:
+    reset(connection.transport)
+    return "reset"
+
+
+def _garbage(fault: Fault, connection: Connection, frame: bytes, handle: FrameHandler) -> str:
+    connection.write(fault.draw_bytes())
+    return "garbage"
+
+
+def _answered(act: Callable[[Fault, Connection, bytes], str]) -> Action:
+    """An action on the device's reply; a request the device leaves unanswered stays so."""
+
+    def action(fault: Fault, connection: Connection, frame: bytes, handle: FrameHandler) -> str:
         reply = handle(frame)
-        if reply is None:
-            return "no reply"
-        if kind == "delay":
-            seconds = fault.draw_delay()
-            asyncio.get_running_loop().call_later(seconds, connection.send, reply)
-            return f"{_outcome(reply)}, delayed {seconds:g} s"
-        if kind == "late_response":
-            connection.held = connection.encode(reply)
-            asyncio.get_running_loop().call_later(fault.params["delay"], connection.flush_held)
-            return f"{_outcome(reply)}, late"
-        if kind == "truncate":
-            data = connection.encode(reply)
-            connection.write(data[: max(1, len(data) // 2)])
-            return "truncated"
-        if kind == "wrong_transaction_id":
-            wrong = ((reply[0] << 8 | reply[1]) + 1) & 0xFFFF
-            connection.send(wrong.to_bytes(2, "big") + reply[2:])
-            return "wrong transaction id"
-        if kind == "wrong_unit_id":
-            connection.send(reply[:6] + bytes(((reply[6] + 1) & 0xFF,)) + reply[7:])
-            return "wrong unit id"
-        connection.send(reply)
-        if kind == "close_after":
-            connection.transport.close()
-            return f"{_outcome(reply)}, then closed"
-        return f"{_outcome(reply)}, {kind.replace('_', ' ')}"
+        return "no reply" if reply is None else act(fault, connection, reply)
+
+    return action
+
+
+@_answered
+def _delay(fault: Fault, connection: Connection, reply: bytes) -> str:
+    seconds = fault.draw_delay()
+    asyncio.get_running_loop().call_later(seconds, connection.send, reply)
+    return f"{_outcome(reply)}, delayed {seconds:g} s"
+
+
+@_answered
+def _late(fault: Fault, connection: Connection, reply: bytes) -> str:
+    connection.held = connection.encode(reply)
+    asyncio.get_running_loop().call_later(fault.params["delay"], connection.flush_held)
+    return f"{_outcome(reply)}, late"
+
+
+@_answered
+def _truncate(fault: Fault, connection: Connection, reply: bytes) -> str:
+    data = connection.encode(reply)
+    connection.write(data[: max(1, len(data) // 2)])
+    return "truncated"
+
+
+@_answered
+def _wrong_transaction_id(fault: Fault, connection: Connection, reply: bytes) -> str:
+    wrong = ((reply[0] << 8 | reply[1]) + 1) & 0xFFFF
+    connection.send(wrong.to_bytes(2, "big") + reply[2:])
+    return "wrong transaction id"
+
+
+@_answered
+def _wrong_unit_id(fault: Fault, connection: Connection, reply: bytes) -> str:
+    connection.send(reply[:6] + bytes(((reply[6] + 1) & 0xFF,)) + reply[7:])
+    return "wrong unit id"
+
+
+@_answered
+def _close_after(fault: Fault, connection: Connection, reply: bytes) -> str:
+    connection.send(reply)
+    connection.transport.close()
+    return f"{_outcome(reply)}, then closed"
+
+
+def _key_rotated(fault: Fault, connection: Connection, frame: bytes, handle: FrameHandler) -> str:
+    # The key changes before the reply is encoded: the client cannot read this reply either.
+    if connection.on_key_rotated is not None:
+        connection.on_key_rotated()
+    reply = handle(frame)
+    if reply is None:
+        return "no reply"
+    connection.send(reply)
+    return f"{_outcome(reply)}, key rotated"
+
+
+CONNECT_ACTIONS: dict[str, Callable[[Connection], str]] = {"refuse": _refuse, "connection_limit": _refuse}
+FRAME_ACTIONS: dict[str, Action] = {
+    "exception": _exception,
+    "no_response": _silent,
+    "delay": _delay,
+    "late_response": _late,
+    "reset": _reset,
+    "close_after": _close_after,
+    "garbage": _garbage,
+    "truncate": _truncate,
+    "wrong_transaction_id": _wrong_transaction_id,
+    "wrong_unit_id": _wrong_unit_id,
+    "key_rotated": _key_rotated,
+}
+KEY_ACTIONS: dict[str, Action] = {
+    "key_not_answered": _silent,
+    "no_response": _silent,
+    "delay": _delay,
+    "reset": _reset,
+    "garbage": _garbage,
+    "truncate": _truncate,
+}
+ACTIONS = {Stage.MODBUS_CONNECT: CONNECT_ACTIONS, Stage.MODBUS_FRAME: FRAME_ACTIONS, Stage.KEY_REQUEST: KEY_ACTIONS}
 
 
 def _decode(seq: int, door: str, peer: str, frame: bytes, layout, arrived: float, outcome, fault, latency: float) -> Request:

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 MAX_REGISTERS = MAX_READ  # a getParam read (PROTOCOLS §4.4: the bridge cannot carry more than 126)
 PROPERTIES_LOCALE = "en_US"
+GET_PARAM = "/device/getParam"
+PASSTHROUGH = "/device/passthroughway"
 
 Handler = Callable[["HttpApi", web.Request, dict[str, Any], Session | None], dict]
 
@@ -113,6 +115,14 @@ def endpoint(auth: str) -> Callable[[Handler], Callable]:
     return wrap
 
 
+TOKEN_AUTH = frozenset({"token", "login", "upgraded"})  # the levels at which the dongle checks a token
+
+
+def needs_token(request: web.Request) -> bool:
+    """Whether the dongle checks the token (and the login) before answering this HTTP request."""
+    return getattr(request.match_info.handler, "winet_auth", None) in TOKEN_AUTH
+
+
 class HttpApi:
     def __init__(self, dongle: Dongle):
         self.dongle = dongle
@@ -124,14 +134,14 @@ class HttpApi:
             web.get("/device/overview", self.overview),
             web.get("/device/getType", self.device_types),
             web.get("/product/list", self.product),
-            web.get("/device/getParam", self.get_param),
+            web.get(GET_PARAM, self.get_param),
             web.get("/time/get", self.time),
             web.post("/user/connect", self.user_connect),
             web.post("/device/list", self.device_list),
             web.post("/inverter/list", self.inverter_list),
             web.post("/upgrade/upgradeStatus", self.upgrade_status),
             web.post("/wifi/updateStaScan", self.wifi_scan),
-            web.post("/device/passthroughway", self.passthrough),
+            web.post(PASSTHROUGH, self.passthrough),
         ]
 
     async def properties(self, request: web.Request) -> web.Response:

@@ -1,34 +1,28 @@
-"""Small pieces the door uses to journal requests and perform injected faults.
+"""What the WiNet door reads off a request for the journal and for fault targeting, and how the
+journal labels a reply.
 
 The door calls these on the event loop for every request while a journal or a fault engine is
 attached, so each one is a few dictionary lookups at most: the JSON of a request is parsed once
-(by the services), HTTP replies carry their ``result_code`` on the response object, and only the
-pass-through's short RTU frame is decoded here.
+(by the services), HTTP replies carry their ``result_code`` and parameters on the response
+object, and only the pass-through's short RTU frame is decoded here.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
 
-from ...vocabulary import Table
+from ...device.hints import describe
+from ...vocabulary import MAX_READ, Table
 from .. import pdu
+from .routes import GET_PARAM, PASSTHROUGH
 from .writes import MAX_RTU_FRAME
-
-WS_KINDS = frozenset({"delay", "reset", "result_code", "ws_close", "malformed_json", "login_required"})
-HTTP_KINDS = frozenset({"delay", "reset", "http_error", "result_code", "malformed_json", "login_required"})
-CONNECT_KINDS = frozenset({"refuse", "connection_limit"})
-# The dongle never asks for a login on connect, login, ping or its open HTTP endpoints; there a
-# login_required fault neither matches nor is used up, and waits for a request it can apply to.
-WS_OPEN_KINDS = WS_KINDS - {"login_required"}
-HTTP_OPEN_KINDS = HTTP_KINDS - {"login_required"}
-TOKEN_AUTH = frozenset({"token", "login", "upgraded"})
 
 PARAM_TABLES = {"0": Table.input, "1": Table.holding}  # getParam type=3 param_type (PROTOCOLS §4.4)
 MAX_RTU_HEX = 2 * MAX_RTU_FRAME  # writes.passthrough refuses longer frames anyway
-
 
 
 def peer_of(transport: Any) -> str:
@@ -61,9 +55,31 @@ def http_label(response: web.StreamResponse) -> str:
     return reply_label(getattr(response, "result_code", 1))
 
 
-def truncated(text: str) -> str:
-    """A proper prefix of a JSON object, which is never valid JSON itself."""
-    return text[: max(1, len(text) // 2)] if text.startswith("{") else '{"result_code": 1, "result_'
+def http_fields(path: str, query: Mapping[str, str]) -> dict[str, Any]:
+    """What the URL of an HTTP request tells: unit, service (the path) and a getParam read's span."""
+    table = address = count = None
+    if path == GET_PARAM and query.get("type", "").strip() == "3":
+        table = PARAM_TABLES.get(query.get("param_type", "").strip())
+        address = number_of(query.get("param_addr"))
+        count = number_of(query.get("param_num"))
+    return {"unit": number_of(query.get("dev_id")), "service": path, "table": table, "address": address,
+            "count": count}
+
+
+def complete(fields: dict[str, Any], params: dict | None, devices: Mapping) -> None:
+    """Add what only the parsed body (or the catalogue) can tell to an HTTP request's ``fields``."""
+    if params:
+        if fields["service"] == PASSTHROUGH:
+            # the RTU frame's unit is the device the dongle actually forwards it to
+            fields.update(passthrough_fields(params.get("msgValue")))
+        elif fields["unit"] is None:
+            fields["unit"] = number_of(params.get("dev_id"))
+    table, address, count = fields["table"], fields["address"], fields["count"]
+    if table is None or address is None or count is None or not 1 <= count <= MAX_READ:
+        return
+    inverter = devices.get(fields["unit"])
+    if inverter is not None:
+        fields["registers"], fields["hint"] = describe(inverter.layout, table, address, count)
 
 
 def passthrough_fields(message: Any) -> dict[str, Any]:

@@ -1,0 +1,30 @@
+"""Device faults as the simulation sees them: the condition they put an inverter in.
+
+Device faults act at one stage, the simulated inverter; :data:`ACTIONS` holds what each kind
+changes, and the fault table's test checks that it covers exactly the table's device kinds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..simulation.simulator import DeviceCondition
+from .engine import FaultEngine
+from .kinds import Stage
+
+DEVICE_ACTIONS: dict[str, Callable[[dict], dict]] = {
+    "inverter_fault": lambda params: {"fault": params["code"], "alarm": params.get("alarm")},
+    "grid_loss": lambda params: {"grid_lost": True},
+    "over_temperature": lambda params: {"derate": params["limit_percent"] / 100},
+    "battery_fault": lambda params: {"battery_fault": params["code"]},
+}
+ACTIONS = {Stage.DEVICE: DEVICE_ACTIONS}
+
+
+def device_condition(engine: FaultEngine, unit: int) -> DeviceCondition:
+    """The condition the active device faults put the inverter at ``unit`` in (latest fault wins)."""
+    changes: dict = {}
+    for fault in engine.device_faults():
+        if fault.target.unit in (None, unit):
+            changes.update(DEVICE_ACTIONS[fault.kind](fault.params))
+    return DeviceCondition(**changes)

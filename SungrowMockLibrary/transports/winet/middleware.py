@@ -1,0 +1,140 @@
+"""The journal and the faults of the dongle's HTTP endpoints: one aiohttp middleware.
+
+Every HTTP request is journalled (door ``winet``, with its register span for a getParam read or
+a pass-through frame) and, while faults are injected, may get the fault the engine picks: a
+connection fault at the first request of a connection, else one of the kinds the table declares
+for HTTP requests. The WebSocket path passes through untouched; it journals its own messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from time import perf_counter
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from ...faults import Fault, FaultEngine, RequestInfo
+from ..wire import reset
+from . import request_fields, routes
+from .fault_actions import (
+    CONNECT_ACTIONS,
+    CONNECT_KINDS,
+    HTTP_ACTIONS,
+    HTTP_KINDS,
+    OPEN_HTTP_KINDS,
+    dropped,
+)
+from .websocket import WINET, WS_PATH
+
+if TYPE_CHECKING:
+    from .door import WinetDoor
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class HttpExchange:
+    """One HTTP request, as a fault action sees it."""
+
+    __slots__ = ("door", "handler", "request")
+
+    def __init__(self, door: WinetDoor, request: web.Request, handler: Handler):
+        self.door = door
+        self.request = request
+        self.handler = handler
+
+    async def respond(self) -> web.StreamResponse:
+        """The dongle's own response to the request."""
+        return await self.handler(self.request)
+
+    async def pause(self, seconds: float) -> bool:
+        """Wait ``seconds``; False when the door stops meanwhile."""
+        return await self.door.pause(seconds)
+
+
+def journal_and_faults(door: WinetDoor, websocket: bool):
+    """The middleware of an application; ``websocket`` when it also serves the WebSocket path."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if websocket and request.path == WS_PATH:
+            return await handler(request)  # the websocket journals its own messages
+        return await _http(door, request, handler)
+
+    return middleware
+
+
+async def _http(door: WinetDoor, request: web.Request, handler: Handler) -> web.StreamResponse:
+    journal, faults = door.journal, door.faults
+    arrived = time.time() if journal is not None else 0.0
+    started = perf_counter()
+    peer = request_fields.peer_of(request.transport) if journal is not None else ""  # before a fault drops it
+    fields = request_fields.http_fields(request.path, request.query)
+    fault = None
+    response: web.StreamResponse | None = None
+    outcome = "error"  # kept only if the handler raised something aiohttp answers with a 500
+    try:
+        if faults is not None and not faults.empty:
+            fault = _fault_for(door, request, faults, fields)
+        if fault is None:
+            response = await handler(request)
+            outcome = request_fields.http_label(response)
+        else:
+            response, outcome = await _perform(HttpExchange(door, request, handler), fault)
+    except web.HTTPException as error:
+        outcome = f"http {error.status}"
+        raise
+    except asyncio.CancelledError:
+        outcome = "closed"
+        raise
+    finally:
+        if journal is not None:
+            try:
+                request_fields.complete(fields, getattr(response, "params", None), door.dongle.devices)
+            except Exception:  # the journal entry loses detail; the request keeps its reply
+                log.debug("WiNet journal details of %s failed", request.path, exc_info=True)
+            journal.record(
+                time=arrived, door=WINET, peer=peer, reply=outcome, fault=None if fault is None else fault.kind,
+                latency_ms=(perf_counter() - started) * 1000.0, **fields,
+            )
+    return response
+
+
+def _fault_for(door: WinetDoor, request: web.Request, faults: FaultEngine, fields: dict) -> Fault | None:
+    # aiohttp counts the requests parsed on a connection; without that count (older
+    # versions) every request is treated as a new connection.
+    if getattr(request.protocol, "_request_count", 1) <= 1:
+        info = RequestInfo(door=WINET, connecting=True, open_connections=_open_http_connections(door))
+        fault = faults.decide(info, kinds=CONNECT_KINDS)
+        if fault is not None:
+            return fault
+    kinds = HTTP_KINDS if routes.needs_token(request) else OPEN_HTTP_KINDS
+    info = RequestInfo(
+        door=WINET, service=fields["service"], unit=fields["unit"], table=fields["table"],
+        first=fields["address"], count=fields["count"],
+    )
+    return faults.decide(info, kinds=kinds)
+
+
+def _open_http_connections(door: WinetDoor) -> int:
+    """HTTP connections open on the door besides the one asking (websockets not counted)."""
+    total = sum(len(runner.server.connections) for runner in door.runners if runner.server is not None)
+    return max(0, total - len(door.connections) - 1)
+
+
+async def _perform(exchange: HttpExchange, fault: Fault) -> tuple[web.StreamResponse, str]:
+    try:
+        if fault.spec.connecting:
+            return CONNECT_ACTIONS[fault.kind](exchange.request, fault)
+        return await HTTP_ACTIONS[fault.kind](exchange, fault)
+    except (web.HTTPException, asyncio.CancelledError):
+        raise
+    except Exception:  # a broken fault costs this connection, never the door
+        log.debug("WiNet fault %s failed on %s", fault.kind, exchange.request.path, exc_info=True)
+        reset(exchange.request.transport)
+        return dropped(), "error"

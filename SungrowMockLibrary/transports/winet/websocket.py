@@ -1,0 +1,232 @@
+"""The dongle's WebSocket ``/ws/home/overview``: one handler per socket, one message at a time.
+
+Each message is journalled (door ``winet``) and, while faults are injected, may get the fault
+the engine picks among the kinds the table declares for WebSocket messages; the handshake may be
+refused by a connection fault. A broken fault costs its connection, never the door.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from time import perf_counter
+from typing import TYPE_CHECKING
+
+import aiohttp
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from ...faults import RequestInfo
+from ...vocabulary import Door
+from ..wire import reset
+from . import services
+from .codes import BAD_REQUEST, dumps, envelope
+from .fault_actions import (
+    CONNECT_ACTIONS,
+    CONNECT_KINDS,
+    MESSAGE_ACTIONS,
+    MESSAGE_KINDS,
+    OPEN_MESSAGE_KINDS,
+)
+from .request_fields import number_of, peer_of, reply_label
+
+if TYPE_CHECKING:
+    from .door import WinetDoor
+
+log = logging.getLogger(__name__)
+
+WS_PATH = "/ws/home/overview"
+MAX_MESSAGE = 64 * 1024  # larger WebSocket messages are refused with close code 1009
+CLOSE_TIMEOUT = 1.0  # how long a closing websocket waits for the client's close frame
+_CLOSED = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED)
+WINET = Door.WINET.value  # the journal's door, as plain text like the Modbus doors'
+
+
+class Connection:
+    """One open websocket: replies and pushed notices are sent one at a time.
+
+    ``stop`` asks the handler to close with 1001: the handler itself closes (not another task),
+    so aiohttp waits for the client's close frame and the client sees a clean close handshake.
+    """
+
+    def __init__(
+        self, ws: web.WebSocketResponse, local_ip: str, transport: asyncio.BaseTransport | None = None, peer: str = ""
+    ):
+        self.ws = ws
+        self.local_ip = local_ip
+        self.transport = transport
+        self.peer = peer
+        self._sending = asyncio.Lock()
+        loop = asyncio.get_running_loop()
+        self.stopping: asyncio.Future = loop.create_future()
+        self.finished: asyncio.Future = loop.create_future()
+
+    async def send(self, message: dict) -> bool:
+        """Send one JSON message; False when the websocket is already gone."""
+        return await self.send_text(dumps(message))
+
+    async def send_text(self, text: str) -> bool:
+        if self.ws.closed:
+            return False
+        async with self._sending:
+            try:
+                await self.ws.send_str(text)
+            except (ConnectionError, RuntimeError, aiohttp.ClientError):
+                return False
+        return True
+
+    async def next_message(self) -> aiohttp.WSMessage | None:
+        """The next message from the client, or None once the door is stopping."""
+        if self.stopping.done():
+            return None
+        receive = asyncio.ensure_future(self.ws.receive())
+        try:
+            await asyncio.wait((receive, self.stopping), return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            receive.cancel()
+            raise
+        if receive.done():
+            return receive.result()
+        receive.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await receive
+        return None
+
+    def stop(self) -> None:
+        if not self.stopping.done():
+            self.stopping.set_result(None)
+
+
+class Exchange:
+    """One message on one websocket, as the handler and a fault action see it."""
+
+    __slots__ = ("connection", "door", "message", "request", "service")
+
+    def __init__(
+        self, door: WinetDoor, connection: Connection, message: aiohttp.WSMessage, request: dict | None, service: str
+    ):
+        self.door = door
+        self.connection = connection
+        self.message = message
+        self.request = request  # the parsed JSON object; None for a binary or unparsable message
+        self.service = service  # "?" when the message names none
+
+    async def serve(self) -> dict:
+        """The dongle's reply to the message; notices it pushes to other sockets go out first."""
+        if self.request is None:
+            return envelope(BAD_REQUEST, service="")
+        call = services.Call(self.door.dongle, self.request, self.connection, self.connection.local_ip)
+        reply, pushes = services.handle(call)
+        for target, notice in pushes:
+            await target.send(notice)
+        return reply
+
+    async def reply(self) -> tuple[str, bool]:
+        """Serve the message and send the reply: (journal outcome, keep the socket open)."""
+        reply = await self.serve()
+        if not await self.connection.send(reply):
+            return "closed", False
+        if self.message.type is WSMsgType.BINARY:
+            return "bad request", True
+        return reply_label(reply["result_code"]), True
+
+    async def pause(self, seconds: float) -> bool:
+        """Wait ``seconds``; False when the door or this websocket stops meanwhile."""
+        return await self.door.pause(seconds, self.connection.stopping)
+
+
+class WebSocketEndpoint:
+    """The aiohttp handler of the WebSocket path, over the door's dongle, journal and faults."""
+
+    def __init__(self, door: WinetDoor):
+        self.door = door
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        door = self.door
+        if door.stopped:
+            raise web.HTTPServiceUnavailable()
+        faults = door.faults
+        if faults is not None and not faults.empty:
+            arrived, started = time.time(), perf_counter()
+            info = RequestInfo(door=WINET, connecting=True, open_connections=len(door.connections))
+            fault = faults.decide(info, kinds=CONNECT_KINDS)
+            if fault is not None:
+                peer = peer_of(request.transport) if door.journal is not None else ""  # before the fault drops it
+                response, outcome = CONNECT_ACTIONS[fault.kind](request, fault)
+                self._record(peer, arrived, started, service=WS_PATH, reply=outcome, fault=fault.kind)
+                return response
+        ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE, timeout=CLOSE_TIMEOUT)
+        await ws.prepare(request)  # a plain GET gets HTTP 400 from aiohttp
+        transport = request.transport
+        sockname = transport.get_extra_info("sockname") if transport else None
+        peer = peer_of(transport) if door.journal is not None else ""
+        connection = Connection(ws, sockname[0] if sockname else "", transport, peer)
+        door.connections.add(connection)
+        if door.stopped:  # the handshake finished while stop was starting
+            connection.stop()
+        try:
+            while True:
+                message = await connection.next_message()
+                if message is None or message.type in _CLOSED:
+                    break
+                if message.type is WSMsgType.ERROR:  # too big or not UTF-8; aiohttp has closed (1009 / 1007)
+                    self._record(peer, time.time(), perf_counter(), service="?", reply="bad request")
+                    break
+                if not await self._answer(connection, message):
+                    break
+            # stop may have cut a fault's delay short before it got round to this connection
+            if (connection.stopping.done() or door.stopped) and not ws.closed:
+                await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
+        except (TimeoutError, ConnectionError, RuntimeError, aiohttp.ClientError):
+            pass  # the client went away mid-request
+        finally:
+            door.connections.discard(connection)
+            door.dongle.sessions.forget_connection(connection)
+            connection.finished.set_result(None)
+        return ws
+
+    async def _answer(self, connection: Connection, message: aiohttp.WSMessage) -> bool:
+        """Answer one text or binary message, with its fault if one applies; False ends the socket."""
+        journal, faults = self.door.journal, self.door.faults
+        arrived = time.time() if journal is not None else 0.0
+        started = perf_counter()
+        request = services.parse_text(message.data) if message.type is WSMsgType.TEXT else None
+        service, unit = "?", None
+        if request is not None:
+            named = request.get("service")
+            if isinstance(named, str) and named:
+                service = named
+            unit = number_of(request.get("dev_id"))
+        exchange = Exchange(self.door, connection, message, request, service)
+        fault = None
+        if faults is not None and not faults.empty:
+            kinds = MESSAGE_KINDS if services.needs_token(service) else OPEN_MESSAGE_KINDS
+            fault = faults.decide(RequestInfo(door=WINET, service=service, unit=unit), kinds=kinds)
+        try:
+            if fault is None:
+                outcome, going = await exchange.reply()
+            else:
+                outcome, going = await MESSAGE_ACTIONS[fault.kind](exchange, fault)
+        except (TimeoutError, ConnectionError, RuntimeError, aiohttp.ClientError):
+            outcome, going = "closed", False  # the client went away meanwhile
+        except Exception:
+            if fault is None:
+                raise
+            # A broken fault costs this connection, never the door (nor aiohttp's error log).
+            log.debug("WiNet fault %s failed on %s", fault.kind, connection.peer, exc_info=True)
+            reset(connection.transport)
+            outcome, going = "error", False
+        if journal is not None:
+            journal.record(
+                time=arrived, door=WINET, peer=connection.peer, unit=unit, service=service, reply=outcome,
+                fault=None if fault is None else fault.kind, latency_ms=(perf_counter() - started) * 1000.0,
+            )
+        return going
+
+    def _record(self, peer: str, arrived: float, started: float, **fields) -> None:
+        journal = self.door.journal
+        if journal is not None:
+            journal.record(
+                time=arrived, door=WINET, peer=peer, latency_ms=(perf_counter() - started) * 1000.0, **fields
+            )
