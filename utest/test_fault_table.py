@@ -50,7 +50,7 @@ def test_every_kind_acts_somewhere_and_on_each_of_its_doors():
 
 def test_a_row_cannot_claim_a_door_its_stages_do_not_serve():
     with pytest.raises(FaultError, match="not all served"):
-        KindSpec("closes a websocket on the Modbus door", (Stage.WINET_MESSAGE,), doors=(Door.MODBUS,))
+        KindSpec("closes a websocket on the Modbus door", (Stage.WINET_MESSAGE,), doors=(Door.modbus,))
     with pytest.raises(FaultError, match="mix connections, requests and the device"):
         KindSpec("both", (Stage.MODBUS_CONNECT, Stage.MODBUS_FRAME))
     with pytest.raises(FaultError, match="acts at no stage"):

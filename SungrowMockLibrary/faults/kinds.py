@@ -46,9 +46,9 @@ STAGE_DOORS: dict[Stage, tuple[Door, ...]] = {
     Stage.MODBUS_CONNECT: MODBUS_DOORS,
     Stage.MODBUS_FRAME: MODBUS_DOORS,
     Stage.KEY_REQUEST: MODBUS_DOORS,
-    Stage.WINET_CONNECT: (Door.WINET,),
-    Stage.WINET_MESSAGE: (Door.WINET,),
-    Stage.WINET_HTTP: (Door.WINET,),
+    Stage.WINET_CONNECT: (Door.winet,),
+    Stage.WINET_MESSAGE: (Door.winet,),
+    Stage.WINET_HTTP: (Door.winet,),
     Stage.DEVICE: (),
 }
 STAGE_WORDS: dict[Stage, str] = {
@@ -195,10 +195,10 @@ KINDS: dict[str, KindSpec] = {
     "login_required": KindSpec("answer as firmware that demands a login first", _WINET_REQUEST, needs_token=True),
     # encrypted Modbus only
     "key_not_answered": KindSpec(
-        "stay silent on the public-key request", (Stage.KEY_REQUEST,), doors=(Door.ENCRYPTED,)),
+        "stay silent on the public-key request", (Stage.KEY_REQUEST,), doors=(Door.encrypted,)),
     "key_rotated": KindSpec(
         "switch to a new key mid-session: this reply and the client's later frames no longer decrypt", _FRAME,
-        doors=(Door.ENCRYPTED,)),
+        doors=(Door.encrypted,)),
     # device faults
     "inverter_fault": KindSpec(
         "the inverter reports a fault and stops producing", _DEVICE,

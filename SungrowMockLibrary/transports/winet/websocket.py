@@ -40,7 +40,7 @@ WS_PATH = "/ws/home/overview"
 MAX_MESSAGE = 64 * 1024  # larger WebSocket messages are refused with close code 1009
 CLOSE_TIMEOUT = 1.0  # how long a closing websocket waits for the client's close frame
 _CLOSED = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED)
-WINET = Door.WINET.value  # the journal's door, as plain text like the Modbus doors'
+WINET = Door.winet.value  # the journal's door, as plain text like the Modbus doors'
 
 
 class Connection:
