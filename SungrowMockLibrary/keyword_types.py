@@ -12,7 +12,9 @@ from typing import TypedDict
 
 from .vocabulary import Door, Endpoint, Firmware, InverterState, Scope, Table
 
-__all__ = ["Door", "Endpoint", "EndpointPart", "Endpoints", "Firmware", "InverterState", "Scope", "Table"]
+__all__ = [
+    "Door", "Endpoint", "EndpointPart", "Endpoints", "FaultStatistics", "Firmware", "InverterState", "Scope", "Table",
+]
 
 
 class EndpointPart(StrEnum):
@@ -30,3 +32,26 @@ class Endpoints(TypedDict, total=False):
     encrypted: str
     winet_ws: str
     winet_http: str
+
+
+class FaultStatistics(TypedDict):
+    """An injected fault and what it did, as `Get Fault Statistics` returns it.
+
+    ``id``, ``kind``, ``params`` (the kind's parameters, times in seconds), ``target`` (the
+    target keys given), ``dose`` (``times``, ``after``, ``probability``, ``seed``, ``duration``),
+    ``scope``, ``created`` (monotonic seconds), ``matched`` (requests its target matched while
+    active), ``triggered`` (times it was applied), ``active`` (whether it can still fire) and
+    ``description`` (one line of text).
+    """
+
+    id: int
+    kind: str
+    params: dict
+    target: dict
+    dose: dict
+    scope: str
+    created: float
+    matched: int
+    triggered: int
+    active: bool
+    description: str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from robotlibcore import DynamicCore
 
 from .device import catalogue
@@ -139,9 +141,13 @@ class SungrowMockLibrary(DynamicCore):
         simulate: bool = True,
         clock_speed: float = 1.0,
         start_time: str | None = None,
+        assertion_timeout: timedelta = timedelta(seconds=5),
     ):
         """``model``, ``host``, ``doors``, ``simulate``, ``clock_speed`` and ``start_time`` are the
         defaults of `Start Mock Sungrow`; each start may override them.
+
+        ``assertion_timeout`` is how long a getter given an assertion operator (`Get Inverter
+        Value`, `Get Register`) retries by default before it fails.
 
         A suite that compares what a client decoded with `Get Inverter Value` wants values that
         hold still: import with ``clock_speed=0`` and a ``start_time``, and every mock of the
@@ -151,6 +157,7 @@ class SungrowMockLibrary(DynamicCore):
         Examples:
         | Library | SungrowMockLibrary | model=SG10RT | doors=modbus |
         | Library | SungrowMockLibrary | clock_speed=0 | start_time=2026-06-21T12:00:00 |
+        | Library | SungrowMockLibrary | assertion_timeout=10s |
         """
         try:
             Clock(start_time, clock_speed)
@@ -163,6 +170,7 @@ class SungrowMockLibrary(DynamicCore):
             default_simulate=simulate,
             default_clock_speed=clock_speed,
             default_start_time=start_time,
+            assertion_timeout=assertion_timeout,
         )
         self.ROBOT_LIBRARY_LISTENER = _ScopeListener(self._context)
         components = [

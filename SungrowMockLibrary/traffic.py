@@ -28,8 +28,8 @@ class RegisterQuery:
 
 
 def query(mock: MockSungrow, register: str | int, table: str | None = None, unit_id: int | None = None) -> RegisterQuery:
-    """Resolve ``register`` on the inverter at ``unit_id`` (default: the first)."""
-    inverter = mock.inverter if unit_id is None else mock.inverters.get(int(unit_id), mock.inverter)
+    """Resolve ``register`` on the inverter at ``unit_id`` (default: the first; an unknown unit fails)."""
+    inverter = mock._inverter(unit_id)
     text = str(register).strip()
     if not (text.isdigit() or text.lower().startswith("0x")):
         found = inverter.layout.find(text, table)

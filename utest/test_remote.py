@@ -207,7 +207,7 @@ def test_library_information_describes_every_keyword(rpc):
     assert {"Set Register", "Get Inverter Value", "Inject Fault", "Get Mock Requests", "Set Mock Time",
             "Advance Mock Clock", "Clear Faults", "Register Should Have Been Read", "Start Mock Sungrow"} <= set(info)  # fmt: skip
     assert info["Set Register"]["args"] == ["register", "value", "table=None", "unit_id=None", "alias=None"]
-    assert info["Inject Fault"]["args"][-1] == "**options"
+    assert info["Inject Fault"]["args"][:3] == ["kind", "*", "scope=None"] and "delay=None" in info["Inject Fault"]["args"]
     assert "Stores a raw value" in info["Set Register"]["doc"]
     assert "SungrowMockLibrary serves" in info["__intro__"]["doc"]
     assert sorted(rpc.get_keyword_names()) == sorted(name for name in info if not name.startswith("__"))
@@ -229,8 +229,8 @@ def test_a_failing_keyword_fails_with_its_message_and_the_next_call_works(rpc):
     assert result["status"] == "FAIL"
     assert result["error"] == "SH10RT has no register named 'no_such_register'; use Log Register Map to list the registers"
     assert "Traceback" in result["traceback"]
-    wrong = rpc.run_keyword("Get Register", ["5000", "input", "1", "served", "extra"], {})
-    assert wrong["status"] == "FAIL" and "expected 1 to 4 arguments, got 5" in wrong["error"]
+    wrong = rpc.run_keyword("Get Register", ["5000", "==", "1", "", "1s", "input", "1", "served", "extra"], {})
+    assert wrong["status"] == "FAIL" and "expected 1 to 8 arguments, got 9" in wrong["error"]
     unknown = rpc.run_keyword("No Such Keyword", [], {})
     assert unknown["status"] == "FAIL" and "No keyword with name 'No Such Keyword'" in unknown["error"]
     assert _passed(rpc.run_keyword("Get Register", ["device_type_code"], {})) == 0x0E03
@@ -326,7 +326,7 @@ def test_keywords_run_by_name_with_json_arguments(rpc, daemon):
         ("/api/keywords/get_register", b'{"args": "5000"}', 400, "'args' must be a JSON array"),
         ("/api/keywords/get_register", b'{"arguments": []}', 400, "unknown field(s) arguments"),
         ("/api/keywords/no_such_keyword", b"{}", 404, "No keyword with name 'no_such_keyword'"),
-        ("/api/keywords/get_register", b"{}", 400, "expected 1 to 4 arguments, got 0"),
+        ("/api/keywords/get_register", b"{}", 400, "expected 1 to 8 arguments, got 0"),
         ("/api/keywords/get_register", b'{"args": ["5000"], "kwargs": {"bogus": 1}}', 400, "unexpected named argument 'bogus'"),
         ("/api/keywords/get_register", b'{"args": ["5000"], "kwargs": {"table": "both"}}', 400, "cannot be converted to Table"),
         ("/api/keywords/get_register", b'{"args": ["nope"]}', 400, "no register named 'nope'"),

@@ -4,6 +4,7 @@ the library's listener is in the run (which suite, inside a test or not)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from ..fleet import Fleet
 from ..mock import MockSungrow
@@ -17,6 +18,8 @@ class LibraryContext:
     default_simulate: bool = True
     default_clock_speed: float = 1.0
     default_start_time: str | None = None
+    # How long a getter given an assertion operator retries (`Get Inverter Value  x  >=  5`).
+    assertion_timeout: timedelta = timedelta(seconds=5)
     fleet: Fleet = field(default_factory=Fleet)
     in_test: bool = False
     suites: list[str] = field(default_factory=list)

@@ -1,12 +1,25 @@
-"""Keywords that inject faults, clear them and check that they fired."""
+"""Keywords that inject faults, clear them and check that they fired.
+
+`Inject Fault` names every argument a fault can take: the target, the dose, and the union of the
+parameters of the kinds in the fault table (``faults.KINDS``). Robot converts and Libdoc documents
+them; the keyword hands them on in the text form fault files and the REST API use
+(:meth:`MockSungrow.inject_fault`), so one parser validates every face. A test keeps the
+signature and the table in step.
+"""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from robot.api import logger
 from robotlibcore import keyword
 
-from ..faults import KINDS
+from ..faults import KINDS, FaultKind
+from ..keyword_types import Door, FaultStatistics, Scope, Table
 from .context import LibraryContext
+
+# Arguments of Inject Fault that are not part of the fault itself.
+NOT_FAULT_OPTIONS = ("self", "kind", "scope", "alias")
 
 
 def _kind_rows() -> str:
@@ -15,19 +28,37 @@ def _kind_rows() -> str:
         where = ", ".join(spec.doors) if spec.doors else "device"
         params = ", ".join(f"``{p}``{_default(param)}" for p, param in spec.params.items())
         rows.append(f"| ``{name}`` | {where} | {spec.description} | {params} |")
-    # The rows replace a placeholder inside an indented docstring: keep its indentation.
     return "\n        ".join(rows)
+
+
+def _param_rows() -> str:
+    helps: dict[str, list[str]] = {}
+    for kind, spec in KINDS.items():
+        for name, param in spec.params.items():
+            seconds = " (a time: ``2s``, ``500ms``)" if param.seconds else ""
+            helps.setdefault(name, []).append(f"``{kind}``: {param.help}{seconds}{_default(param)}")
+    return "\n        ".join(f"| ``{name}`` | {'; '.join(lines)} |" for name, lines in helps.items())
 
 
 def _default(param) -> str:
     if param.required:
-        return ""
-    return " (optional)" if param.default is None else f" (default {param.default})"
+        return " (required)"
+    if param.default is None:
+        return " (optional)"
+    return f" (default {param.default:g}s)" if param.seconds else f" (default {param.default})"
 
 
-def _with_kinds(function):
-    function.__doc__ = function.__doc__.replace("%KINDS%", _kind_rows())
+def _with_tables(function):
+    # The rows replace placeholders inside an indented docstring: they keep its indentation.
+    function.__doc__ = function.__doc__.replace("%KINDS%", _kind_rows()).replace("%PARAMS%", _param_rows())
     return function
+
+
+def _option(value):
+    """A keyword argument in the text form :func:`faults.parse_fault` reads (times in seconds)."""
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return getattr(value, "value", value)  # an enum member as its text
 
 
 class FaultKeywords:
@@ -35,12 +66,39 @@ class FaultKeywords:
         self.ctx = context
 
     @keyword
-    @_with_kinds
-    def inject_fault(self, kind: str, scope: str | None = None, alias: str | None = None, **options: str) -> int:
+    @_with_tables
+    def inject_fault(
+        self,
+        kind: FaultKind,
+        *,
+        scope: Scope = None,
+        door: Door = None,
+        unit: int | None = None,
+        function: int | None = None,
+        registers: int | str | None = None,
+        table: Table = None,
+        service: str | None = None,
+        times: int | None = None,
+        after: int | None = None,
+        probability: float | str | None = None,
+        seed: int | None = None,
+        duration: timedelta = None,
+        code: int | str | None = None,
+        delay: timedelta = None,
+        max_delay: timedelta = None,
+        requests: int | None = None,
+        size: int | None = None,
+        status: int | None = None,
+        connections: int | None = None,
+        alarm: int | None = None,
+        limit_percent: int | None = None,
+        alias: str | None = None,
+    ) -> int:
         """Injects a fault into a mock and returns its id (for `Fault Should Have Triggered`).
 
-        ``kind`` is one of the kinds below; the fault applies to the requests its target matches,
-        as often as its dose says, until its scope ends. Every option is a named argument:
+        ``kind`` is one of the kinds below (`FaultKind`); the fault applies to the requests its
+        target matches, as often as its dose says, until its scope ends. Every other argument
+        is named (``code=02``); a kind refuses the parameters of other kinds, naming its own.
 
         Target (all optional; a request must match every one given):
         - ``door``: ``modbus``, ``encrypted`` or ``winet``.
@@ -52,7 +110,7 @@ class FaultKeywords:
 
         Dose (all optional):
         - ``times``: fire at most N times; default: every time.
-        - ``after``: let the first M matching requests through untouched.
+        - ``after``: let the first M matching requests through untouched; default 0.
         - ``probability``: fire with this probability (``0.25`` or ``25%``), drawn from ``seed``
           (default: the fault id), so a run repeats exactly.
         - ``duration``: expire after this long (``10s``, ``2 min``).
@@ -60,31 +118,44 @@ class FaultKeywords:
         ``scope``: ``test`` (default inside a test: cleared when the test ends), ``suite``
         (default in a suite setup: cleared when that suite ends) or ``global`` (cleared only by
         `Clear Faults`). Faults are checked oldest first; the first that fires is applied.
+        ``alias`` picks the mock (default: the current one).
 
-        Kinds and their parameters:
+        Kinds:
         | = kind = | = doors = | = what the client sees = | = parameters = |
         %KINDS%
 
+        Parameters of the kinds:
+        | = argument = | = meaning, by kind = |
+        %PARAMS%
+
         Device faults change the inverter itself (its state, fault and alarm registers, its
-        output) and need the simulation; they apply to every inverter unless ``unit`` is given.
+        output) and need the simulation; they apply to every inverter unless ``unit`` is given,
+        and take a ``duration`` but no other dose.
 
         Example:
         | Inject Fault | exception | code=02 | registers=5000-5010 | times=1 |
         | Inject Fault | no_response | door=modbus | after=2 | times=1 |
         | ${id} = | Inject Fault | result_code | code=106 | service=real |
         | Inject Fault | delay | delay=2s | max_delay=4s | probability=30% | seed=7 |
-        | Inject Fault | inverter_fault | code=14 |
+        | Inject Fault | inverter_fault | code=14 | duration=1 min |
+
+        See also `Clear Faults`, `Fault Should Have Triggered`, `Get Fault Statistics`.
         """
-        scope = scope or ("test" if self.ctx.in_test else "suite")
+        options = {
+            name: _option(value)
+            for name, value in locals().items()
+            if name not in NOT_FAULT_OPTIONS and value is not None
+        }
+        scope = scope or (Scope.TEST if self.ctx.in_test else Scope.SUITE)
         mock = self.ctx.fleet.get(alias)
-        fault = mock.inject_fault(kind, scope=scope, **options)
-        if fault.scope == "suite":
+        fault = mock.inject_fault(kind.value, scope=scope.value, **options)
+        if fault.scope == Scope.SUITE:
             self.ctx.suite_faults.setdefault(self.ctx.current_suite, []).append((mock, fault.id))
         logger.info(f"Injected fault {fault.id}: {fault.describe()} (scope {fault.scope})")
         return fault.id
 
     @keyword
-    def clear_faults(self, scope: str | None = None, alias: str | None = None) -> int:
+    def clear_faults(self, scope: Scope = None, alias: str | None = None) -> int:
         """Removes the faults of a mock now and returns how many there were.
 
         ``scope`` (``test``, ``suite`` or ``global``) removes only the faults of that scope; by
@@ -92,9 +163,13 @@ class FaultKeywords:
         recovered.
 
         Example:
-        | ${removed} = | Clear Faults |
+        | Inject Fault | grid_loss | scope=global |
+        | ${removed} = | Clear Faults | scope=global |
+        | Should Be Equal As Integers | ${removed} | 1 |
+
+        See also `Inject Fault`.
         """
-        return self.ctx.fleet.get(alias).clear_faults(scope)
+        return self.ctx.fleet.get(alias).clear_faults(None if scope is None else scope.value)
 
     @keyword
     def fault_should_have_triggered(self, fault_id: int, times: int | None = None, alias: str | None = None) -> int:
@@ -104,30 +179,49 @@ class FaultKeywords:
         once, when injected). `Get Fault Statistics` also tells how many requests it matched.
 
         Example:
-        | ${id} = | Inject Fault | no_response | times=1 |
-        | Run Client | ... |
+        | ${id} = | Inject Fault | exception | code=02 | registers=5003 | times=1 |
+        | Run My Client | # the client under test reads daily_power_yields (5003) |
         | Fault Should Have Triggered | ${id} | times=1 |
         """
-        fault = self.ctx.fleet.get(alias).faults.get(int(fault_id))
+        fault = self.ctx.fleet.get(alias).faults.get(fault_id)
         if times is None and fault.triggered == 0:
             raise AssertionError(f"fault {fault.id} ({fault.describe()}) never triggered; it matched {fault.matched} request(s)")
-        if times is not None and fault.triggered != int(times):
+        if times is not None and fault.triggered != times:
             raise AssertionError(
-                f"fault {fault.id} ({fault.describe()}) triggered {fault.triggered} time(s), expected {int(times)}; "
+                f"fault {fault.id} ({fault.describe()}) triggered {fault.triggered} time(s), expected {times}; "
                 f"it matched {fault.matched} request(s)"
             )
         return fault.triggered
 
     @keyword
-    def get_fault_statistics(self, fault_id: int | None = None, alias: str | None = None) -> dict | list[dict]:
-        """Returns a fault as a dictionary (``kind``, ``params``, ``target``, ``dose``, ``matched``,
-        ``triggered``, ``active``, ``description``), or a list of every fault when ``fault_id`` is not given.
+    def get_fault_statistics(self, fault_id: int, alias: str | None = None) -> FaultStatistics:
+        """Returns one injected fault and what it did, as a dictionary (`FaultStatistics`).
+
+        Keys: ``id``, ``kind``, ``params``, ``target``, ``dose``, ``scope``, ``created``,
+        ``matched`` (requests its target matched while active), ``triggered`` (times applied),
+        ``active`` and ``description``. An unknown id fails, naming the injected ones.
 
         Example:
+        | ${id} = | Inject Fault | no_response | after=1 | times=1 |
         | ${stats} = | Get Fault Statistics | ${id} |
-        | Should Be Equal As Integers | ${stats}[triggered] | 1 |
+        | Should Be Equal As Integers | ${stats}[triggered] | 0 |
+        | Should Be True | ${stats}[active] |
+
+        See also `Get All Fault Statistics`.
         """
-        faults = self.ctx.fleet.get(alias).faults
-        if fault_id is not None:
-            return faults.get(int(fault_id)).as_dict()
-        return [fault.as_dict() for fault in faults.faults(include_inactive=True)]
+        return self.ctx.fleet.get(alias).faults.get(fault_id).as_dict()
+
+    @keyword
+    def get_all_fault_statistics(self, alias: str | None = None) -> list[FaultStatistics]:
+        """Returns every fault of a mock not yet cleared, oldest first, as `Get Fault Statistics` returns one.
+
+        Spent and expired faults are included (``active`` is false) until their scope ends or
+        `Clear Faults` removes them.
+
+        Example:
+        | Inject Fault | refuse | times=1 |
+        | ${faults} = | Get All Fault Statistics |
+        | Length Should Be | ${faults} | 1 |
+        | Should Be Equal | ${faults}[0][kind] | refuse |
+        """
+        return [fault.as_dict() for fault in self.ctx.fleet.get(alias).faults.faults(include_inactive=True)]

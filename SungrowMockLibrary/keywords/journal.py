@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from robot.utils import timestr_to_secs
+from datetime import timedelta
+from typing import Literal
+
 from robotlibcore import keyword
 
 from .. import traffic
-from ..keyword_types import Table
+from ..errors import CatalogueError
+from ..faults import FaultKind
+from ..keyword_types import Door, Table
 from .context import LibraryContext
+
+# ``fault=any``: every request an injected fault changed, whatever its kind.
+AnyFault = Literal["any"]
 
 
 def _table(table: Table | None) -> str | None:
     return table.value if table is not None else None
+
+
+def _text(choice) -> str | None:
+    """An enum choice as the journal's text (``None`` stays ``None``)."""
+    return None if choice is None else getattr(choice, "value", choice)
 
 
 def _summary(requests) -> str:
@@ -35,19 +47,20 @@ class JournalKeywords:
     def _requests(self, alias, register=None, table=None, unit_id=None, **filters):
         mock = self.ctx.fleet.get(alias)
         query = None if register is None else traffic.query(mock, register, _table(table), unit_id)
+        filters = {name: _text(value) for name, value in filters.items()}
         return mock, query, traffic.requests(mock, register=query, table=_table(table), unit_id=unit_id, **filters)
 
     @keyword
     def get_mock_requests(
         self,
-        door: str | None = None,
+        door: Door = None,
         unit_id: int | None = None,
         function: int | None = None,
         register: str | None = None,
         table: Table = None,
         service: str | None = None,
         writes: bool | None = None,
-        fault: str | None = None,
+        fault: FaultKind | AnyFault = None,
         alias: str | None = None,
     ) -> list[dict]:
         """Returns the requests the mock received, oldest first, as dictionaries.
@@ -68,8 +81,13 @@ class JournalKeywords:
         directory when the test ends.
 
         Example:
+        | Run My Client | # the client under test reads 5003 and 13023, writes ems_mode |
         | ${reads} = | Get Mock Requests | function=4 | register=5003 |
-        | Should Not Be Empty | ${reads} |
+        | Should Be Equal | ${reads}[0][registers] | ${{ ['daily_power_yields'] }} |
+        | ${writes} = | Get Mock Requests | door=modbus | writes=${True} |
+        | Should Be Equal As Integers | ${writes}[0][address] | 13050 |
+
+        See also `Request Count Should Be`, `Register Should Have Been Read`.
         """
         _, _, found = self._requests(
             alias, register, table, unit_id, door=door, function=function, service=service, writes=writes, fault=fault
@@ -83,7 +101,7 @@ class JournalKeywords:
         times: int | None = None,
         table: Table = None,
         unit_id: int | None = None,
-        door: str | None = None,
+        door: Door = None,
         alias: str | None = None,
     ) -> int:
         """Fails unless a client read ``register`` (exactly ``times`` times, if given); returns the count.
@@ -93,14 +111,18 @@ class JournalKeywords:
         ``door`` is given.
 
         Example:
+        | Run My Client | # the client under test reads 5003 and 13023, writes ems_mode |
         | Register Should Have Been Read | daily_power_yields |
-        | Register Should Have Been Read | 13000 | times=2 | door=modbus |
+        | Register Should Have Been Read | 13023 | times=1 | door=modbus |
+        | Run Keyword And Expect Error | *was read 0 time(s)* | Register Should Have Been Read | total_dc_power |
+
+        See also `Wait Until Register Read`, `Write Should Have Been Made`.
         """
         mock = self.ctx.fleet.get(alias)
         query = traffic.query(mock, register, _table(table), unit_id)
-        found = traffic.reads(mock, query, door)
-        if (times is None and not found) or (times is not None and len(found) != int(times)):
-            expected = "at least once" if times is None else f"{int(times)} time(s)"
+        found = traffic.reads(mock, query, _text(door))
+        if (times is None and not found) or (times is not None and len(found) != times):
+            expected = "at least once" if times is None else f"{times} time(s)"
             raise AssertionError(
                 f"{query.describe()} was read {len(found)} time(s), expected {expected}; "
                 f"requests: {_summary(mock.journal.requests())}"
@@ -114,7 +136,7 @@ class JournalKeywords:
         value: str | None = None,
         raw: bool = False,
         unit_id: int | None = None,
-        door: str | None = None,
+        door: Door = None,
         alias: str | None = None,
     ) -> list:
         """Fails unless a client wrote ``register`` (with ``value``, if given); returns every value written.
@@ -123,23 +145,32 @@ class JournalKeywords:
         it (``ems_mode  forced``, ``max_soc  95``); with ``raw=True`` it is the raw register value.
 
         Example:
+        | Run My Client | # the client under test writes ems_mode forced (raw 2) |
         | Write Should Have Been Made | ems_mode | forced |
-        | Write Should Have Been Made | export_power_limit | 3000 |
-        | Write Should Have Been Made | 13050 | 2 | raw=True |
+        | Write Should Have Been Made | 13050 | 2 | raw=${True} |
+        | ${values} = | Write Should Have Been Made | ems_mode |
+        | Should Be Equal | ${values} | ${{ [2] }} |
+
+        See also `Register Should Have Been Read`.
         """
         mock = self.ctx.fleet.get(alias)
         query = traffic.query(mock, register, None, unit_id)
-        written = [written for _, written in traffic.writes(mock, query, door)]
+        written = [written for _, written in traffic.writes(mock, query, _text(door))]
         if value is None:
             if not written:
                 raise AssertionError(f"{query.describe()} was never written; writes: {_summary(mock.journal.requests(writes=True))}")
             return written
         expected = value
         if query.register is not None:
-            inverter = mock.inverter if unit_id is None else mock.inverters[int(unit_id)]
+            inverter = mock._inverter(unit_id)
             expected = inverter.parse_raw(query.register, value) if raw else inverter.to_raw(query.register, value)
-        elif isinstance(value, str):
-            expected = int(value, 0)
+        else:
+            try:
+                expected = int(str(value).strip(), 0)
+            except ValueError:
+                raise CatalogueError(
+                    f"{query.describe()} starts no register, so the value must be a raw integer (655, 0xAA); got {value!r}"
+                ) from None
         if expected not in written:
             raise AssertionError(f"{query.describe()} was never written with {value!r} (raw {expected!r}); written: {written}")
         return written
@@ -148,50 +179,63 @@ class JournalKeywords:
     def request_count_should_be(
         self,
         expected: int,
-        door: str | None = None,
+        door: Door = None,
         unit_id: int | None = None,
         function: int | None = None,
         register: str | None = None,
         table: Table = None,
         service: str | None = None,
         writes: bool | None = None,
-        fault: str | None = None,
+        fault: FaultKind | AnyFault = None,
         alias: str | None = None,
     ) -> None:
         """Fails unless exactly ``expected`` requests match the filters of `Get Mock Requests`.
 
         Example:
-        | Request Count Should Be | 0 | writes=${True} |
-        | Request Count Should Be | 3 | service=real |
-        | Request Count Should Be | 1 | fault=no_response |
+        | Request Count Should Be | 0 |
+        | Inject Fault | exception | code=02 | registers=5003 | times=1 |
+        | Run My Client | # the client under test reads 5003 and 13023, writes ems_mode |
+        | Request Count Should Be | 2 | function=4 |
+        | Request Count Should Be | 1 | writes=${True} |
+        | Request Count Should Be | 1 | fault=exception |
+        | Request Count Should Be | 1 | fault=any |
+        | Request Count Should Be | 0 | door=winet |
+
+        See also `Get Mock Requests`.
         """
         _, _, found = self._requests(
             alias, register, table, unit_id, door=door, function=function, service=service, writes=writes, fault=fault
         )
-        if len(found) != int(expected):
-            raise AssertionError(f"{len(found)} matching request(s), expected {int(expected)}: {_summary(found)}")
+        if len(found) != expected:
+            raise AssertionError(f"{len(found)} matching request(s), expected {expected}: {_summary(found)}")
 
     @keyword
     def wait_until_register_read(
         self,
         register: str,
-        timeout: str = "10s",
+        timeout: timedelta = timedelta(seconds=10),
         table: Table = None,
         unit_id: int | None = None,
-        door: str | None = None,
+        door: Door = None,
         alias: str | None = None,
     ) -> dict:
         """Waits until a client reads ``register`` (a read after this keyword starts) and returns that request.
 
-        Fails after ``timeout`` (Robot time: ``10s``, ``1 min``). Use it to wait for a polling
-        client's next cycle instead of sleeping.
+        Fails after ``timeout`` (a Robot time: ``10s``, ``1 min``). Use it to wait for a polling
+        client's next cycle instead of sleeping. The request is returned as `Get Mock Requests`
+        returns each.
 
         Example:
-        | Wait Until Register Read | battery_level | timeout=30s |
+        | Start My Client | # the client under test, polling in the background |
+        | ${read} = | Wait Until Register Read | battery_level | timeout=30s |
+        | Should Be Equal As Integers | ${read}[address] | 13023 |
+
+        See also `Register Should Have Been Read`.
         """
         mock = self.ctx.fleet.get(alias)
         query = traffic.query(mock, register, _table(table), unit_id)
         since = mock.journal.last_seq
+        door = _text(door)
 
         def wanted(request) -> bool:
             return (
@@ -202,9 +246,9 @@ class JournalKeywords:
                 and (query.unit is None or request.unit == int(query.unit))
             )
 
-        found = mock.journal.wait_for(wanted, timestr_to_secs(timeout), since=since)
+        found = mock.journal.wait_for(wanted, timeout.total_seconds(), since=since)
         if found is None:
-            raise AssertionError(f"{query.describe()} was not read within {timeout}")
+            raise AssertionError(f"{query.describe()} was not read within {timeout.total_seconds():g} s")
         return found.as_dict()
 
     @keyword
@@ -212,7 +256,9 @@ class JournalKeywords:
         """Forgets every request the mock has journalled so far and returns how many there were.
 
         Example:
-        | Clear Journal |
+        | Run My Client | # the client under test reads 5003 and 13023, writes ems_mode |
+        | ${forgotten} = | Clear Journal |
+        | Should Be Equal As Integers | ${forgotten} | 3 |
         | Request Count Should Be | 0 |
         """
         mock = self.ctx.fleet.get(alias)

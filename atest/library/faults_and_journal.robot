@@ -18,13 +18,13 @@ ${SUITE_FAULT}      ${None}
 *** Test Cases ***
 A Fault Injected In A Test Ends With The Test
     ${id} =    Inject Fault    no_response    function=3    alias=suite_mock
-    ${faults} =    Get Fault Statistics    alias=suite_mock
+    ${faults} =    Get All Fault Statistics    alias=suite_mock
     Length Should Be    ${faults}    2
     ${mine} =    Get Fault Statistics    ${id}    alias=suite_mock
     Should Be Equal    ${mine}[scope]    test
 
 The Suite's Fault Outlives Each Test
-    ${faults} =    Get Fault Statistics    alias=suite_mock
+    ${faults} =    Get All Fault Statistics    alias=suite_mock
     Length Should Be    ${faults}    1
     Should Be Equal    ${faults}[0][scope]    suite
     Should Be Equal As Integers    ${faults}[0][id]    ${SUITE_FAULT}
@@ -70,14 +70,54 @@ Wait Until Register Read Returns The Read
     ${read} =    Wait Until Register Read    daily_power_yields    timeout=10s
     Should Be Equal As Integers    ${read}[address]    5003
     Wait For Process    ${client}    timeout=10s
-    Run Keyword And Expect Error    *was not read within 0.2 seconds*    Wait Until Register Read    total_dc_power    timeout=0.2 seconds
+    Run Keyword And Expect Error    *was not read within 0.2 s*    Wait Until Register Read    total_dc_power    timeout=0.2 seconds
 
 Bad Fault Arguments Name The Valid Ones
     Start Mock Sungrow    SG10RT
-    Run Keyword And Expect Error    *unknown fault kind 'nope'; valid: exception, no_response*    Inject Fault    nope
-    Run Keyword And Expect Error    *code*    Inject Fault    exception    code=5
-    Run Keyword And Expect Error    *probability*    Inject Fault    delay    delay=1s    probability=2
-    Run Keyword And Expect Error    *colour*    Inject Fault    reset    colour=red
+    Run Keyword And Expect Error    *FaultKind does not have member 'nope'. Available: 'BATTERY_FAULT', 'CLOSE_AFTER'*
+    ...    Inject Fault    nope
+    Run Keyword And Expect Error    *'code' must be one of 1, 2, 3, 4, 6, 11 (hex 01, 02, 03, 04, 06, 0B), got '5'*
+    ...    Inject Fault    exception    code=5
+    Run Keyword And Expect Error    *probability must be between 0 and 1, got 2.0*
+    ...    Inject Fault    delay    delay=1s    probability=2
+    Run Keyword And Expect Error    *'delay' got value 'soon' that cannot be converted to timedelta*
+    ...    Inject Fault    delay    delay=soon
+    Run Keyword And Expect Error    *Door does not have member 'serial'. Available: 'ENCRYPTED', 'MODBUS' and 'WINET'*
+    ...    Inject Fault    reset    door=serial
+    Run Keyword And Expect Error    *Scope does not have member 'forever'. Available: 'GLOBAL', 'SUITE' and 'TEST'*
+    ...    Inject Fault    reset    scope=forever
+    Run Keyword And Expect Error    *unknown key 'status' for fault kind 'reset'; valid: kind, scope, door*
+    ...    Inject Fault    reset    status=500
+    Run Keyword And Expect Error    *got unexpected named argument 'colour'*    Inject Fault    reset    times=1    colour=red
+    Run Keyword And Expect Error    *no fault with id 42; injected: none*    Get Fault Statistics    42
+
+Typed Fault Arguments Reach The Fault
+    Start Mock Sungrow    SG10RT
+    ${id} =    Inject Fault    delay    delay=250ms    max_delay=0.5 s    door=modbus    registers=5000-5010
+    ...    table=input    after=1    times=2    probability=50%    seed=3    duration=1 min    scope=global
+    ${stats} =    Get Fault Statistics    ${id}
+    Should Be Equal    ${stats}[params]    ${{ {'delay': 0.25, 'max_delay': 0.5} }}
+    Should Be Equal    ${stats}[target]    ${{ {'door': 'modbus', 'table': 'input', 'first': 5000, 'last': 5010} }}
+    Should Be Equal    ${stats}[dose]    ${{ {'times': 2, 'after': 1, 'probability': 0.5, 'seed': 3, 'duration': 60.0} }}
+    Should Be Equal    ${stats}[scope]    global
+    ${all} =    Get All Fault Statistics
+    Should Be Equal    ${all}    ${{ [$stats] }}
+    ${removed} =    Clear Faults    scope=global
+    Should Be Equal As Integers    ${removed}    1
+
+Journal Filters Take Typed Choices
+    Start Mock Sungrow    SG10RT
+    Inject Fault    exception    code=02    registers=5003    times=1
+    Read Over Modbus    04138A0001    1
+    Read Over Modbus    04138A0001    2
+    Request Count Should Be    1    fault=exception
+    Request Count Should Be    1    fault=any
+    Request Count Should Be    0    fault=no_response
+    Request Count Should Be    2    door=modbus
+    Request Count Should Be    0    door=winet
+    Run Keyword And Expect Error    *Door does not have member 'serial'*    Request Count Should Be    0    door=serial
+    Run Keyword And Expect Error    *'fault' got value 'nope' that cannot be converted to FaultKind or 'any'*
+    ...    Request Count Should Be    0    fault=nope
 
 
 *** Keywords ***

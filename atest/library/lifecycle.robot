@@ -35,13 +35,13 @@ The Suite Setup's Mock Lives For The Whole Suite
 Aliases And Switching
     Start Mock Sungrow    SH10RT    alias=house    serial=HOUSE00001
     Start Mock Sungrow    SG5.0RS    alias=garage    serial=GARAGE0001
-    ${serial} =    Get Register    serial_number
+    ${serial} =    Get Register Text    serial_number
     Should Be Equal    ${serial}    GARAGE0001
     ${previous} =    Switch Mock Sungrow    house
     Should Be Equal    ${previous}    garage
-    ${serial} =    Get Register    serial_number
+    ${serial} =    Get Register Text    serial_number
     Should Be Equal    ${serial}    HOUSE00001
-    ${serial} =    Get Register    serial_number    alias=garage
+    ${serial} =    Get Register Text    serial_number    alias=garage
     Should Be Equal    ${serial}    GARAGE0001
 
 Stopping The Current Mock Makes The Last Started One Current

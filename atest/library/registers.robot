@@ -51,9 +51,43 @@ Enumerated Registers Take Labels
     Should Be Equal As Integers    ${mode}    2
 
 Text Registers Take Text
-    Set Register    serial_number    1234567890
-    ${serial} =    Get Register    serial_number
+    ${previous} =    Set Register Text    serial_number    1234567890
+    Should Not Be Equal    ${previous}    1234567890
+    ${serial} =    Get Register Text    serial_number
     Should Be Equal    ${serial}    1234567890
+    Get Register Text    serial_number    ==    1234567890
+    Run Keyword And Expect Error    *serial_number is a text register (20 bytes); use Get Register Text*
+    ...    Get Register    serial_number
+    Run Keyword And Expect Error    *serial_number is a text register (20 bytes); use Set Register Text*
+    ...    Set Register    serial_number    1
+    Run Keyword And Expect Error    *battery_level is a number register (U16); use Get Register*
+    ...    Get Register Text    battery_level
+
+Getters Assert And Retry Until The Value Moves
+    [Documentation]    A running clock moves the daily yield; the getter reads again until it passes.
+    Set Clock Speed    3600
+    ${now} =    Get Inverter Value    daily_power_yields
+    ${later} =    Get Inverter Value    daily_power_yields    >    ${now}    timeout=5s
+    Should Be True    ${later} > ${now}
+    ${raw} =    Get Register    daily_power_yields    >=    ${{ int(${later} * 10) }}
+    Should Be True    ${raw} >= ${later} * 10
+    Get Register    device_type_code    ==    0x0E03
+    Get Inverter Value    battery_level    validate    0 <= value <= 100
+    Get Inverter Value    ems_mode    equal    0
+
+Getters Fail With The Value And The Time They Waited
+    Set Inverter Value    battery_level    65
+    Run Keyword And Expect Error
+    ...    Inverter value battery_level '65.0' (float) should be greater than '100.0' (float) (still after 0.3 s)
+    ...    Get Inverter Value    battery_level    >    100    timeout=0.3s
+    Run Keyword And Expect Error    battery is 65.0, not 100.0
+    ...    Get Inverter Value    battery_level    ==    100    message=battery is {value}, not {expected}    timeout=0s
+    Run Keyword And Expect Error    *assertion_expected 'lots' is not a number*
+    ...    Get Register    battery_level    >    lots
+    Run Keyword And Expect Error    *needs an assertion_operator*
+    ...    Get Register    battery_level    assertion_expected=5
+    Run Keyword And Expect Error    *cannot be converted to AssertionOperator*
+    ...    Get Register    battery_level    =>    5
 
 Bad Values Name The Valid Ones
     Run Keyword And Expect Error    *not a valid value for ems_mode; valid: 0 (self-consumption), 2 (forced)*
@@ -63,7 +97,7 @@ Bad Values Name The Valid Ones
     Run Keyword And Expect Error    *does not fit U16*    Set Register    battery_level    70000
     Run Keyword And Expect Error    *did you mean battery_level*    Get Register    battery_levle
     Run Keyword And Expect Error    *give table=input or table=holding*    Get Register    5000
-    Run Keyword And Expect Error    *Available: 'holding' and 'input'*    Get Register    5000    table=coils
+    Run Keyword And Expect Error    *Available: 'HOLDING' and 'INPUT'*    Get Register    5000    table=coils
 
 Log Register Map Lists The Model's Registers
     ${count} =    Log Register Map
@@ -72,3 +106,5 @@ Log Register Map Lists The Model's Registers
     Should Be True    0 < ${battery} < ${count}
     ${holding} =    Log Register Map    table=holding
     Should Be True    0 < ${holding} < ${count}
+    ${one} =    Log Register Map    pattern=ems_mode
+    Should Be Equal As Integers    ${one}    1

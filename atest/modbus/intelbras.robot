@@ -80,8 +80,8 @@ SG5.0RS Values Set By The Test
     Should Be True    ${status}[power_limit_enabled]
     Should Be Equal As Numbers    ${status}[power_limit]    80.0
     Should Match Regexp    ${status}[clock]    ^2031-03-04T05:06:(0[7-9]|[1-5][0-9])$
-    ${arm} =    Get Register    arm_firmware_version
-    ${dsp} =    Get Register    dsp_firmware_version
+    ${arm} =    Get Register Text    arm_firmware_version
+    ${dsp} =    Get Register Text    dsp_firmware_version
     Should Be Equal    ${status}[arm_firmware]    ${arm}
     Should Be Equal    ${status}[dsp_firmware]    ${dsp}
 

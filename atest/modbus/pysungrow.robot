@@ -46,7 +46,7 @@ SH10RT Identify And Refresh
     Should Be Equal    ${data}[charge_discharge_command][name]    CHARGE
     Should Be Equal    ${data}[system_state][name]    RUNNING
     Should Match Regexp    ${data}[system_clock]    ^2031-03-04T05:06:(0[7-9]|[1-5][0-9])$
-    ${arm} =    Get Register    arm_software_version
+    ${arm} =    Get Register Text    arm_software_version
     Should Be Equal    ${data}[arm_software_version]    ${arm}
 
 Value Written By pysungrow Reaches The Mock

@@ -33,7 +33,7 @@ A Replay Can Be Simulated From The Recorded State
     Advance Mock Clock    1 hour
     ${later} =    Get Inverter Value    total_pv_generation
     Should Be True    ${later} > ${noon}
-    ${serial} =    Get Inverter Value    serial_number
+    ${serial} =    Get Register Text    serial_number
     Should Be Equal    ${serial}    ${SERIAL}
 
 Recording Something That Is Not An Inverter Fails Clearly

@@ -77,7 +77,7 @@ Datalogger Info Is Read Over HTTP
     Should Match Regexp    ${info}[firmware_version]    ^WINET-SV\\d{3}\\.\\d{3}\\.\\d{2}\\.P\\d{3}$
     Should Be Equal    ${info}[hardware_version]    M_WiNet-S_V01_V01_A
     ${serial_in_list} =    Set Variable    ${overview}[list][0][dev_sn]
-    ${inverter_serial} =    Get Register    serial_number
+    ${inverter_serial} =    Get Register Text    serial_number
     Should Be Equal    ${serial_in_list}    ${inverter_serial}
 
 Grid Parameters Are Read For The First Device
