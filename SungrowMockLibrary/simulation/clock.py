@@ -12,6 +12,7 @@ import time
 from datetime import datetime, timedelta
 
 _EPOCH = datetime(1970, 1, 1)
+DAY_S = 86400.0  # seconds in a day: simulated time has no DST and no leap seconds
 
 
 def to_seconds(moment: datetime) -> float:

@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-DAY_S = 86400.0
+from .clock import DAY_S
+
 
 
 class Profile:

@@ -29,6 +29,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .clock import DAY_S
 from .profiles import TimeSeriesProfile
 from ..errors import ScenarioError
 
@@ -75,7 +76,7 @@ def _seconds_of_day(text: object) -> float:
         return float(text)
     hours, _, minutes = str(text).partition(":")
     value = int(hours) * 3600 + int(minutes or 0) * 60
-    if not 0 <= value <= 86400:
+    if not 0 <= value <= DAY_S:
         raise ValueError(f"{text!r} is not a time of day (00:00..24:00)")
     return float(value)
 

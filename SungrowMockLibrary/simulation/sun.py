@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
+
+from .clock import DAY_S, to_datetime
 
 SOLAR_CONSTANT_W_M2 = 1361.0
 DIFFUSE_FRACTION = 0.1
-_DAY_S = 86400.0
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 @dataclass(frozen=True)
@@ -88,9 +88,9 @@ def solar_position(epoch_seconds: float, latitude: float, longitude: float = 0.0
     """The sun's position at an instant, seen from ``latitude``/``longitude`` (degrees, east positive)."""
     _check_place(latitude, longitude)
     mean_solar = float(epoch_seconds) + longitude / 15.0 * 3600.0
-    days = math.floor(mean_solar / _DAY_S)
-    day_of_year = date.fromordinal(_EPOCH_ORDINAL + days).timetuple().tm_yday
-    hours = (mean_solar - days * _DAY_S) / 3600.0 + equation_of_time(day_of_year) / 60.0
+    days = math.floor(mean_solar / DAY_S)
+    day_of_year = to_datetime(days * DAY_S).timetuple().tm_yday
+    hours = (mean_solar - days * DAY_S) / 3600.0 + equation_of_time(day_of_year) / 60.0
     delta = declination(day_of_year)
     omega = hour_angle(hours)
     return SolarPosition(day_of_year, hours, delta, omega, elevation(latitude, delta, omega))

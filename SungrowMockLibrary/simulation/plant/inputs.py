@@ -14,7 +14,8 @@ from typing import NamedTuple
 
 from .. import sun
 from ..clock import to_datetime
-from ..profiles import DAY_S, Constant, HouseLoad, Profile, as_profile
+from ..clock import DAY_S
+from ..profiles import Constant, HouseLoad, Profile, as_profile
 
 # EMS modes (labels of the register catalogue's ems_mode) in which the battery follows the forced
 # charge/discharge command; in every other mode, microgrid and unknown codes included, it serves
