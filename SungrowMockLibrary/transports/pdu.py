@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from ..device.image import RegisterAccessError
 from ..vocabulary import (
-    ADDRESS_SPACE, BROADCAST_UNIT, FUNCTION_TABLES, ILLEGAL_ADDRESS, ILLEGAL_FUNCTION, ILLEGAL_VALUE,
+    ADDRESS_SPACE, BROADCAST_UNIT, EXCEPTION_BIT, FUNCTION_TABLES, ILLEGAL_ADDRESS, ILLEGAL_FUNCTION, ILLEGAL_VALUE,
     KEY_REQUEST_UNIT, MAX_READ, MAX_WRITE, READ_TABLES, WRITE_MULTIPLE, WRITE_SINGLE, Table,
 )  # fmt: skip
 
@@ -91,7 +91,7 @@ def parse(unit: int, pdu: bytes) -> ModbusRequest:
 
 def exception_function(function: int) -> int:
     """The function code of an exception reply to ``function``: its high bit set."""
-    return (function | 0x80) & 0xFF
+    return (function | EXCEPTION_BIT) & 0xFF
 
 
 def exception_pdu(function: int, code: int) -> bytes:

@@ -24,7 +24,7 @@ from time import perf_counter
 from ..device.hints import describe
 from ..faults import Fault, FaultEngine, RequestInfo, Stage, kinds_at
 from ..journal import Journal, Request
-from ..vocabulary import MAX_READ
+from ..vocabulary import EXCEPTION_BIT, MAX_READ
 from ..simulation.inverter import Inverter
 from .modbus import exception_frame, is_key_request, request_of
 
@@ -50,7 +50,7 @@ def reset(transport: asyncio.BaseTransport | None) -> None:
 def _outcome(reply: bytes | None) -> str:
     if reply is None:
         return "no reply"
-    if len(reply) > 8 and reply[7] & 0x80:
+    if len(reply) > 8 and reply[7] & EXCEPTION_BIT:
         return f"exception {reply[8]:02d}"
     return "ok"
 
