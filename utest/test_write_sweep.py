@@ -52,7 +52,9 @@ from SungrowMockLibrary.vocabulary import (
 MODELS = list(models())
 DOORS = ("modbus", "encrypted", "winet_param", "winet_passthrough", "api")
 UNIT = 1
-START = "2026-07-15T09:00:00"  # a summer morning: the PV counter grows at every step
+# A summer morning, so the PV counter grows at every step, in a month of 31 days: the clock
+# registers always form a valid date, so a day the month lacks reads back as its last day.
+START = "2026-07-15T09:00:00"
 STEP = 120.0  # simulated seconds between two registers
 READ_FUNCTION = {INPUT: READ_INPUT, HOLDING: READ_HOLDING}
 # The finest PV energy total each family shows (0.1 kWh): it must grow at every step.

@@ -22,7 +22,7 @@ from .clock import to_datetime, to_seconds
 
 SLOT_S = 900.0
 SLOTS_PER_DAY = 96
-DAY_S = 86400.0  # local seconds are naive: every day has as many
+DAY_S = 86400.0  # simulated time is naive local time: every day is this long
 
 
 @dataclass(frozen=True)
