@@ -22,6 +22,7 @@ from .clock import to_datetime, to_seconds
 
 SLOT_S = 900.0
 SLOTS_PER_DAY = 96
+DAY_S = 86400.0  # simulated time is naive local time: every day is this long
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,12 @@ class History:
 
     def book(self, start: float, end: float, rates: dict[str, float]) -> None:
         """Book ``rates`` (Wh per second) held from ``start`` to ``end`` (local seconds)."""
+        last_midnight = _midnight(_day(end))
+        if start < last_midnight:
+            # Only the last day's slots are ever shown: the days before it (years of them when the
+            # clock is set ahead) go in whole, month by month.
+            self._book_days(start, last_midnight, rates)
+            start = last_midnight
         t = start
         while t < end:
             day = _day(t)
@@ -80,6 +87,26 @@ class History:
         if _day(end) != self.today:  # a stretch that ends exactly at midnight starts the new day
             self._new_day(_day(end))
         self.now = end if self.now is None else max(self.now, end)
+
+    def _book_days(self, start: float, stop: float, rates: dict[str, float]) -> None:
+        """Book ``start`` to midnight ``stop`` into the months and years, and into the days of its
+        last month (only the current month's days are ever shown)."""
+        booked = [(name, rate) for name in self.counters if (rate := rates.get(name, 0.0))]
+        t = start
+        while t < stop:
+            day = _day(t)
+            month_end = min(stop, _midnight(date(day.year + day.month // 12, day.month % 12 + 1, 1)))
+            for name, rate in booked:
+                self.months[(day.year, day.month)][name] += rate * (month_end - t)
+                self.years[day.year][name] += rate * (month_end - t)
+            if month_end == stop:
+                while t < stop:
+                    day = _day(t)
+                    day_end = min(stop, _midnight(day) + DAY_S)
+                    for name, rate in booked:
+                        self.days[day][name] += rate * (day_end - t)
+                    t = day_end
+            t = month_end
 
     def _new_day(self, day: date) -> None:
         self.today = day

@@ -43,14 +43,18 @@ class FaultRule:
 
 @dataclass(frozen=True)
 class ParamTarget:
-    """One holding register a ``param`` write of (``type``, ``param_addr``) lands in."""
+    """One holding register a ``param`` write of (``type``, ``param_addr``) lands in.
+
+    ``values`` maps what a client sends to the register's value label in the register catalogue
+    (``power_switch`` "1" -> ``start``); the catalogue alone knows the raw value of a label.
+    """
 
     type: str
     param_addr: str
     family: str
     register: str
     unit: str
-    values: dict[str, int]
+    values: dict[str, str]
     param_name: str
     accuracy: int
 
@@ -95,9 +99,9 @@ def fault_rules() -> tuple[FaultRule, ...]:
     )
 
 
-def _values(text: str) -> dict[str, int]:
+def _values(text: str) -> dict[str, str]:
     pairs = (item.split("=", 1) for item in text.split("|") if item.strip())
-    return {given.strip(): int(raw, 0) for given, raw in pairs}
+    return {sent.strip(): label.strip() for sent, label in pairs}
 
 
 @cache

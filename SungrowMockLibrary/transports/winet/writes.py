@@ -13,8 +13,8 @@ from typing import Any
 from ...device import codec
 from ...device.catalogue import HOLDING, CatalogueError, Register
 from ...device.image import RegisterAccessError
-from .. import pdu
 from ...simulation.inverter import Inverter
+from .. import pdu
 from . import catalog
 from .catalog import ParamTarget
 from .codes import PARAM_ERROR, READ_FAILED, SET_FAILED, WinetError
@@ -46,7 +46,7 @@ def apply_params(dongle: Dongle, request: dict[str, Any]) -> list[dict[str, Any]
         raise WinetError(PARAM_ERROR, "param needs devid_array (or dev_id)")
     devices = [dongle.device(dev_id) for dev_id in dev_ids]
 
-    plan: list[tuple[Inverter, Register, int]] = []
+    plan: list[tuple[Inverter, int, list[int]]] = []
     results = []
     for item in items:
         entries = list(item.items()) if kind == "3" else [(str(item.get("param_addr", "")), item.get("param_value"))]
@@ -76,32 +76,33 @@ def apply_params(dongle: Dongle, request: dict[str, Any]) -> list[dict[str, Any]
         )
     if not all(r["result"] for r in results):
         raise WinetError(SET_FAILED, "a parameter cannot be applied; nothing was written", {"list": results})
-    for inverter, register, raw in plan:
-        try:
-            inverter.write(register.number - 1, codec.encode(register.type, raw, register.words))
-        except (RegisterAccessError, codec.CodecError) as error:
-            raise WinetError(SET_FAILED, str(error), {"list": results}) from None
+    # Every write passed Inverter.check_write, and each covers whole registers, so none of them
+    # can make another invalid: applying cannot stop halfway.
+    for inverter, address, words in plan:
+        inverter.write(address, words)
     return results
 
 
-def _planned(inverter: Inverter, target: ParamTarget, value: Any) -> tuple[Inverter, Register, int] | None:
+def _planned(inverter: Inverter, target: ParamTarget, value: Any) -> tuple[Inverter, int, list[int]] | None:
+    """The write (inverter, wire address, words) of ``value`` to ``target``, checked by the inverter
+    exactly as a Modbus write is; None when the inverter would refuse it."""
     register = inverter.layout.by_name.get(target.register)
-    if register is None or not register.writable or register.table != HOLDING or not inverter.layout.present(register):
+    if register is None or register.table != HOLDING or not inverter.layout.present(register):
         return None
     try:
-        raw = _raw(register, target, value)
-        register.check_raw(raw)
-    except (ValueError, ArithmeticError, CatalogueError, KeyError, PointError):
+        words = codec.encode(register.type, _raw(register, target, value), register.words)
+        inverter.check_write(register.number - 1, words)
+    except (ValueError, TypeError, ArithmeticError, CatalogueError, KeyError, PointError, RegisterAccessError):
         return None
-    return inverter, register, raw
+    return inverter, register.number - 1, words
 
 
 def _raw(register: Register, target: ParamTarget, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ValueError(f"unusable value {value!r}")
+        raise TypeError(f"unusable value {value!r}")
     text = str(value).strip()
     if target.values:
-        return target.values[text]
+        return register.raw_of(target.values[text])
     number = Decimal(text)
     if not number.is_finite():
         raise InvalidOperation(text)
@@ -118,7 +119,7 @@ def read_param(inverter: Inverter, target: ParamTarget) -> str:
     register = inverter.layout.by_name[target.register]
     raw = inverter.get_raw(register.number, register.table)
     if target.values:
-        back = {v: k for k, v in target.values.items()}
+        back = {register.raw_of(label): sent for sent, label in target.values.items()}
         return back.get(raw, str(raw))
     if not target.unit:
         return str(raw)
