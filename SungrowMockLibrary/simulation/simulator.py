@@ -26,14 +26,15 @@ MIN_INTERVAL = 1.0  # simulated seconds between two integrations; reads in betwe
 MAX_STEPS = 240  # a long jump (the first read after midnight, a fast clock) is integrated in coarser steps
 
 # Running-state codes clients accept (PROTOCOLS §2.5.1 and §2.5.3; pysungrow's SH subset).
-SG_WORK_STATE = {"running": 0x0000, "standby": 0x1400, "stop": 0x8000, "fault": 0x5500, "off_grid": 0x0000}
-SH_SYSTEM_STATE = {"running": 0x0040, "standby": 0x0008, "stop": 0x0002, "fault": 0x0100, "off_grid": 0x1000}
-SH_FORCED_RUN = 0x0800
-SG_DERATING_RUN = 0x8100
+# Plant states as the catalogue's labels of the state registers (registers.csv holds the codes).
+SG_WORK_STATE = {"running": "run", "standby": "standby", "stop": "stop", "fault": "fault", "off_grid": "run"}
+SH_SYSTEM_STATE = {"running": "running", "standby": "standby", "stop": "stop", "fault": "fault", "off_grid": "off-grid run"}
+SH_FORCED_RUN = "forced run"
+SG_DERATING_RUN = "derating run"
 # Work state 2 bits (PROTOCOLS §2.5.2): run|total run, standby, stop, fault|total fault, derating|total run.
 SG_WORK_STATE_2 = {"running": 0x20001, "standby": 0x10, "stop": 0x2, "fault": 0x40200, "off_grid": 0x20001}
 SG_DERATING_RUN_BITS = 0x20800
-GRID_ON, GRID_OFF = 0x55, 0xAA  # SH grid state (13030)
+GRID_ON, GRID_OFF = "on-grid", "off-grid"  # SH grid state (13030), as labelled in the catalogue
 OVERHEAT_ALARM = 37  # "high ambient temperature" (PROTOCOLS §2.5.5)
 
 
@@ -252,12 +253,16 @@ class Simulator:
         self.state = dataclasses.replace(self.state, soc=soc)
         self.invalidate()
 
-    def _write(self, values: dict[str, float]) -> None:
+    def _write(self, values: dict[str, float | str]) -> None:
         inverter = self.inverter
         pinned = inverter.pinned
         for register, quantity in self._targets:
             if (register.table, register.number) in pinned or quantity not in values:
                 continue
-            raw = round(values[quantity] / register.scale)
+            value = values[quantity]
+            if isinstance(value, str):  # a state, named by the catalogue's label
+                inverter.image.put_raw(register, register.raw_of(value))
+                continue
+            raw = round(value / register.scale)
             low, high = codec.limits(register.type)
             inverter.image.put_raw(register, min(max(raw, low), high))

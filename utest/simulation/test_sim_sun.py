@@ -42,7 +42,9 @@ def test_symmetric_about_solar_noon_and_highest_at_noon(day, hours, latitude):
     before = sun.plane_irradiance(day, 12.0 - hours, latitude)
     after = sun.plane_irradiance(day, 12.0 + hours, latitude)
     assert math.isclose(before, after, rel_tol=1e-9, abs_tol=1e-9)
-    assert sun.plane_irradiance(day, 12.0, latitude) >= before - 1e-9
+    # Kasten-Young's air mass has its minimum a hair below the zenith, so where the noon sun is
+    # overhead the peak sits a few milliseconds off noon, higher by about a part in a billion.
+    assert sun.plane_irradiance(day, 12.0, latitude) >= before * (1 - 1e-8)
 
 
 @settings(max_examples=200, deadline=None)
