@@ -1,5 +1,7 @@
 """Modbus semantics byte for byte (PROTOCOLS §1, §5.1 and Appendix A)."""
 
+import socket
+
 import pytest
 
 from conftest import read_frame
@@ -186,3 +188,26 @@ def test_short_read_pdu_is_exception_03(raw):
 
 def test_read_reaching_past_the_last_address_is_exception_02(raw):
     assert raw().ask(read_frame(0x19, 1, 4, 0xFFFF, 2)) == bytes.fromhex("001900000003 0184 02")
+
+
+def test_a_failure_inside_the_mock_costs_one_request_not_the_connection(sungrow_mock, monkeypatch):
+    # Exception 04 (server device failure) for the request that hit the failure; the connection
+    # and every later request are served as usual.
+    inverter = sungrow_mock.inverter
+    real_read = inverter.read
+    calls = []
+
+    def failing_once(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("simulated bug")
+        return real_read(*args)
+
+    monkeypatch.setattr(inverter, "read", failing_once)
+    host, port = sungrow_mock.endpoint("modbus").split(":")
+    with socket.create_connection((host, int(port)), timeout=3) as sock:
+        sock.sendall(bytes.fromhex("000100000006010413870001"))
+        assert sock.recv(64) == bytes.fromhex("000100000003018404")
+        sock.sendall(bytes.fromhex("000200000006010413870001"))
+        reply = sock.recv(64)
+    assert reply[:9] == bytes.fromhex("000200000005010402")

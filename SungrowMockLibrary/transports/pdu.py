@@ -14,14 +14,17 @@ Facts: PROTOCOLS §1.3 (FC 03/04/06/16, separate tables), §1.6 (1..125 register
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import NamedTuple
 
 from ..device.image import RegisterAccessError
 from ..vocabulary import (
-    ADDRESS_SPACE, BROADCAST_UNIT, EXCEPTION_BIT, FUNCTION_TABLES, ILLEGAL_ADDRESS, ILLEGAL_FUNCTION, ILLEGAL_VALUE,
+    ADDRESS_SPACE, BROADCAST_UNIT, DEVICE_FAILURE, EXCEPTION_BIT, FUNCTION_TABLES, ILLEGAL_ADDRESS, ILLEGAL_FUNCTION, ILLEGAL_VALUE,
     KEY_REQUEST_UNIT, MAX_READ, MAX_WRITE, READ_TABLES, WRITE_MULTIPLE, WRITE_SINGLE, Table,
 )  # fmt: skip
+
+log = logging.getLogger(__name__)
 
 # FC 04, wire 2791, 8 registers: the public-key request of the encrypted-Modbus clients (§3.2).
 KEY_REQUEST_PDU = bytes.fromhex("040ae70008")
@@ -133,6 +136,9 @@ def answer(inverters: Mapping, unit: int, pdu: bytes, public_key: bytes = NO_KEY
         inverter.write(request.address, list(request.values))
     except RegisterAccessError as error:
         return exception_pdu(request.function, error.code)
+    except Exception:  # a fault of the mock itself costs this request, never the connection or the door
+        log.exception("answering %s for unit %d failed", request, unit)
+        return exception_pdu(request.function, DEVICE_FAILURE)
     return pdu if request.function == WRITE_SINGLE else pdu[:5]
 
 
