@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Run every test: install what the tests need, then utest (pytest) and atest (Robot, in parallel).
+"""Run every test: install what the tests need, then lint (ruff, robocop), utest (pytest), atest (Robot, in parallel).
 
     python3 run_tests.py                 # everything; results in results/
     python3 run_tests.py --skip-install  # reuse what is installed
-    python3 run_tests.py --only utest    # or: --only atest
+    python3 run_tests.py --only utest    # or: --only atest, --only lint
     python3 run_tests.py --include modbus  # Robot tag filter for atest
 
 Robot's output.xml, log.html and report.html, pytest's JUnit XML, the keyword
@@ -14,6 +14,7 @@ one results folder.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import re
 import shutil
@@ -35,6 +36,28 @@ def run(*command: str, check: bool = True) -> int:
 def install() -> None:
     run(sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", f"{ROOT}[test]")
     run(sys.executable, str(ROOT / "atest" / "clients" / "venvs.py"), "ensure")
+
+
+# Each linter counts as one test: it passes when it reports nothing. Both read their
+# configuration from pyproject.toml.
+LINTERS = {
+    "ruff": ("ruff", "check", "."),
+    "robocop": ("robocop", "check", "atest"),
+}
+
+
+def lint() -> tuple[int, int]:
+    passed = failed = 0
+    for name, (module, *arguments) in LINTERS.items():
+        if importlib.util.find_spec(module) is None:
+            print(f"lint: {name} is not installed, skipped (pip install -e '.[test]')")
+            continue
+        if run(sys.executable, "-m", module, *arguments, check=False) == 0:
+            passed += 1
+        else:
+            failed += 1
+            print(f"lint: {name} failed")
+    return passed, failed
 
 
 def utest(results: Path) -> tuple[int, int]:
@@ -81,7 +104,7 @@ def libdoc(results: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-install", action="store_true", help="do not pip-install or build client venvs")
-    parser.add_argument("--only", choices=("utest", "atest"), help="run one of the two test sets")
+    parser.add_argument("--only", choices=("lint", "utest", "atest"), help="run one of the three stages")
     parser.add_argument("--results", default="results", help="results folder (default: results)")
     parser.add_argument("--include", action="append", default=[], help="Robot tag to include (repeatable)")
     args = parser.parse_args()
@@ -92,6 +115,8 @@ def main() -> int:
     if not args.skip_install:
         install()
     counts = {}
+    if args.only in (None, "lint"):
+        counts["lint"] = lint()
     if args.only in (None, "utest"):
         counts["utest"] = utest(results)
     if args.only in (None, "atest"):
