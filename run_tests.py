@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Run every test: install what the tests need, then utest (pytest) and atest (Robot, in parallel).
+"""Run every test: install what the tests need, then lint (ruff, robocop), utest (pytest), atest (Robot, in parallel).
 
     python3 run_tests.py                 # everything; results in results/
     python3 run_tests.py --skip-install  # reuse what is installed
-    python3 run_tests.py --only utest    # or: --only atest
+    python3 run_tests.py --only utest    # or: --only atest, --only lint
     python3 run_tests.py --include modbus  # Robot tag filter for atest
     python3 run_tests.py --only rf-oldest  # the remote tests on the oldest Robot Framework allowed
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import os
 import re
 import shutil
@@ -51,6 +52,29 @@ def install() -> None:
         building.wait()
     if building.returncode != 0:
         sys.exit(f"failed ({building.returncode}): {' '.join(clients)}")
+
+
+# Each linter counts as one test: it passes when it reports nothing. Both read their
+# configuration from pyproject.toml.
+LINTERS = {
+    "ruff": ("ruff", "check", "."),
+    "robocop": ("robocop", "check", "atest"),
+}
+
+
+def lint() -> tuple[int, int]:
+    passed = failed = 0
+    for name, (module, *arguments) in LINTERS.items():
+        if importlib.util.find_spec(module) is None:  # a linter that cannot run has not passed
+            failed += 1
+            print(f"lint: {name} is not installed (pip install -e '.[test]')")
+            continue
+        if run(sys.executable, "-m", module, *arguments, check=False) == 0:
+            passed += 1
+        else:
+            failed += 1
+            print(f"lint: {name} failed")
+    return passed, failed
 
 
 def oldest_robot() -> str:
@@ -154,7 +178,7 @@ def libdoc(results: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-install", action="store_true", help="do not pip-install or build venvs")
-    parser.add_argument("--only", choices=("utest", "atest", "rf-oldest"), help="run one of the test sets")
+    parser.add_argument("--only", choices=("lint", "utest", "atest", "rf-oldest"), help="run one of the stages")
     parser.add_argument("--results", default="results", help="results folder (default: results)")
     parser.add_argument("--include", action="append", default=[], help="Robot tag to include (repeatable)")
     args = parser.parse_args()
@@ -165,6 +189,8 @@ def main() -> int:
     if not args.skip_install:
         install()
     counts = {}
+    if args.only in (None, "lint"):
+        counts["lint"] = lint()
     if args.only in (None, "utest"):
         counts["utest"] = utest(results)
     robot_args = [a for tag in args.include for a in ("--include", tag)]

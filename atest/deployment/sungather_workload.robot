@@ -82,7 +82,7 @@ Every Action Fails With A Clear Message While The Inverter Refuses Connections
     ${options} =    Charm Options For Mock    modbus
     Deploy SunGather Workload    &{options}
     Inject Fault    refuse    door=modbus
-    ${where} =    Set Variable    the inverter at ${options}[inverter-host]:${options}[inverter-port] over 'modbus'
+    VAR    ${where} =    the inverter at ${options}[inverter-host]:${options}[inverter-port] over 'modbus'
     Workload Action Should Fail    get-inverter-info
     ...    Failed to get inverter info: no answer to model/serial detection from ${where}: ${RESET}
     ${result} =    Workload Action Should Fail    run-once    Failed to run sungather: no data collected from ${where}: ${RESET}
@@ -211,11 +211,15 @@ The Rendered config.yaml Is The Charm's
     ...    enable-mqtt=true    mqtt-host=broker    mqtt-homeassistant=true    enable-influxdb=true
     ...    influxdb-host=influx    influxdb-version=1    pvoutput-enabled=true    log-level=DEBUG
     ${config} =    Get Workload Config
-    &{inverter} =    Create Dictionary    host=192.0.2.7    port=${1502}    connection=sungrow    model=SH10RT
+    VAR    &{inverter} =    host=192.0.2.7    port=${1502}    connection=sungrow    model=SH10RT
     ...    scan_interval=${10}    level=${3}    smart_meter=${True}
     Dictionaries Should Be Equal    ${config}[inverter]    ${inverter}
-    ${exports} =    Evaluate
-    ...    [{'name': 'mqtt', 'enabled': True, 'host': 'broker', 'port': 1883, 'topic': 'sungather', 'homeassistant': True}, {'name': 'influxdb', 'enabled': True, 'host': 'influx', 'port': 8086, 'database': 'sungather', 'version': 1}, {'name': 'pvoutput', 'enabled': True}]
+    VAR    &{mqtt} =    name=mqtt    enabled=${True}    host=broker    port=${1883}    topic=sungather
+    ...    homeassistant=${True}
+    VAR    &{influxdb} =    name=influxdb    enabled=${True}    host=influx    port=${8086}    database=sungather
+    ...    version=${1}
+    VAR    &{pvoutput} =    name=pvoutput    enabled=${True}
+    VAR    @{exports} =    ${mqtt}    ${influxdb}    ${pvoutput}
     Should Be Equal    ${config}[exports]    ${exports}
 
 
@@ -238,6 +242,8 @@ Deploy Against The Mock
     RETURN    ${charm}
 
 Test Connection Should Succeed
+    [Documentation]    Deploys against ``model`` over ``connection_type`` and checks that
+    ...    test-connection succeeds and reads the mock.
     [Arguments]    ${connection_type}    ${model}
     Start Mock For Connection    ${connection_type}    ${model}
     Deploy Against The Mock    ${connection_type}
@@ -249,6 +255,8 @@ Test Connection Should Succeed
     Register Should Have Been Read    device_type_code
 
 Inverter Info Should Be Detected
+    [Documentation]    Deploys against ``model`` over ``connection_type`` and checks the
+    ...    model and serial get-inverter-info detects.
     [Arguments]    ${connection_type}    ${model}    ${serial}
     Start Mock For Connection    ${connection_type}    ${model}    serial=${serial}
     Deploy Against The Mock    ${connection_type}
@@ -262,6 +270,8 @@ Inverter Info Should Be Detected
     Should Contain    ${result}[message]    ${model}, serial ${serial}
 
 Run Once Should Collect The Mock's Values
+    [Documentation]    Deploys against ``model`` over ``connection_type`` and checks
+    ...    that run-once collects the mock's values.
     [Arguments]    ${connection_type}    ${model}
     Start Mock For Connection    ${connection_type}    ${model}
     Set Inverter Value    daily_power_yields    12.3
@@ -281,11 +291,12 @@ Run Once Should Collect The Mock's Values
     END
 
 Test Connection Should Fail Once The Mock Is Stopped
+    [Documentation]    Deploys over ``connection_type``, stops the mock and checks test-connection's refused message.
     [Arguments]    ${connection_type}
     Start Mock For Connection    ${connection_type}    SG10RT
     ${charm} =    Deploy Against The Mock    ${connection_type}
     Stop Mock Sungrow
-    ${host} =    Set Variable    ${charm}[inverter-host]
+    VAR    ${host} =    ${charm}[inverter-host]
     ${where} =    Set Variable If    $connection_type == 'http'
     ...    ${host} (WiNet-S: WebSocket port 8082, HTTP port 80)    ${host}:${charm}[inverter-port]
     ${result} =    Workload Action Should Fail    test-connection
@@ -293,6 +304,8 @@ Test Connection Should Fail Once The Mock Is Stopped
     Should Be Equal    ${result}[connection]    ${connection_type}
 
 Test Connection Should Fail While Faulted
+    [Documentation]    Injects ``kind`` on the door of ``connection_type``, checks that test-connection fails with
+    ...    ``pattern`` and, when ``recovers``, passes once the fault is cleared.
     [Arguments]    ${kind}    ${connection_type}    ${pattern}    ${recovers}=${False}
     Start Mock For Connection    ${connection_type}    SG10RT
     Deploy Against The Mock    ${connection_type}

@@ -58,6 +58,8 @@ Against Real Encryption The Client Fails As Its Reference Says
 
 *** Keywords ***
 Export Limit Should Follow The Client
+    [Documentation]    Checks that sungrow-http-config reads, sets and unsets the export limit of
+    ...    ``model`` through ``door`` and that the mock's registers follow.
     [Arguments]    ${model}    ${door}
     Start Mock Sungrow    ${model}    serial=${SERIAL}    doors=${door}
     IF    '${door}' == 'encrypted'    Disable Encryption

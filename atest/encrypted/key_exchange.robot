@@ -76,11 +76,13 @@ A Second Inverter Behind The Same Door Is Read By Its Unit Id
 
 *** Keywords ***
 Start Encrypted Mock
+    [Documentation]    Starts ``model`` with the plain and encrypted doors and the test's serial and clock.
     [Arguments]    ${model}=SH10RT
     Start Mock Sungrow    ${model}    serial=${SERIAL}    doors=modbus,encrypted
     Set Inverter Clock    2031    3    4    5    6    7
 
 Run Encrypted Client
+    [Documentation]    Runs an encrypted client driver on the current mock's ``door`` and returns its result.
     [Arguments]    ${client}    @{args}    ${door}=encrypted    ${expect_ok}=${True}
     ${result} =    Run Client On Mock    ${client}    --timeout    2    @{args}    door=${door}
     ...    expect_ok=${expect_ok}
@@ -93,6 +95,8 @@ AES Key Of
     RETURN    ${aes}
 
 Encryption Should Be
+    [Documentation]    Checks that the client switched to encryption with
+    ...    ``public_key`` and the AES key derived from it.
     [Arguments]    ${encryption}    ${public_key}
     Should Be True    ${encryption}[encrypted]    The client did not switch to encryption: ${encryption}
     Should Be Equal    ${encryption}[public_key]    ${public_key}    ignore_case=True
@@ -103,7 +107,7 @@ Plain Reads Should Show The Test's Values
     [Documentation]    The three default reads of a round: serial, device type code and clock.
     [Arguments]    ${round}
     Should Be True    ${round}[ok]    Reads failed: ${round}[reads]
-    ${reads} =    Set Variable    ${round}[reads]
+    VAR    ${reads} =    ${round}[reads]
     Should Be Equal    ${reads}[0][text]    ${SERIAL}
     ${code} =    Get Register    device_type_code
     Should Be Equal As Integers    ${reads}[1][registers][0]    ${code}
@@ -113,6 +117,7 @@ Plain Reads Should Show The Test's Values
     Should Be Equal As Integers    ${reads}[2][registers][3]    5
 
 Client Should Negotiate The Mock's Key And Read
+    [Documentation]    Checks that ``client`` gets the mock's own key, encrypts with it and reads the test's values.
     [Arguments]    ${client}
     Start Encrypted Mock
     ${key} =    Get Encryption Key
@@ -123,6 +128,8 @@ Client Should Negotiate The Mock's Key And Read
     Plain Reads Should Show The Test's Values    ${result}[rounds][0]
 
 Client Should Use The Key The Test Set
+    [Documentation]    Sets the test vector key on the mock and checks that ``client``
+    ...    derives its AES key and reads with it.
     [Arguments]    ${client}
     Start Encrypted Mock    SG10RT
     Set Encryption Key    ${TEST_KEY}
@@ -134,6 +141,8 @@ Client Should Use The Key The Test Set
     Plain Reads Should Show The Test's Values    ${result}[rounds][0]
 
 Old Key Should Be Rejected After Rotation
+    [Documentation]    Rotates the key between two rounds of one ``client`` and checks that the old
+    ...    key's reads fail and a fresh client reads with the new key.
     [Arguments]    ${client}
     Start Encrypted Mock
     ${old} =    Get Encryption Key
@@ -166,6 +175,7 @@ Old Key Should Be Rejected After Rotation
     Plain Reads Should Show The Test's Values    ${fresh}[rounds][0]
 
 Client Should Fall Back To Plain Modbus
+    [Documentation]    Disables encryption and checks that ``client`` stays plain and is answered on the encrypted door.
     [Arguments]    ${client}
     Start Encrypted Mock    SG5.0RS
     Disable Encryption
@@ -178,6 +188,7 @@ Client Should Fall Back To Plain Modbus
     Plain Reads Should Show The Test's Values    ${result}[rounds][0]
 
 Client On The Plain Door Should Stay Plain
+    [Documentation]    Checks that ``client`` on the plain door gets the zero key and reads unencrypted.
     [Arguments]    ${client}
     Start Encrypted Mock    SG10RT
     ${result} =    Run Encrypted Client    ${client}    door=modbus
@@ -186,13 +197,15 @@ Client On The Plain Door Should Stay Plain
     Plain Reads Should Show The Test's Values    ${result}[rounds][0]
 
 Over-Long Read Should Fail Alone
+    [Documentation]    Checks that a 125-register read fails with an exception while 123
+    ...    registers and the next read on the same connection succeed.
     [Arguments]    ${client}
     Start Encrypted Mock    SH10RT
     Set Inverter Value    battery_level    61.5
     ${result} =    Run Encrypted Client    ${client}
     ...    --read    input:12999:125    --read    input:12999:123    --read    input:4989:10
     ...    expect_ok=${False}
-    ${reads} =    Set Variable    ${result}[rounds][0][reads]
+    VAR    ${reads} =    ${result}[rounds][0][reads]
     Should Not Be True    ${reads}[0][ok]
     Should Be True    0 < ${reads}[0][exception_code] < 5
     ...    Expected a Modbus exception for 125 registers, got: ${reads}[0]
@@ -205,6 +218,8 @@ Over-Long Read Should Fail Alone
     Should Be Equal    ${reads}[2][text]    ${SERIAL}
 
 Client Should Read The Second Inverter
+    [Documentation]    Adds unit 2 behind the encrypted door and checks that ``client``
+    ...    reads its serial, type code and daily yield.
     [Arguments]    ${client}
     Start Encrypted Mock    SH10RT
     Add Inverter    SG5.0RS    2    serial=TEN0000002
@@ -214,7 +229,7 @@ Client Should Read The Second Inverter
     ...    --read    input:4989:10    --read    input:4999:1    --read    input:5002:1
     ${key} =    Get Encryption Key
     Encryption Should Be    ${result}[encryption]    ${key}
-    ${reads} =    Set Variable    ${result}[rounds][0][reads]
+    VAR    ${reads} =    ${result}[rounds][0][reads]
     Should Be Equal    ${reads}[0][text]    TEN0000002
     ${code} =    Get Register    device_type_code    unit_id=2
     Should Be Equal As Integers    ${reads}[1][registers][0]    ${code}

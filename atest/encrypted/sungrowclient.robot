@@ -51,7 +51,7 @@ Values Set By The Test Are Decoded Through Encryption
     Should Be Equal    ${result}[model]    SH10RT
     Should Be Equal    ${result}[serial]    ${SERIAL}
     Only The Over-Long Range Should Fail    ${result}
-    ${scrape} =    Set Variable    ${result}[latest_scrape]
+    VAR    ${scrape} =    ${result}[latest_scrape]
     Should Be Equal As Numbers    ${scrape}[daily_power_yields]    17.6
     Should Be Equal As Numbers    ${scrape}[internal_temperature]    -4.5
     Should Be Equal As Numbers    ${scrape}[phase_a_voltage]    241.7
@@ -111,6 +111,8 @@ Only The Over-Long Range Should Fail
     END
 
 Encrypted Scrape Should Match Plain Scrape
+    [Documentation]    Scrapes ``model`` at ``level`` over the plain and the encrypted door
+    ...    and checks that SunGather decodes the same values.
     [Arguments]    ${model}    ${level}
     Start Mock Sungrow    ${model}    serial=${SERIAL}    doors=modbus,encrypted
     Set Inverter Value    daily_power_yields    21.7

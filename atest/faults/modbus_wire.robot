@@ -14,7 +14,6 @@ Test Tags           faults    modbus    sungrowclient
 
 *** Variables ***
 ${RANGE}        read 5100x100
-@{NOTHING}
 
 
 *** Test Cases ***
@@ -69,6 +68,8 @@ A Single-Session Dongle Locks Out A Second Client
 
 *** Keywords ***
 Fault Should Fail In The First Scrape Only
+    [Documentation]    Injects ``kind`` once on the range 5101-5200 and checks that SunGather reports only ``failed`` (or
+    ...    nothing) as failed in its first scrape and reads everything in its second.
     [Arguments]    ${kind}    ${failed}    &{options}
     Start Mock Sungrow    SG10RT
     ${id} =    Inject Fault    ${kind}    function=4    registers=5101-5200    times=1    &{options}
@@ -84,5 +85,6 @@ Fault Should Fail In The First Scrape Only
     [Teardown]    Stop All Mock Sungrows
 
 SunGather Should Read Everything
+    [Documentation]    Runs one SunGather level-1 scrape and fails if any range failed.
     ${result} =    Run Client On Mock    sungrowclient    --level    1    --timeout    1
     Scrape Should Have No Failed Ranges    ${result}

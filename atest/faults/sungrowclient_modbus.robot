@@ -60,8 +60,10 @@ A Dropped Connection Mid-Scrape Is Survived
     Should Be Empty    ${result}[scrapes][1][failed_ranges]
     Fault Should Have Triggered    ${id}    times=1
 
+
 *** Keywords ***
 Failed Ranges Should Be
+    [Documentation]    Checks that a scrape reported exactly ``ranges`` as failed, in order.
     [Arguments]    ${scrape}    @{ranges}
     ${failed} =    Evaluate    [f['range'] for f in $scrape['failed_ranges']]
     Lists Should Be Equal    ${failed}    ${ranges}

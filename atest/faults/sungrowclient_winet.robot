@@ -40,6 +40,7 @@ A Server Error Fails One Range And The Rest Of The Scrape Goes On
 
 *** Keywords ***
 Run SunGather Over WiNet
+    [Documentation]    Runs SunGather in ``http`` mode against the current mock's WiNet door and returns its result.
     [Arguments]    @{args}    ${expect_ok}=${True}
     ${host} =    Get Mock Sungrow Endpoint    winet_ws    part=host
     ${result} =    Run Client    sungrowclient    --host    ${host}    --connection    http    --timeout    3

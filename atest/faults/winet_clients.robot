@@ -448,7 +448,7 @@ Data Points Should Come From
     [Documentation]    Checks which of sungrow-websocket's data services ``data`` has points of, by one
     ...    point each: ``real`` (daily_power_yield), ``real_battery`` (battery_soc), ``direct`` (mppt1_voltage).
     [Arguments]    ${data}    @{services}
-    &{markers} =    Create Dictionary    real=daily_power_yield    real_battery=battery_soc
+    VAR    &{markers} =    real=daily_power_yield    real_battery=battery_soc
     ...    direct=mppt1_voltage
     FOR    ${service}    ${point}    IN    &{markers}
         IF    $service in $services

@@ -45,15 +45,19 @@ Test Connection Fails Clearly When The Mock Refuses
 
 *** Keywords ***
 Start Mock Beside The Cluster
+    [Documentation]    Serves an SG10RT on the standard ports at an address the cluster reaches,
+    ...    and keeps its address and ready line for the suite.
     ${target} =    Juju Model Should Be Available
-    ${address} =    Find Reachable Address    ${target}
-    ${ready} =    Start Mock Daemon    --host    0.0.0.0    --standard-ports    --model    SG10RT
+    ${reachable} =    Find Reachable Address    ${target}
+    ${daemon} =    Start Mock Daemon    --host    0.0.0.0    --standard-ports    --model    SG10RT
     ...    --serial    JUJU000042    --control-port    0
-    Import Mock Remote    ${ready}
-    Set Suite Variable    ${ADDRESS}    ${address}
-    Set Suite Variable    &{READY}    &{ready}
+    Import Mock Remote    ${daemon}
+    VAR    ${ADDRESS} =    ${reachable}    scope=SUITE    # robocop: off=no-suite-variable
+    VAR    &{READY} =    &{daemon}    scope=SUITE    # robocop: off=no-suite-variable
 
 Charm Should Work Over
+    [Documentation]    Deploys the charm against the mock's door for ``connection_type`` and
+    ...    checks that its three actions reach the mock.
     [Arguments]    ${connection_type}
     ${options} =    Charm Options For Mock Endpoints    ${READY}[endpoints]    ${connection_type}    ${ADDRESS}
     Deploy SunGather Charm    ${options}
@@ -65,5 +69,6 @@ Charm Should Work Over
     MockRemote.Register Should Have Been Read    device_type_code
 
 Stop Everything
+    [Documentation]    Removes the charm and stops the mock daemon, whichever of the two is still there.
     Run Keyword And Ignore Error    Remove SunGather Charm
     Run Keyword And Ignore Error    Stop Mock Daemon

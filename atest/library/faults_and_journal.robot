@@ -3,9 +3,9 @@ Documentation       Fault scopes, statistics and journal keywords of the library
 ...
 ...                 The tests run in order: the suite's fault, injected in the suite setup, must
 ...                 outlive each test; each test's own faults must not.
-Library             SungrowMockLibrary    clock_speed=0    start_time=2026-06-21T12:00:00    doors=modbus
 Library             Collections
 Library             Process
+Library             SungrowMockLibrary    clock_speed=0    start_time=2026-06-21T12:00:00    doors=modbus
 Suite Setup         Start Suite Mock
 
 Test Tags           library    faults    journal
@@ -122,9 +122,11 @@ Journal Filters Take Typed Choices
 
 *** Keywords ***
 Start Suite Mock
+    [Documentation]    Starts the suite's SH10RT with an exception-04 fault on FC 06
+    ...    writes and keeps the fault's id for the suite.
     Start Mock Sungrow    SH10RT    alias=suite_mock
     ${id} =    Inject Fault    exception    code=04    function=6    alias=suite_mock
-    Set Suite Variable    ${SUITE_FAULT}    ${id}
+    VAR    ${SUITE_FAULT} =    ${id}    scope=SUITE    # robocop: off=no-suite-variable
 
 Read Over Modbus
     [Documentation]    Sends one Modbus PDU (hex, unit 1) with transaction id ``tid`` and waits for the reply.

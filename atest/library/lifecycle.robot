@@ -1,7 +1,7 @@
 *** Settings ***
 Documentation       Starting, finding, switching and stopping mocks, and their scopes.
-Library             SungrowMockLibrary
 Library             Collections
+Library             SungrowMockLibrary
 Suite Setup         Start Mock Sungrow    SG10RT    alias=suite_mock
 
 Test Tags           library    lifecycle
@@ -20,7 +20,7 @@ Start Returns The Modbus Endpoint On Loopback
 
 A Mock Started In A Test Stops With The Test
     ${endpoints} =    Start Mock Sungrow    SH10RT    alias=short_lived
-    Set Suite Variable    ${SHORT_LIVED}    ${endpoints}[modbus]
+    VAR    ${SHORT_LIVED} =    ${endpoints}[modbus]    scope=SUITE    # robocop: off=no-suite-variable
 
 The Previous Test's Mock Is Gone And Its Port Is Free
     Run Keyword And Expect Error    *no mock with alias 'short_lived'*    Get Mock Sungrow Endpoint    alias=short_lived

@@ -47,7 +47,7 @@ SG5.0RS Values Set By The Test
     Set Inverter Clock    2031    3    4    5    6    7
     ${result} =    Run Client On Mock    intelbras    --polls    2
     Should Be Equal As Integers    ${result}[polls]    2
-    ${status} =    Set Variable    ${result}[status]
+    VAR    ${status} =    ${result}[status]
     Should Be Equal    ${status}[serial]    ${SERIAL}
     Should Be Equal As Integers    ${status}[device_type_code]    0x2606
     Should Be Equal    ${status}[model]    Sungrow 0x2606
@@ -103,6 +103,8 @@ Other String Models Are Read
 
 *** Keywords ***
 Intelbras Should Read
+    [Documentation]    Starts the string model ``model`` and checks the serial, type code,
+    ...    nominal power and AC power the client reads.
     [Arguments]    ${model}    ${code}    ${nominal_kw}
     Start Mock Sungrow    ${model}    serial=${SERIAL}
     Set Inverter Value    total_active_power    4444

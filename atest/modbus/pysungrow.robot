@@ -33,7 +33,7 @@ SH10RT Identify And Refresh
     Should Be Equal As Integers    ${result}[identity][device][code]    0x0E03
     Should Be Equal    ${result}[identity][output_type][name]    THREE_PHASE_3P4L
     Should Be Empty    ${result}[identity][excluded_variables]
-    ${data} =    Set Variable    ${result}[data]
+    VAR    ${data} =    ${result}[data]
     Should Be Equal As Numbers    ${data}[nominal_output_power]    10.0
     Should Be Equal As Numbers    ${data}[daily_output_energy]    17.6
     Should Be Equal As Numbers    ${data}[battery_level]    72.5
@@ -76,6 +76,8 @@ Other Hybrid Models Are Identified
 
 *** Keywords ***
 pysungrow Should Identify
+    [Documentation]    Starts ``model`` and checks that pysungrow identifies it, with its output
+    ...    type and nominal power, and reads its battery level.
     [Arguments]    ${model}    ${output_type}    ${nominal_kw}
     Start Mock Sungrow    ${model}    serial=${SERIAL}
     Set Inverter Value    battery_level    33.3

@@ -89,6 +89,8 @@ Unknown Device Type Leaves The Model Undetected
 
 *** Keywords ***
 SunGather Should Decode The Values The Test Set
+    [Documentation]    Sets test values on ``model``, scrapes at ``level`` and checks
+    ...    the scan ranges and every decoded value.
     [Arguments]    ${model}    ${level}
     Start Mock Sungrow    ${model}    serial=${SERIAL}
     ${family} =    Evaluate    $model[:2]
@@ -99,7 +101,7 @@ SunGather Should Decode The Values The Test Set
     Should Be Equal    ${result}[serial]    ${SERIAL}
     Scan Ranges Should Be    ${result}    @{EXPECTED_RANGES}[${model}-${level}]
     Scrape Should Have No Failed Ranges    ${result}
-    ${scrape} =    Set Variable    ${result}[latest_scrape]
+    VAR    ${scrape} =    ${result}[latest_scrape]
     Common Values Should Be Decoded    ${scrape}    ${model}
     Run Keyword    ${family} Values Should Be Decoded    ${scrape}
     IF    ${level} >= 2
@@ -110,6 +112,7 @@ SunGather Should Decode The Values The Test Set
     END
 
 Model Should Be Detected And Fully Scraped
+    [Documentation]    Starts ``model`` and checks that SunGather detects it and reads every range of ``level``.
     [Arguments]    ${model}    ${level}
     Start Mock Sungrow    ${model}    serial=${SERIAL}
     Set Inverter Value    daily_power_yields    3.3
@@ -122,6 +125,7 @@ Model Should Be Detected And Fully Scraped
     Should Be Equal    ${result}[latest_scrape][device_type_code]    ${model}
 
 Set Common Test Values
+    [Documentation]    Sets the values and clock that both families read back through SunGather.
     Set Inverter Value    daily_power_yields    17.6
     Set Inverter Value    internal_temperature    -4.5
     Set Inverter Value    phase_a_voltage    241.7
@@ -130,6 +134,7 @@ Set Common Test Values
     Set Inverter Clock    2031    3    4    13    6    7
 
 Set SH Test Values
+    [Documentation]    Sets the hybrid-only values that SunGather reads back.
     Set Inverter Value    total_active_power    4321
     Set Inverter Value    battery_level    80.5
     Set Inverter Value    load_power_hybrid    1777
@@ -141,6 +146,7 @@ Set SH Test Values
     Set Inverter Value    backup_phase_a_power    123
 
 Set SG Test Values
+    [Documentation]    Sets the string-inverter-only values that SunGather reads back.
     Set Inverter Value    total_active_power    7654
     Set Register    work_state_1    ${0x8100}
     Set Inverter Value    start_stop    stop
@@ -152,6 +158,7 @@ Set SG Test Values
     Set Inverter Value    power_limitation_switch    enable
 
 Common Values Should Be Decoded
+    [Documentation]    Checks the model and the values of `Set Common Test Values` in a scrape.
     [Arguments]    ${scrape}    ${model}
     Should Be Equal    ${scrape}[device_type_code]    ${model}
     Should Be Equal As Numbers    ${scrape}[daily_power_yields]    17.6
@@ -161,6 +168,7 @@ Common Values Should Be Decoded
     Should Match Regexp    ${scrape}[timestamp]    ^2031-3-4 13:06:(0[7-9]|[1-5][0-9])$
 
 SH Values Should Be Decoded
+    [Documentation]    Checks the level-1 values of `Set SH Test Values` and the grid flows SunGather derives from them.
     [Arguments]    ${scrape}
     Should Be Equal As Numbers    ${scrape}[total_active_power]    4321
     Should Be Equal As Numbers    ${scrape}[battery_level]    80.5
@@ -172,6 +180,7 @@ SH Values Should Be Decoded
     Should Be Equal    ${scrape}[grid_state]    Off-Grid
 
 SG Values Should Be Decoded
+    [Documentation]    Checks the level-1 values of `Set SG Test Values` in a scrape.
     [Arguments]    ${scrape}
     Should Be Equal As Numbers    ${scrape}[total_active_power]    7654
     Should Be Equal    ${scrape}[work_state_1]    Derating Run
@@ -181,6 +190,7 @@ SG Values Should Be Decoded
     Should Be Equal As Numbers    ${scrape}[total_power_yields]    5432.1
 
 Common Level 2 Values Should Be Decoded
+    [Documentation]    Checks the values both families show only at level 2.
     [Arguments]    ${scrape}
     Should Be Equal As Numbers    ${scrape}[mppt_1_voltage]    612.3
     Should Be Equal As Numbers    ${scrape}[mppt_2_voltage]    587.4
@@ -188,6 +198,7 @@ Common Level 2 Values Should Be Decoded
     Should Be Equal    ${scrape}[output_type]    3P4L
 
 SH Level 2 Values Should Be Decoded
+    [Documentation]    Checks the hybrid's level-2 values, EMS mode and running state included.
     [Arguments]    ${scrape}
     Should Be Equal    ${scrape}[ems_mode_selection]    Forced mode
     Should Be Equal As Numbers    ${scrape}[max_soc]    95.0
@@ -197,6 +208,7 @@ SH Level 2 Values Should Be Decoded
     Should Be Equal    ${scrape}[system_state]    Forced mode
 
 SG Level 2 Values Should Be Decoded
+    [Documentation]    Checks the string inverter's level-2 values.
     [Arguments]    ${scrape}
     # 5148 (0.01 Hz) shares the name grid_frequency with 5036 and is read last
     Should Be Equal As Numbers    ${scrape}[grid_frequency]    49.87

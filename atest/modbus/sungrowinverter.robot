@@ -73,6 +73,7 @@ Other Models Are Detected
 
 *** Keywords ***
 Set Common Test Values
+    [Documentation]    Sets the values and clock that every model's test reads back through sungrowinverter.
     Set Inverter Value    daily_power_yields    17.6
     Set Inverter Value    mppt_1_voltage    612.3
     Set Inverter Value    mppt_2_current    7.7
@@ -81,6 +82,7 @@ Set Common Test Values
     Set Inverter Clock    2031    3    4    5    6    7
 
 Common Values Should Be Decoded
+    [Documentation]    Checks that sungrowinverter decoded the values set by `Set Common Test Values`.
     [Arguments]    ${data}
     Should Be Equal As Numbers    ${data}[daily_energy_yield]    17.6
     Should Be Equal As Numbers    ${data}[mppt_1_voltage]    612.3
@@ -91,6 +93,7 @@ Common Values Should Be Decoded
     Should Match Regexp    ${data}[timestamp]    ^2031/3/4 05:06:(0[7-9]|[1-5][0-9])$
 
 Model Should Be
+    [Documentation]    Checks the model, device code, inverter type, nominal power and serial sungrowinverter detected.
     [Arguments]    ${result}    ${model}    ${code}    ${type}    ${nominal}
     Should Be Equal    ${result}[model][model]    ${model}
     Should Be Equal As Integers    ${result}[model][device_code]    ${code}
@@ -101,6 +104,7 @@ Model Should Be
     Should Be Equal    ${result}[update_ok]    ${{[True]}}
 
 Model Should Be Detected
+    [Documentation]    Starts ``model`` and checks that sungrowinverter detects it and reads its daily yield.
     [Arguments]    ${model}    ${code}    ${type}    ${nominal}
     Start Mock Sungrow    ${model}    serial=${SERIAL}
     Set Inverter Value    daily_power_yields    3.3

@@ -33,8 +33,8 @@ A Replay Can Be Simulated From The Recorded State
     Advance Mock Clock    1 hour
     ${later} =    Get Inverter Value    total_pv_generation
     Should Be True    ${later} > ${noon}
-    ${serial} =    Get Register Text    serial_number
-    Should Be Equal    ${serial}    ${SERIAL}
+    ${recorded} =    Get Register Text    serial_number
+    Should Be Equal    ${recorded}    ${SERIAL}
 
 Recording Something That Is Not An Inverter Fails Clearly
     Run Keyword And Expect Error    *127.0.0.1*
@@ -43,6 +43,8 @@ Recording Something That Is Not An Inverter Fails Clearly
 
 *** Keywords ***
 Replay Should Match The Original
+    [Documentation]    Records ``model`` into a snapshot, replays it as a new mock and checks
+    ...    that SunGather scrapes the same values from both.
     [Arguments]    ${model}
     Start Mock Sungrow    ${model}    serial=${SERIAL}
     Set Inverter Value    daily_power_yields    12.3

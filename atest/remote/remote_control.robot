@@ -41,28 +41,28 @@ The Remote Library Acts On The Served Mock
 
 Values Round Trip As In Process
     ${remote}    ${local} =    Remotely And In Process    Set And Read Values
-    Should Be Equal As Numbers    ${remote}[0]    12.3
-    Should Be Equal As Integers    ${remote}[1]    123
-    Should Be Equal As Numbers    ${remote}[2]    65.5
-    Should Be Equal As Integers    ${remote}[3]    0xAA    grid_state off-grid
-    Should Start With    ${remote}[4]    'sideways' is not a valid value for ems_mode; valid: 0 (self-consumption)
+    Should Be Equal As Numbers    ${remote}[yields]    12.3
+    Should Be Equal As Integers    ${remote}[raw]    123
+    Should Be Equal As Numbers    ${remote}[level]    65.5
+    Should Be Equal As Integers    ${remote}[mode]    0xAA    grid_state off-grid
+    Should Start With    ${remote}[error]    'sideways' is not a valid value for ems_mode; valid: 0 (self-consumption)
     Should Be Equal    ${remote}    ${local}
 
 The Simulated Clock Moves Values As In Process
     ${remote}    ${local} =    Remotely And In Process    Read An Afternoon
-    Should Be Equal    ${remote}[1]    2026-06-21T14:00:00
-    Should Be True    ${remote}[2] > ${remote}[0]    daily yield did not rise: ${remote}
+    Should Be Equal    ${remote}[time]    2026-06-21T14:00:00
+    Should Be True    ${remote}[later] > ${remote}[noon]    daily yield did not rise: ${remote}
     Should Be Equal    ${remote}    ${local}
 
 Faults Act As In Process
     ${remote}    ${local} =    Remotely And In Process    Refuse A Read And Break The Inverter
-    Should Be Equal    ${remote}[0]    000100000003018402    exception 02 for the refused read
-    Should Be Equal    ${remote}[1]    0001000000050104020e03    the fault fired once
-    Should Be Equal As Integers    ${remote}[2]    1
-    Should Be Equal As Integers    ${remote}[4]    0    no output while the inverter is in fault
-    Should Be Equal As Integers    ${remote}[5]    2    two faults cleared
-    Should Not Be Equal    ${remote}[6]    ${remote}[3]    the state is not the fault state any more
-    Should Be True    ${remote}[7] > 8000    full output again at noon: ${remote}[7] W
+    Should Be Equal    ${remote}[refused]    000100000003018402    exception 02 for the refused read
+    Should Be Equal    ${remote}[answered]    0001000000050104020e03    the fault fired once
+    Should Be Equal As Integers    ${remote}[triggered]    1
+    Should Be Equal As Integers    ${remote}[broken_power]    0    no output while the inverter is in fault
+    Should Be Equal As Integers    ${remote}[cleared]    2    two faults cleared
+    Should Not Be Equal    ${remote}[recovered]    ${remote}[broken]    the state is not the fault state any more
+    Should Be True    ${remote}[power] > 8000    full output again at noon: ${remote}[power] W
     Should Be Equal    ${remote}    ${local}
 
 A Real Client Reads The Served Mock As In Process
@@ -85,10 +85,12 @@ A Real Client Reads The Served Mock As In Process
 
 *** Keywords ***
 Start The Daemon And Import Its Remote Library
-    ${ready} =    Start Mock Daemon    --doors    modbus    --control-port    0    --clock-speed    0
+    [Documentation]    Starts the daemon, keeps its ready line for the suite and
+    ...    imports its control endpoint as ``MockRemote``.
+    ${daemon} =    Start Mock Daemon    --doors    modbus    --control-port    0    --clock-speed    0
     ...    --start-time    ${START}
-    Set Suite Variable    &{READY}    &{ready}
-    Import Mock Remote    ${ready}
+    VAR    &{READY} =    &{daemon}    scope=SUITE    # robocop: off=no-suite-variable
+    Import Mock Remote    ${daemon}
     Set Library Search Order    SungrowMockLibrary
 
 Reset The Served Mock
@@ -113,6 +115,7 @@ Remotely And In Process
     RETURN    ${remote}    ${local}
 
 Set And Read Values
+    [Documentation]    Sets and reads values, a register and a refused enum choice, and returns what was read by name.
     Set Inverter Value    daily_power_yields    12.3
     ${yields} =    Get Inverter Value    daily_power_yields
     ${raw} =    Get Register    5003    table=input
@@ -121,10 +124,11 @@ Set And Read Values
     Set Inverter Value    grid_state    off-grid
     ${mode} =    Get Inverter Value    grid_state
     ${error} =    Run Keyword And Expect Error    *    Set Inverter Value    ems_mode    sideways
-    RETURN    ${yields}    ${raw}    ${level}    ${mode}    ${error}
+    VAR    &{read} =    yields=${yields}    raw=${raw}    level=${level}    mode=${mode}    error=${error}
+    RETURN    ${read}
 
 Read An Afternoon
-    [Documentation]    A fresh mock (started through the endpoint on the daemon's side), two hours on.
+    [Documentation]    A fresh mock (started through the endpoint on the daemon's side), two hours on; the values by name.
     Start Mock Sungrow    ${MODEL}    doors=modbus    alias=afternoon    clock_speed=0    start_time=${START}
     ${noon} =    Get Inverter Value    daily_power_yields
     ${later_time} =    Advance Mock Clock    2 hours
@@ -132,9 +136,12 @@ Read An Afternoon
     ${power} =    Get Inverter Value    total_dc_power
     ${soc} =    Get Inverter Value    battery_level
     Stop Mock Sungrow    afternoon
-    RETURN    ${noon}    ${later_time}    ${later}    ${power}    ${soc}
+    VAR    &{read} =    noon=${noon}    time=${later_time}    later=${later}    power=${power}    soc=${soc}
+    RETURN    ${read}
 
 Refuse A Read And Break The Inverter
+    [Documentation]    Refuses one raw read with a fault, then faults and clears the
+    ...    inverter, and returns what each step gave by name.
     ${id} =    Inject Fault    exception    code=02    registers=5000-5010    times=1
     ${refused} =    Read Device Type Over Modbus
     ${answered} =    Read Device Type Over Modbus
@@ -145,8 +152,9 @@ Refuse A Read And Break The Inverter
     ${cleared} =    Clear Faults
     ${recovered} =    Get Inverter Value    system_state
     ${power} =    Get Inverter Value    total_active_power
-    RETURN    ${refused}    ${answered}    ${triggered}    ${broken}    ${broken_power}    ${cleared}    ${recovered}
-    ...    ${power}
+    VAR    &{read} =    refused=${refused}    answered=${answered}    triggered=${triggered}    broken=${broken}
+    ...    broken_power=${broken_power}    cleared=${cleared}    recovered=${recovered}    power=${power}
+    RETURN    ${read}
 
 Read Device Type Over Modbus
     [Documentation]    One raw FC 04 read of the device type (wire 4999) from the current mock; the reply in hex.

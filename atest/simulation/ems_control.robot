@@ -119,6 +119,8 @@ A Battery SOC Set By Keyword Shows In The Next Refresh
 
 *** Keywords ***
 Start Dim Day With High Load
+    [Documentation]    Starts an SH10RT at noon with little sun, a 6 kW house and a
+    ...    half-full battery, held for a minute.
     Start Mock Sungrow    SH10RT    doors=modbus    start_time=2026-06-21T11:59:00
     ...    clock_speed=0    latitude=48
     Set Irradiance    50
@@ -135,6 +137,8 @@ Refresh
     RETURN    ${result}[data]
 
 Battery Should Discharge
+    [Documentation]    Checks that pysungrow's ``data`` shows the battery discharging
+    ...    and the mock's signed battery power agrees.
     [Arguments]    ${data}
     Should Be True    ${data}[running_state][battery_discharging]    not discharging: ${data}[running_state]
     Should Not Be True    ${data}[running_state][battery_charging]
@@ -143,6 +147,8 @@ Battery Should Discharge
     Should Be Equal As Integers    ${signed}    ${data}[battery_power]    battery_power_wide_range (+ discharging)
 
 Battery Should Charge At
+    [Documentation]    Checks that pysungrow's ``data`` shows the battery charging at
+    ...    ``watts`` and the mock's signed battery power agrees.
     [Arguments]    ${data}    ${watts}
     Should Be True    ${data}[running_state][battery_charging]    not charging: ${data}[running_state]
     Should Not Be True    ${data}[running_state][battery_discharging]

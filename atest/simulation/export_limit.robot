@@ -55,6 +55,8 @@ A Limit Written After An Hour Without Reads Does Not Act Backwards
 
 *** Keywords ***
 Export Limit Should Clip The Export
+    [Documentation]    Sets an export limit of ``limit`` (10 W steps) with sungrow-http-config and
+    ...    checks that the export SunGather sees drops to it.
     [Arguments]    ${model}    ${limit}
     ${limit_w} =    Evaluate    int($limit) * 10
     Start Sunny Mock    ${model}    2026-06-21T11:59:00
@@ -114,7 +116,7 @@ SunGather Export Scrape
         ${result} =    Run Client On Mock    sungrowclient    --level    1    --smart-meter
     END
     Scrape Should Have No Failed Ranges    ${result}
-    ${scrape} =    Set Variable    ${result}[latest_scrape]
+    VAR    ${scrape} =    ${result}[latest_scrape]
     Should Be Equal    ${scrape}[device_type_code]    ${model}
     Should Be Equal As Integers    ${scrape}[import_from_grid]    0
     IF    $model.startswith('SH')

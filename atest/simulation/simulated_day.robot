@@ -121,6 +121,8 @@ SG10RT Daily Yield Rises Through The Day And Resets At Midnight
 
 *** Keywords ***
 Start Simulated Mock
+    [Documentation]    Starts ``model`` with only its Modbus door on a frozen clock
+    ...    at ``start`` and the suite's latitude.
     [Arguments]    ${model}    ${start}
     Start Mock Sungrow    ${model}    doors=modbus    start_time=${start}    clock_speed=0
     ...    latitude=${LATITUDE}
@@ -139,7 +141,7 @@ SunGather Scrape
     [Arguments]    @{args}
     ${result} =    Run Client On Mock    sungrowclient    @{args}
     Scrape Should Have No Failed Ranges    ${result}
-    ${scrape} =    Set Variable    ${result}[latest_scrape]
+    VAR    ${scrape} =    ${result}[latest_scrape]
     ${now} =    Get Mock Time
     ${expected} =    Evaluate
     ...    (lambda d: f"{d.year}-{d.month}-{d.day} {d.hour}:{d.minute:02d}:{d.second:02d}")(datetime.datetime.fromisoformat($now))
@@ -185,6 +187,7 @@ Grid Flows Should Be
     Should Be Equal As Integers    ${scrape}[import_from_grid]    ${{ max(-$export, 0) }}
 
 Values Should Rise Strictly
+    [Documentation]    Checks that ``name`` rises strictly from each scrape of ``scrapes`` to the next.
     [Arguments]    ${name}    @{scrapes}
     ${values} =    Evaluate    list(map(operator.itemgetter($name), $scrapes))    modules=operator
     ${rising} =    Evaluate    all(map(operator.lt, $values, $values[1:]))    modules=operator

@@ -114,11 +114,13 @@ Param Value Should Be Register
     Should Be Equal    ${step}[result_data][param_value]    ${expected}    ignore_case=True
 
 Login Should Be Required
+    [Documentation]    Checks that ``firmware`` refuses every request with 401 until a
+    ...    login, whose new token then serves them.
     [Arguments]    ${firmware}    ${tls}
     Start Mock Sungrow    SH10RT    doors=winet    firmware=${firmware}
     ${result} =    Run WiNet Client    connect    devicelist    real    ${GET_TYPE}    login    devicelist
     ...    real    ${GET_TYPE}    tls=${tls}
-    ${steps} =    Set Variable    ${result}[steps]
+    VAR    ${steps} =    ${result}[steps]
     WiNet Step Should Be    ${steps}[0]    1    success
     WiNet Step Should Be    ${steps}[1]    401    I18N_COMMON_INTER_ABNORMAL
     WiNet Step Should Be    ${steps}[2]    401    I18N_COMMON_INTER_ABNORMAL
@@ -135,11 +137,13 @@ Login Should Be Required
     Param Value Should Be Register    ${steps}[7]    ${code}
 
 Wrong Password Should Be Refused
+    [Documentation]    Checks that ``firmware`` refuses a wrong password and an unknown user,
+    ...    hands out no token and keeps refusing requests.
     [Arguments]    ${firmware}    ${tls}
     Start Mock Sungrow    SG5.0RS    doors=winet    firmware=${firmware}
     ${result} =    Run WiNet Client    connect    login:admin:pw1111    devicelist    login:nobody:pw8888
     ...    devicelist    tls=${tls}
-    ${steps} =    Set Variable    ${result}[steps]
+    VAR    ${steps} =    ${result}[steps]
     FOR    ${index}    IN    1    3
         Should Not Be Equal As Integers    ${steps}[${index}][result_code]    1    ${steps}[${index}]
         Should Be Equal    ${steps}[${index}][service_echo]    login
@@ -149,6 +153,7 @@ Wrong Password Should Be Refused
     WiNet Step Should Be    ${steps}[4]    401    I18N_COMMON_INTER_ABNORMAL
 
 Account Should Log In
+    [Documentation]    Checks that ``user`` with ``password`` logs in on the login firmware and can list the devices.
     [Arguments]    ${user}    ${password}
     Start Mock Sungrow    SH10RT    doors=winet    firmware=login
     ${result} =    Run WiNet Client    connect    login:${user}:${password}    devicelist

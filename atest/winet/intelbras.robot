@@ -26,13 +26,13 @@ Status Combines Modbus Values And The Datalogger
     Set Inverter Value    total_active_power    3210
     Set Register    work_state_1    ${0x8100}
     ${result} =    Run Intelbras    --call    status
-    ${status} =    Set Variable    ${result}[status]
+    VAR    ${status} =    ${result}[status]
     Should Be Equal    ${status}[serial]    ${SERIAL}
     Should Be Equal As Numbers    ${status}[energy_today]    17.6
     Should Be Equal As Numbers    ${status}[power_ac]    3210
     Should Be Equal    ${status}[work_state]    derating_run
     Should Be Empty    ${result}[winet_errors]
-    ${datalogger} =    Set Variable    ${status}[datalogger]
+    VAR    ${datalogger} =    ${status}[datalogger]
     Should Not Be Equal    ${datalogger}    ${None}    The WiNet part of async_get_status() failed
     Should Be Equal    ${datalogger}[model]    SG5.0RS
     Should Be Equal As Integers    ${datalogger}[total_faults]    0
@@ -45,7 +45,7 @@ A Fault Set By The Test Reaches The Datalogger Fault List
     Set Register    work_state_1    ${0x5500}
     Set Inverter Value    alarm_code_1    ${39}
     ${result} =    Run Intelbras    --call    status
-    ${status} =    Set Variable    ${result}[status]
+    VAR    ${status} =    ${result}[status]
     Should Be True    ${status}[has_fault]
     Should Be Equal As Integers    ${status}[fault_code]    39
     Should Be Equal As Integers    ${status}[datalogger][total_faults]    1
@@ -60,10 +60,10 @@ A Fault Set By The Test Reaches The Datalogger Fault List
 Datalogger Info Is Read Over HTTP
     Start Mock With Standard WiNet Ports    SH10RT
     ${result} =    Run Intelbras    --call    datalogger_info
-    ${info} =    Set Variable    ${result}[datalogger_info]
+    VAR    ${info} =    ${result}[datalogger_info]
     ${raw} =    Run Own WiNet Client    connect    http:/about/list?page=1&limit=10    http:/device/overview
     ${about} =    Labelled Values    ${raw}[steps][1][result_data][list]
-    ${overview} =    Set Variable    ${raw}[steps][2][result_data]
+    VAR    ${overview} =    ${raw}[steps][2][result_data]
     Should Be Equal    ${info}[serial]    ${about}[I18N_COMMON_DEVICE_SN]
     Should Be Equal    ${info}[serial]    ${overview}[module_info][module_sn]
     Should Be Equal    ${info}[firmware_version]    ${about}[I18N_COMMON_APPLI_SOFT_VERSION]
@@ -76,7 +76,7 @@ Datalogger Info Is Read Over HTTP
     # PROTOCOLS 4.4 examples of a WiNet-S
     Should Match Regexp    ${info}[firmware_version]    ^WINET-SV\\d{3}\\.\\d{3}\\.\\d{2}\\.P\\d{3}$
     Should Be Equal    ${info}[hardware_version]    M_WiNet-S_V01_V01_A
-    ${serial_in_list} =    Set Variable    ${overview}[list][0][dev_sn]
+    VAR    ${serial_in_list} =    ${overview}[list][0][dev_sn]
     ${inverter_serial} =    Get Register Text    serial_number
     Should Be Equal    ${serial_in_list}    ${inverter_serial}
 
@@ -87,7 +87,7 @@ Grid Parameters Are Read For The First Device
     ${raw} =    Run Own WiNet Client    connect    devicelist
     ...    http:/device/getParam?type=2&dev_id=1&dev_type=21&dev_code=${code}
     Should Be Equal As Integers    ${raw}[steps][1][result_data][list][0][dev_type]    21
-    ${items} =    Set Variable    ${raw}[steps][2][result_data][list]
+    VAR    ${items} =    ${raw}[steps][2][result_data][list]
     Should Not Be Empty    ${result}[grid_parameters]
     Length Should Be    ${result}[grid_parameters]    ${{ len($items) }}
     FOR    ${parameter}    ${item}    IN ZIP    ${result}[grid_parameters]    ${items}
@@ -109,6 +109,8 @@ With Two Inverters The Datalogger Reports The First
 
 *** Keywords ***
 Run Intelbras
+    [Documentation]    Runs python-intelbras-solar-local on the current mock with the
+    ...    standard WiNet WebSocket port and returns its result.
     [Arguments]    @{args}
     ${result} =    Run Client On Mock    intelbras    --winet-port    ${WINET_WS_PORT}    @{args}
     RETURN    ${result}
@@ -123,11 +125,13 @@ Run Own WiNet Client
     RETURN    ${result}
 
 Labelled Values
+    [Documentation]    Returns WiNet data items as a dictionary of ``data_name`` to ``data_value``.
     [Arguments]    ${items}
     ${values} =    Evaluate    {i['data_name']: i['data_value'] for i in $items}
     RETURN    ${values}
 
 Datalogger Links Should Match The Dongle
+    [Documentation]    Checks the client's Wi-Fi and cloud link states against the dongle's ``state`` reply.
     [Arguments]    ${wifi}    ${cloud}
     ${raw} =    Run Own WiNet Client    connect    state
     Should Be Equal    ${wifi}    ${{ $raw['steps'][1]['result_data']['wifi_conn_sts'] == '1' }}

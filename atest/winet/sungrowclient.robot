@@ -44,7 +44,7 @@ Values Set By The Test Are Decoded Over WiNet
     Should Be Equal    ${result}[model]    SH10RT
     Should Be Equal    ${result}[serial]    ${SERIAL}
     Scrape Should Have No Failed Ranges    ${result}
-    ${scrape} =    Set Variable    ${result}[latest_scrape]
+    VAR    ${scrape} =    ${result}[latest_scrape]
     Should Be Equal As Numbers    ${scrape}[daily_power_yields]    17.6
     Should Be Equal As Numbers    ${scrape}[internal_temperature]    -4.5
     Should Be Equal As Numbers    ${scrape}[battery_level]    80.5
@@ -70,7 +70,7 @@ An Expired Token Fails One Request And The Next Scrape Recovers
     Let Client Continue    ${running}[handshake]    2
     ${result} =    Wait For Client    ${running}
     Length Should Be    ${result}[scrapes]    3
-    ${first}    ${second}    ${third} =    Set Variable    @{result}[scrapes]
+    ${first}    ${second}    ${third} =    Set Variable    @{result}[scrapes]    # robocop: off=replace-set-variable-with-var
     Should Be Empty    ${first}[failed_ranges]
     Length Should Be    ${second}[failed_ranges]    1    ${second}[failed_ranges]
     Should Be Equal    ${second}[failed_ranges][0][range]    ${FIRST_RANGE}
@@ -99,6 +99,7 @@ A Second Inverter Behind The Dongle Is Read With Its Unit Id
 
 *** Keywords ***
 Run SunGather Over WiNet
+    [Documentation]    Runs SunGather in ``http`` mode against the current mock's WiNet door and returns its result.
     [Arguments]    @{args}
     ${host} =    Get Mock Sungrow Endpoint    winet_ws    part=host
     ${result} =    Run Client    sungrowclient    --host    ${host}    --connection    http    --timeout    3
@@ -106,6 +107,8 @@ Run SunGather Over WiNet
     RETURN    ${result}
 
 WiNet Scrape Should Match Plain Scrape
+    [Documentation]    Scrapes ``model`` at ``level`` over plain Modbus and over WiNet and
+    ...    checks that SunGather decodes the same values.
     [Arguments]    ${model}    ${level}
     Start Mock With Standard WiNet Ports    ${model}    serial=${SERIAL}
     Set Inverter Value    daily_power_yields    21.7

@@ -54,12 +54,14 @@ With Two Inverters Only The First Is Read
 
 *** Keywords ***
 Run Sungrow Websocket
+    [Documentation]    Runs sungrow-websocket on the current mock's WiNet WebSocket door and returns its result.
     ${host} =    Get Mock Sungrow Endpoint    winet_ws    part=host
     ${port} =    Get Mock Sungrow Endpoint    winet_ws    part=port
     ${result} =    Run Client    sungrowwebsocket    --host    ${host}    --port    ${port}
     RETURN    ${result}
 
 Data Points Should Match The Values The Test Set
+    [Documentation]    Sets test values on ``model`` and checks the data points sungrow-websocket reads, value and unit.
     [Arguments]    ${model}
     Start Mock With Standard WiNet Ports    ${model}
     ${family} =    Evaluate    $model[:2]
@@ -89,6 +91,7 @@ Data Points Should Match The Values The Test Set
     Run Keyword    ${family} Data Points Should Show    ${result}[data]
 
 Set SH Test Values
+    [Documentation]    Sets the hybrid-only values that sungrow-websocket reads back.
     Set Inverter Value    total_active_power    4326
     Set Inverter Value    export_power_hybrid    1987
     Set Inverter Value    load_power_hybrid    1777
@@ -98,6 +101,7 @@ Set SH Test Values
     Set Register    system_state    ${0x0800}
 
 Set SG Test Values
+    [Documentation]    Sets the string-inverter-only values that sungrow-websocket reads back.
     Set Inverter Value    total_active_power    7654
     Set Inverter Value    total_apparent_power    7777
     Set Inverter Value    meter_power    -1111
@@ -107,6 +111,7 @@ Set SG Test Values
     Set Register    work_state_1    ${0x8200}
 
 SH Data Points Should Show
+    [Documentation]    Checks the hybrid's data points of `Set SH Test Values`.
     [Arguments]    ${data}
     Should Be Equal    ${data}[total_active_power][value]    4.33
     Should Be Equal    ${data}[feed_network_total_active_power][value]    1.99
@@ -118,6 +123,7 @@ SH Data Points Should Show
     Should Contain    ${data}[running_state][value]    Forced
 
 SG Data Points Should Show
+    [Documentation]    Checks the string inverter's data points of `Set SG Test Values`.
     [Arguments]    ${data}
     Should Be Equal    ${data}[total_active_power][value]    7.65
     Should Be Equal    ${data}[total_apparent_power][value]    7.78

@@ -71,6 +71,8 @@ With A Higher Session Limit Two Sessions Coexist
 
 *** Keywords ***
 Expired Token Should Get 106
+    [Documentation]    Expires the token of a paused client and checks that its next WebSocket and
+    ...    HTTP requests get 106 and that signing in again works.
     [Arguments]    ${firmware}    ${tls}    @{sign_in}
     Start Mock Sungrow    SH10RT    doors=winet    firmware=${firmware}
     ${options} =    WiNet Client Arguments    tls=${tls}
@@ -81,10 +83,10 @@ Expired Token Should Get 106
     Should Be True    ${expired} >= 1    Expire WiNet Token found no live token: ${expired}
     ${result} =    Wait For Client    ${running}
     ${n} =    Get Length    ${sign_in}
-    ${steps} =    Set Variable    ${result}[steps]
+    VAR    ${steps} =    ${result}[steps]
     # before the pause: signed in, devicelist works
     WiNet Step Should Be    ${steps}[${n}]    1    success
-    ${old_token} =    Set Variable    ${steps}[${n - 1}][result_data][token]
+    VAR    ${old_token} =    ${steps}[${n - 1}][result_data][token]
     # after the pause (step n + 1): the old token is dead for WebSocket and HTTP
     @{after} =    Get Slice From List    ${steps}    ${n + 2}
     WiNet Step Should Be    ${after}[0]    106

@@ -15,7 +15,7 @@ Devicelist Lists Both Inverters In dev_id Order
     ${code_2} =    Get Register    device_type_code    unit_id=2
     ${result} =    Run WiNet Client    connect    devicelist
     WiNet Step Should Be    ${result}[steps][1]    1    success
-    ${data} =    Set Variable    ${result}[steps][1][result_data]
+    VAR    ${data} =    ${result}[steps][1][result_data]
     Should Be Equal As Integers    ${data}[count]    2
     Length Should Be    ${data}[list]    2
     Device Should Be    ${data}[list][0]    1    SH10RT    35    ${code_1}    TWO0000001
@@ -54,6 +54,8 @@ An Unknown dev_id Is Refused
 
 *** Keywords ***
 Start Two Inverters
+    [Documentation]    Starts an SH10RT (dev_id 1) and an SG5.0RS (dev_id 2) behind one
+    ...    WiNet door, each with its own yield and power.
     Start Mock Sungrow    SH10RT    serial=TWO0000001    doors=winet
     Add Inverter    SG5.0RS    2    serial=TWO0000002
     Set Inverter Value    daily_power_yields    45.6
@@ -62,6 +64,7 @@ Start Two Inverters
     Set Inverter Value    total_active_power    1234    unit_id=2
 
 Device Should Be
+    [Documentation]    Checks one ``devicelist`` entry: dev_id, model, type, code, serial and protocol.
     [Arguments]    ${device}    ${dev_id}    ${model}    ${dev_type}    ${dev_code}    ${serial}
     Should Be Equal As Integers    ${device}[dev_id]    ${dev_id}
     Should Be Equal    ${device}[dev_model]    ${model}
@@ -71,6 +74,7 @@ Device Should Be
     Should Be Equal As Integers    ${device}[dev_procotol]    2
 
 Points
+    [Documentation]    Returns the data points of a ``real`` reply as a dictionary of name to value.
     [Arguments]    ${step}
     ${points} =    Evaluate    {i['data_name']: i['data_value'] for i in $step['result_data']['list']}
     RETURN    ${points}
