@@ -14,7 +14,7 @@ import time as _time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
@@ -76,7 +76,7 @@ class Request:
 class _Pending:
     """A recorded request not decoded yet; decoded once, on first read."""
 
-    __slots__ = ("seq", "_decode", "_args", "_request")
+    __slots__ = ("_args", "_decode", "_request", "seq")
 
     def __init__(self, seq: int, decode: Callable[..., Request], args: tuple):
         self.seq = seq
@@ -311,8 +311,8 @@ def _values(values: tuple[int, ...] | None) -> str | None:
 
 
 def _clock(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%H:%M:%S.%f")[:-3]
+    return datetime.fromtimestamp(epoch, UTC).strftime("%H:%M:%S.%f")[:-3]
 
 
 def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

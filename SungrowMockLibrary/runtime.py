@@ -25,7 +25,7 @@ class EventLoopThread:
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._started = threading.Event()
 
-    def start(self) -> "EventLoopThread":
+    def start(self) -> EventLoopThread:
         self._thread.start()
         self._started.wait()
         return self

@@ -23,6 +23,7 @@ import asyncio
 import json
 import signal
 import sys
+from typing import ClassVar
 
 REQ_LEN = 12
 
@@ -38,10 +39,10 @@ def _reply_tail(fc: int, qty: int) -> bytes:
 
 
 class EchoProtocol(asyncio.Protocol):
-    __slots__ = ("transport", "buf")
-    cache: dict[bytes, bytes] = {}
+    __slots__ = ("buf", "transport")
+    cache: ClassVar[dict[bytes, bytes]] = {}  # shared by every connection on purpose
 
-    def connection_made(self, transport):  # noqa: D401
+    def connection_made(self, transport):
         self.transport = transport
         self.buf = b""
 
@@ -76,7 +77,7 @@ async def main(host: str, port: int, max_seconds: float) -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         await asyncio.wait_for(stop.wait(), timeout=max_seconds)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
     server.close()
 

@@ -106,7 +106,7 @@ def _child_preexec() -> None:
 
 
 def _kill_children(grace: float = 2.0) -> None:
-    for p in list(_CHILDREN):
+    for p in _CHILDREN:
         if p.poll() is None:
             try:
                 p.send_signal(signal.SIGTERM)
@@ -246,9 +246,10 @@ class Server:
         self.proc: subprocess.Popen | None = None
         self.ready_s: float | None = None
         self.host, self.port = HOST, 0
-        self._err = tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".stderr", delete=False)
+        # open for the server's whole life; closed in stop()
+        self._err = tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".stderr", delete=False)  # noqa: SIM115
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         t0 = time.perf_counter()
         self.proc = spawn(self.argv, stderr_file=self._err)
         try:
@@ -291,9 +292,9 @@ def target_argv(name: str, args) -> list[str]:
         return [py, "-m", "SungrowMockLibrary", "serve", "--model", args.model,
                 "--host", HOST, "--modbus-port", "0", "--doors", args.doors]
     if name == "pymodbus":
-        return [py, str(HERE / "pymodbus_server.py"), "--host", HOST, "--port", "0"] + life
+        return [py, str(HERE / "pymodbus_server.py"), "--host", HOST, "--port", "0", *life]
     if name == "echo":
-        return [py, str(HERE / "echo_server.py"), "--host", HOST, "--port", "0"] + life
+        return [py, str(HERE / "echo_server.py"), "--host", HOST, "--port", "0", *life]
     raise ValueError(name)
 
 
@@ -316,7 +317,7 @@ class Conn:
     Shared by both load generators so they do exactly the same work per request.
     """
 
-    def __init__(self, index: int, workload: tuple[int, int, int], plan: "CellPlan"):
+    def __init__(self, index: int, workload: tuple[int, int, int], plan: CellPlan):
         fc, addr, qty = workload
         self.fc, self.qty = fc, qty
         self.tail = bytes([0, 0, 0, 6, UNIT_ID, fc]) + addr.to_bytes(2, "big") + qty.to_bytes(2, "big")
@@ -530,7 +531,7 @@ async def run_cell(host: str, port: int, workload: str, conns: int, warmup: floa
         everyone.add_done_callback(lambda f: f.cancelled() or f.exception())  # no "never retrieved"
         await asyncio.wait_for(everyone, timeout=warmup + duration + 5.0)
         res.client_cpu_pct, res.server_cpu_pct, res.other_cpu_pct = cpu.result()
-    except asyncio.TimeoutError:
+    except TimeoutError:
         res.status, res.error = "timeout", "no reply within the cell time limit (server stalled?)"
     except OSError as exc:
         res.status, res.error = "error", f"connect failed: {exc}"
@@ -543,7 +544,7 @@ async def run_cell(host: str, port: int, workload: str, conns: int, warmup: floa
     return summarise(res, protos, plan)
 
 
-def summarise(res: CellResult, conns: list[Conn], plan: "CellPlan") -> tuple[CellResult, list[int]]:
+def summarise(res: CellResult, conns: list[Conn], plan: CellPlan) -> tuple[CellResult, list[int]]:
     errors = [c.error for c in conns if c.error]
     if errors and res.status == "ok":
         res.status, res.error = "error", f"{len(errors)}/{res.concurrency} connections: {errors[0]}"
@@ -1109,7 +1110,7 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGHUP, _on_term)
     signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(max(1, int(math.ceil(args.timeout))))
+    signal.alarm(max(1, math.ceil(args.timeout)))
     try:
         report, ok = run(args)
         print_report(report)

@@ -60,7 +60,7 @@ async def main(host: str, port: int, unit_id: int, max_seconds: float) -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         await asyncio.wait_for(stop.wait(), timeout=max_seconds)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
     await server.shutdown()
 

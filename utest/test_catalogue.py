@@ -1,5 +1,7 @@
 """The model and register catalogues (PROTOCOLS §2)."""
 
+import itertools
+
 import pytest
 
 from SungrowMockLibrary.device import catalogue, codec
@@ -70,7 +72,7 @@ def test_no_registers_overlap_inside_a_table(name):
     layout = catalogue.layout(name)
     for table in (INPUT, HOLDING):
         ordered = sorted((r for r in layout.registers if r.table == table), key=lambda r: r.number)
-        for before, after in zip(ordered, ordered[1:]):
+        for before, after in itertools.pairwise(ordered):
             assert after.number > before.last, f"{before.name} overlaps {after.name}"
 
 

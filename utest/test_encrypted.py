@@ -1,8 +1,8 @@
 """The encrypted Modbus door, byte for byte against the test vectors of PROTOCOLS §3."""
 
 import pytest
-
 from conftest import RawModbus, read_frame
+
 from SungrowMockLibrary import MockSungrow
 from SungrowMockLibrary.transports.encrypted import EncryptionKey, EncryptionKeyError
 

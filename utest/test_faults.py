@@ -7,7 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from SungrowMockLibrary.faults import (
-    KINDS, Dose, FaultEngine, FaultError, RequestInfo, Target, load_fault_file, parse_fault,
+    KINDS,
+    Dose,
+    FaultEngine,
+    FaultError,
+    RequestInfo,
+    Target,
+    load_fault_file,
+    parse_fault,
 )
 from SungrowMockLibrary.vocabulary import Door
 
@@ -443,10 +450,10 @@ def test_only_device_faults_leave_the_engine_empty():
 # --- validation ---
 
 @pytest.mark.parametrize("kind, kwargs, message", [
-    ("nope", {}, "unknown fault kind 'nope'; valid: exception, no_response, delay, late_response, reset, "
+    ("nope", {}, ("unknown fault kind 'nope'; valid: exception, no_response, delay, late_response, reset, "
                  "close_after, refuse, garbage, truncate, wrong_transaction_id, wrong_unit_id, connection_limit, "
                  "http_error, result_code, ws_close, malformed_json, login_required, key_not_answered, "
-                 "key_rotated, inverter_fault, grid_loss, over_temperature, battery_fault"),
+                 "key_rotated, inverter_fault, grid_loss, over_temperature, battery_fault")),
     ("http_error", {"target": Target(door="modbus")},
      "fault kind 'http_error' does not apply to door 'modbus'; it applies to: winet"),
     ("key_rotated", {"target": Target(door="modbus")},
@@ -582,8 +589,8 @@ def test_parse_fault_probability_as_percent():
     ({"code": "2"}, "kind", "a fault needs a 'kind'; valid kinds: exception, no_response"),
     ({"kind": "nope"}, "kind", "unknown fault kind 'nope'"),
     ({"kind": "exception", "colour": "red"}, "colour",
-     "unknown key 'colour' for fault kind 'exception'; valid: kind, scope, door, unit, function, table, "
-     "registers, service, times, after, probability, seed, duration, code"),
+     ("unknown key 'colour' for fault kind 'exception'; valid: kind, scope, door, unit, function, table, "
+     "registers, service, times, after, probability, seed, duration, code")),
     ({"kind": "reset", "status": "500"}, "status", "unknown key 'status' for fault kind 'reset'"),
     ({"kind": "exception", "unit": "one"}, "unit", "'unit' must be a whole number, got 'one'"),
     ({"kind": "exception", "unit": "300"}, "unit", "target unit must be a whole number between 0 and 255"),

@@ -14,13 +14,13 @@ PEER = "127.0.0.1:53422"
 
 
 def read(journal, address, count=1, table="input", **extra):
-    fields = dict(door="modbus", peer=PEER, unit=1, function=4 if table == "input" else 3, table=table)
+    fields = {"door": "modbus", "peer": PEER, "unit": 1, "function": 4 if table == "input" else 3, "table": table}
     fields.update(extra)
     return journal.record(address=address, count=count, **fields)
 
 
 def write(journal, address, values, **extra):
-    fields = dict(door="modbus", peer=PEER, unit=1, function=16, table="holding")
+    fields = {"door": "modbus", "peer": PEER, "unit": 1, "function": 16, "table": "holding"}
     fields.update(extra)
     return journal.record(address=address, count=len(values), values=tuple(values), **fields)
 

@@ -291,9 +291,10 @@ def test_unknown_methods_and_bad_xml_get_faults(daemon):
     with pytest.raises(xmlrpc.client.Fault, match="no keyword 'Nope'"):
         proxy.get_keyword_arguments("Nope")
     request = urllib.request.Request(f"http://{daemon['endpoints']['control']}/", data=b"<not xml", method="POST")
-    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-        with pytest.raises(xmlrpc.client.Fault, match="not XML-RPC"):
-            xmlrpc.client.loads(response.read())
+    with urllib.request.urlopen(request, timeout=TIMEOUT) as response, pytest.raises(
+        xmlrpc.client.Fault, match="not XML-RPC"
+    ):
+        xmlrpc.client.loads(response.read())
 
 
 # -- the JSON API -----------------------------------------------------------------------------------
@@ -422,7 +423,7 @@ def test_the_remote_api_needs_the_token_in_the_path(guarded):
 
 
 def test_a_token_that_cannot_go_into_a_url_is_refused():
-    result = subprocess.run(CLI + ["--control-port", "0", "--control-token", "a/b c"], capture_output=True, text=True, timeout=TIMEOUT)
+    result = subprocess.run([*CLI, "--control-port", "0", "--control-token", "a/b c"], capture_output=True, text=True, timeout=TIMEOUT)
     assert result.returncode == 2 and result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1 and "control token must be" in result.stderr
 
@@ -452,7 +453,7 @@ def test_a_busy_control_port_is_reported_in_one_line():
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = subprocess.run(CLI + ["--doors", "modbus", "--control-port", str(port)], capture_output=True, text=True, timeout=TIMEOUT)
+        result = subprocess.run([*CLI, "--doors", "modbus", "--control-port", str(port)], capture_output=True, text=True, timeout=TIMEOUT)
     assert result.returncode == 1 and result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1 and "cannot listen" in result.stderr
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import csv
 import difflib
+import itertools
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from . import codec
 from ..errors import CatalogueError
 from ..vocabulary import Table
+from . import codec
 
 INPUT, HOLDING = Table.input, Table.holding
 TABLES = tuple(Table)
@@ -294,7 +295,7 @@ def layout(model_name: str) -> Layout:
         by_start[(register.table, register.number)] = register
     for table in TABLES:
         ordered = sorted((r for r in registers if r.table == table), key=lambda r: r.number)
-        for before, after in zip(ordered, ordered[1:]):
+        for before, after in itertools.pairwise(ordered):
             if after.number <= before.last:
                 raise CatalogueError(
                     f"{the_model.name}: {table} registers {before.name} ({before.number}..{before.last}) "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 NUMERIC_TYPES = ("U16", "S16", "U32", "S32")
 STRING_TYPE = "UTF8"
-TYPES = NUMERIC_TYPES + (STRING_TYPE,)
+TYPES = (*NUMERIC_TYPES, STRING_TYPE)
 
 _WORDS = {"U16": 1, "S16": 1, "U32": 2, "S32": 2}
 _LIMITS = {
@@ -70,10 +70,7 @@ def decode(datatype: str, words: list[int] | tuple[int, ...]) -> int | str:
     if datatype == STRING_TYPE:
         data = b"".join(w.to_bytes(2, "big") for w in words)
         return data.split(b"\x00", 1)[0].decode("utf-8", errors="replace")
-    if datatype in ("U16", "S16"):
-        value = words[0]
-    else:
-        value = words[0] | (words[1] << 16)
+    value = words[0] if datatype in ("U16", "S16") else words[0] | words[1] << 16
     if datatype == "S16" and value >= 0x8000:
         value -= 0x10000
     elif datatype == "S32" and value >= 0x80000000:

@@ -6,8 +6,8 @@ a read is one slice. Everything above this module speaks documented numbers.
 
 from __future__ import annotations
 
-from . import codec
 from ..vocabulary import ADDRESS_SPACE, ILLEGAL_ADDRESS
+from . import codec
 from .catalogue import HOLDING, INPUT, TABLES, Layout, Register
 
 _TABLE_BYTES = 2 * ADDRESS_SPACE
@@ -51,10 +51,7 @@ class RegisterImage:
 
     def supports(self, table: str, first: int, last: int) -> bool:
         """Whether documented range ``first..last`` touches a block the model answers."""
-        for low, high in self.blocks[table]:
-            if first <= high and last >= low:
-                return True
-        return False
+        return any(first <= high and last >= low for low, high in self.blocks[table])
 
     def read_wire(self, table: str, address: int, count: int) -> bytes:
         """The reply payload of a read at wire ``address``; raises for unsupported ranges."""

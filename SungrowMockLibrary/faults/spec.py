@@ -18,7 +18,7 @@ from .targets import Dose, Target
 
 _TARGET_KEYS = ("door", "unit", "function", "table", "registers", "service")
 _DOSE_KEYS = ("times", "after", "probability", "seed", "duration")
-_COMMON_KEYS = ("kind", "scope") + _TARGET_KEYS + _DOSE_KEYS
+_COMMON_KEYS = ("kind", "scope", *_TARGET_KEYS, *_DOSE_KEYS)
 
 _CONVERTERS: dict[str, Callable[[object], object]] = {
     "door": v.lower_text,

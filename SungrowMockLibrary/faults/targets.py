@@ -111,9 +111,7 @@ class Target:
                 return False
             if self.first is not None and first + max(request.count or 1, 1) - 1 < self.first:
                 return False
-        if self.service is not None and self.service != request.service:
-            return False
-        return True
+        return not (self.service is not None and self.service != request.service)
 
     def describe(self) -> str:
         parts = []

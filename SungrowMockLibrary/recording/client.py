@@ -93,7 +93,8 @@ class ModbusClient:
     def _receive(self, size: int, what: str, deadline: float) -> bytes:
         data = b""
         while len(data) < size:
-            chunk = self._io(lambda: self._sock.recv(size - len(data)), what, deadline)
+            wanted = size - len(data)
+            chunk = self._io(lambda: self._sock.recv(wanted), what, deadline)  # noqa: B023 (called at once)
             if not chunk:
                 raise RecordingError(
                     f"{self.source} closed the connection after {len(data)} of {size} bytes of its reply to {what}"

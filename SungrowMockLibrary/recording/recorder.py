@@ -7,7 +7,7 @@ at most 125 registers per read) in chunks, and returns a :class:`~.snapshot.Snap
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..device import catalogue, codec
 from ..device.catalogue import TABLES, CatalogueError, Model
@@ -64,7 +64,7 @@ def record(
         serial=serial,
         unit=unit,
         source=client.source,
-        recorded_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        recorded_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         tables=tables,
         unanswered=unanswered,
     )

@@ -102,7 +102,7 @@ class Snapshot:
             raise RecordingError(f"snapshot file {path} cannot be written: {error.strerror or error}") from None
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "Snapshot":
+    def load(cls, path: str | os.PathLike) -> Snapshot:
         """Read a snapshot written by :meth:`save`; the error names the file and what is wrong."""
         where = f"snapshot file {path}"
         try:
@@ -122,7 +122,7 @@ class Snapshot:
         return snapshot
 
     @classmethod
-    def _from_json(cls, data, where: str) -> "Snapshot":
+    def _from_json(cls, data, where: str) -> Snapshot:
         def fail(what: str):
             raise RecordingError(f"{where}: {what}")
 

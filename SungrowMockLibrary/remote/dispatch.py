@@ -112,7 +112,7 @@ class Keywords:
                 return Outcome(output=_output(lines), problem="arguments", error=str(error))
             try:
                 value = self.library.run_keyword(real, positional, named)
-            except Exception as error:  # noqa: BLE001 - any failure is the keyword's outcome
+            except Exception as error:
                 return Outcome(
                     output=_output(lines),
                     problem="failed",

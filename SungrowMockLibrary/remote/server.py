@@ -64,7 +64,7 @@ class _Worker:
                 continue
             try:
                 future.set_result(function(*args))
-            except BaseException as error:  # noqa: BLE001 - handed to the waiting request
+            except BaseException as error:
                 future.set_exception(error)
 
     def stop(self) -> None:

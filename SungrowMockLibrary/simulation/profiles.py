@@ -19,7 +19,6 @@ from functools import lru_cache
 from .clock import DAY_S
 
 
-
 class Profile:
     """Base class: ``at(local_time)`` returns the profile's value at that local time."""
 

@@ -29,9 +29,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import ScenarioError
 from .clock import DAY_S
 from .profiles import TimeSeriesProfile
-from ..errors import ScenarioError
 
 _FIELDS = {
     "site": {"latitude", "seed"},

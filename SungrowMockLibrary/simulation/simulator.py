@@ -16,9 +16,9 @@ from functools import cache
 from importlib import resources
 
 from ..device import codec
+from .clock import to_datetime
 from .controls import read_controls
 from .history import History, HistoryWriter
-from .clock import to_datetime
 from .inverter import Inverter
 from .plant import Controls, Environment, OperatingPoint, PlantSpec, PlantState, advance, new_state
 

@@ -13,12 +13,12 @@ import secrets
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from ..errors import EncryptionKeyError
 from ..vocabulary import ILLEGAL_VALUE
 from .mbap import MAX_LENGTH, FrameHandler, TrackedProtocol, as_is
-from .wire import Wire
 from .modbus import exception_frame
 from .pdu import NO_KEY
-from ..errors import EncryptionKeyError
+from .wire import Wire
 
 PRIVATE_KEY = b"Grow#0*2Sun68CbE"
 MAX_FRAME = 255  # L travels in one byte

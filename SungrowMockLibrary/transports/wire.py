@@ -24,8 +24,8 @@ from time import perf_counter
 from ..device.hints import describe
 from ..faults import Fault, FaultEngine, RequestInfo, Stage, kinds_at
 from ..journal import Journal, Request
-from ..vocabulary import EXCEPTION_BIT, MAX_READ
 from ..simulation.inverter import Inverter
+from ..vocabulary import EXCEPTION_BIT, MAX_READ
 from .modbus import exception_frame, is_key_request, request_of
 
 _CONNECT_KINDS = kinds_at(Stage.MODBUS_CONNECT)
@@ -58,7 +58,7 @@ def _outcome(reply: bytes | None) -> str:
 class Connection:
     """Per-connection state the wire needs: the peer, requests answered, a reply held back."""
 
-    __slots__ = ("transport", "peer", "answered", "held", "encode", "write", "on_key_rotated")
+    __slots__ = ("answered", "encode", "held", "on_key_rotated", "peer", "transport", "write")
 
     def __init__(self, transport: asyncio.Transport, encode: Callable[[bytes], bytes], on_key_rotated=None):
         self.transport = transport

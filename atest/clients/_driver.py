@@ -171,7 +171,7 @@ class RecordCollector(logging.Handler):
         super().__init__(level)
         self.records: list[logging.LogRecord] = []
 
-    def emit(self, record: logging.LogRecord) -> None:  # noqa: D102 - logging API
+    def emit(self, record: logging.LogRecord) -> None:
         self.records.append(record)
 
     def messages(self, min_level: int = logging.WARNING) -> list[str]:

@@ -88,14 +88,14 @@ class WorkloadFailed(Exception):
 def sungather_inverter_config(inverter: dict, timeout: float | None) -> dict:
     """The dictionary SunGather's main() builds from config.yaml's ``inverter:`` section."""
     config = {
-        "host": inverter.get("host", None),
+        "host": inverter.get("host"),
         "port": inverter.get("port", 502),
         "timeout": inverter.get("timeout", 10),
         "retries": inverter.get("retries", 3),
         "slave": inverter.get("slave", 0x01),
         "scan_interval": inverter.get("scan_interval", 30),
         "connection": inverter.get("connection", "modbus"),
-        "model": inverter.get("model", None),
+        "model": inverter.get("model"),
         "smart_meter": inverter.get("smart_meter", False),
         "use_local_time": inverter.get("use_local_time", False),
         "log_console": inverter.get("log_console", "WARNING"),

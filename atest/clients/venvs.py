@@ -114,9 +114,9 @@ def _run(cmd: list[str], group: str, what: str, timeout: float) -> None:
     try:
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise VenvError(f"{group}: {what} timed out after {timeout:.0f} s: {' '.join(cmd)}")
+        raise VenvError(f"{group}: {what} timed out after {timeout:.0f} s: {' '.join(cmd)}") from None
     except OSError as error:
-        raise VenvError(f"{group}: {what} could not run: {error}")
+        raise VenvError(f"{group}: {what} could not run: {error}") from None
     if result.returncode != 0:
         lines = (result.stderr or result.stdout).strip().splitlines()
         last = lines[-1] if lines else f"exit code {result.returncode}"
@@ -159,7 +159,7 @@ def cmd_ensure(names: list[str], force: bool) -> int:
     failures = 0
     with ThreadPoolExecutor(max_workers=len(names)) as pool:
         futures = {name: pool.submit(ensure, name, force) for name in names}
-        for name, future in futures.items():
+        for future in futures.values():
             try:
                 say(future.result(), sys.stdout)
             except VenvError as error:

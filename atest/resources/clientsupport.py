@@ -34,7 +34,7 @@ SUNGATHER_DERIVED = ("timestamp", "last_reset", "daily_export_to_grid", "daily_i
 
 
 @library(scope="GLOBAL", auto_keywords=False)
-class clientsupport:  # noqa: N801 - Robot imports the library by its module name
+class clientsupport:
     @keyword
     def create_handshake_directory(self) -> str:
         """Creates an empty directory for one driver's ``--handshake`` marker files and returns it."""

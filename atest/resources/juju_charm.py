@@ -53,7 +53,7 @@ def _first_api_host(show_controller_json: str) -> str:
 
 
 @library(scope="SUITE")
-class juju_charm:  # noqa: N801 (the library name as Robot users import it)
+class juju_charm:
     def __init__(self):
         self._juju = None
 
@@ -115,7 +115,7 @@ class juju_charm:  # noqa: N801 (the library name as Robot users import it)
         juju = self._require()
         charm = os.environ.get("SUNGATHER_CHARM", APP)
         resources = {"sungather-image": os.environ["SUNGATHER_IMAGE"]} if os.environ.get("SUNGATHER_IMAGE") else None
-        config = {name: value for name, value in options.items()}
+        config = dict(options.items())
         if APP in juju.status().apps:
             juju.config(APP, config)
         else:

@@ -151,7 +151,7 @@ def sungather_config(config: dict) -> dict:
 
 
 @library(scope="GLOBAL", auto_keywords=False)
-class sungather_workload:  # noqa: N801 - Robot imports the library by its module name
+class sungather_workload:
     """Renders SunGather's config.yaml from sungather-k8s charm options, as the charm does."""
 
     def __init__(self) -> None:

@@ -151,7 +151,7 @@ def decimals_of(text: str) -> int:
 
 
 @library(scope="GLOBAL", auto_keywords=False)
-class winetpoints:  # noqa: N801 - Robot imports the library by its module name
+class winetpoints:
     def _get(self, keyword_name: str, register: str, unit_id):
         args = [register] if unit_id in (None, "", "None") else [register, f"unit_id={unit_id}"]
         return BuiltIn().run_keyword(keyword_name, *args)

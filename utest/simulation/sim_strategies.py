@@ -6,14 +6,13 @@ from datetime import date, datetime, timedelta, timezone
 
 from hypothesis import strategies as st
 
-from SungrowMockLibrary.device.catalogue import model, models
-from SungrowMockLibrary.device.catalogue import layout
+from SungrowMockLibrary.device.catalogue import layout, model, models
 from SungrowMockLibrary.simulation.plant import Controls, Environment, PlantSpec
+from SungrowMockLibrary.simulation.profiles import HouseLoad, TimeSeriesProfile
 
 # The labels a client can write (the register catalogue's), so the plant is tested on every one.
 EMS_MODES = tuple(layout("SH10RT").by_name["ems_mode"].enum.values())
 FORCED_COMMANDS = tuple(layout("SH10RT").by_name["battery_forced_charge_discharge_cmd"].enum.values())
-from SungrowMockLibrary.simulation.profiles import HouseLoad, TimeSeriesProfile
 
 MODEL_NAMES = sorted(models())
 SPECS = {name: PlantSpec.from_model(model(name)) for name in MODEL_NAMES}

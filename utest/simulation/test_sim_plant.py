@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from datetime import UTC
 
 import pytest
 from hypothesis import given, settings
@@ -41,9 +42,9 @@ STEPS = [60.0, 137.5, 300.0, 900.0, 3600.0]
 
 
 def utc(*args) -> float:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime(*args, tzinfo=timezone.utc).timestamp()
+    return datetime(*args, tzinfo=UTC).timestamp()
 
 
 def counter_rates(point: OperatingPoint) -> dict[str, float]:
@@ -248,7 +249,7 @@ def test_random_walk_keeps_every_invariant(scenario):
     # additivity: the same run read only where the controls change ends bit-identical
     direct = new_state(env, start, soc=soc, soh=soh)
     ctl = first_controls
-    for t, new_controls in schedule:
+    for t, _new_controls in schedule:
         direct, _ = advance(spec, direct, ctl, env, t, step)
         ctl = writes[t]
     direct, direct_point = advance(spec, direct, ctl, env, end, step)
@@ -262,7 +263,7 @@ def test_same_inputs_give_identical_outputs(spec, env, ctl, epoch, duration, soc
     runs = []
     for _ in range(2):
         state = new_state(env, epoch, soc=soc)
-        state, point = advance(spec, state, ctl, env, epoch + duration / 2, step)
+        state, _point = advance(spec, state, ctl, env, epoch + duration / 2, step)
         runs.append(advance(spec, state, ctl, env, epoch + duration, step))
     assert runs[0] == runs[1]
 

@@ -68,7 +68,7 @@ class Client:
         self.session = session
         self.ws_url = f"{'wss' if tls else 'ws'}://{door.endpoints['winet_ws']}/ws/home/overview"
         self.http_url = f"{'https' if tls else 'http'}://{door.endpoints['winet_http']}"
-        self.ssl = False if tls else True  # False: no certificate check
+        self.ssl = not tls  # False: no certificate check
         self.sockets: list[Socket] = []
 
     async def socket(self) -> Socket:

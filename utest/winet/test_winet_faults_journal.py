@@ -19,7 +19,6 @@ from SungrowMockLibrary.simulation.inverter import Inverter
 from SungrowMockLibrary.transports.winet import WinetSettings, serve_winet
 
 from .conftest import Client, scenario
-from .conftest import run as bounded
 
 ONCE = Dose(times=1)
 

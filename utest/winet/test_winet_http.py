@@ -79,7 +79,7 @@ def test_a_modbus_side_write_is_seen_over_winet(start_door, on_loop):
 
 def test_get_param_failures_answer_a_result_code_not_a_crash(start_door, two_devices):
     door = start_door(devices=two_devices)
-    base = dict(dev_id=1, type=3, param_addr=5000, param_num=1, param_type=0)
+    base = {"dev_id": 1, "type": 3, "param_addr": 5000, "param_num": 1, "param_type": 0}
     cases = [
         ({"param_addr": 1}, 301),  # outside every block the inverter answers
         ({"param_addr": 65536, "param_num": 2}, 301),  # past the end of the table: refused

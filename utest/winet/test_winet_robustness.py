@@ -124,16 +124,16 @@ def test_clients_vanishing_mid_request_do_not_disturb_others(start_door):
             writer.write(masked_text_frame(json.dumps({"service": "connect", "token": ""})))
             writer.write(masked_text_frame(json.dumps({"service": "statistics", "token": ""})))
             writer.transport.abort()
-        reader, writer = await raw_websocket(ws_address)  # half a frame, then gone
+        _, writer = await raw_websocket(ws_address)  # half a frame, then gone
         writer.write(masked_text_frame(json.dumps({"service": "connect"}))[:5])
         await writer.drain()
         writer.close()
-        reader, writer = await asyncio.open_connection(host, int(http_port))  # half an HTTP body
+        _, writer = await asyncio.open_connection(host, int(http_port))  # half an HTTP body
         writer.write(b"POST /device/list HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                      b"Content-Length: 1000\r\n\r\n{\"token\": ")
         await writer.drain()
         writer.transport.abort()
-        reader, writer = await asyncio.open_connection(host, int(http_port))  # half a request line
+        _reader, writer = await asyncio.open_connection(host, int(http_port))  # half a request line
         writer.write(b"GET /device/getPa")
         await writer.drain()
         writer.close()
@@ -198,7 +198,7 @@ def test_stop_closes_websockets_and_http_connections_and_frees_the_ports(start_d
         ports = ports_of(door)
         host, http_port = door.endpoints["winet_http"].split(":")
 
-        async def body(client):
+        async def body(client, firmware=firmware, host=host, http_port=http_port, door=door):
             socket = await client.socket()
             await socket.connect()
             waiting = asyncio.ensure_future(socket.ws.receive(timeout=5))
@@ -251,7 +251,7 @@ def test_a_stopped_door_refuses_new_connections(start_door, runtime):
 
     async def connect():
         try:
-            reader, writer = await asyncio.open_connection(host, int(port))
+            _reader, writer = await asyncio.open_connection(host, int(port))
         except OSError:
             return True
         writer.close()

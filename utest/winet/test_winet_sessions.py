@@ -65,7 +65,7 @@ def test_login_firmware_http_needs_login_too(start_door):
     async def body(client):
         socket = await client.socket()
         await socket.connect()
-        params = dict(dev_id=1, type=3, param_addr=5000, param_num=1, param_type=0, token=socket.token)
+        params = {"dev_id": 1, "type": 3, "param_addr": 5000, "param_num": 1, "param_type": 0, "token": socket.token}
         before = [await client.get("/device/getParam", **params), await client.get("/about/list", token=socket.token)]
         open_ = [await client.get("/product/list"), await client.get("/device/getType")]
         await socket.login("user", "pw1111")
@@ -93,7 +93,7 @@ def test_wrong_credentials_fail_and_lock_after_five(start_door):
         return wrong_user, wrong, locked, other_user
 
     wrong_user, wrong, locked, other_user = scenario(door, body)
-    for reply in [wrong_user] + wrong[:4]:
+    for reply in [wrong_user, *wrong[:4]]:
         assert (reply["result_code"], reply["result_msg"]) == (200, "I18N_COMMON_USER_PASSWORD_ERROR")
         assert reply["result_data"] == {"service": "login"}
     assert (wrong[4]["result_code"], wrong[4]["result_msg"]) == (114, "I18N_COMMON_USR_ACCOUNT_LOCK")
@@ -110,7 +110,7 @@ def test_token_lifetime_counts_from_issue_over_ws_and_http(start_door):
         fresh = await socket.call("devicelist")
         await asyncio.sleep(0.5)
         stale = await socket.call("devicelist")
-        status, http = await client.get(
+        _status, http = await client.get(
             "/device/getParam", dev_id=1, type=3, param_addr=5000, param_num=1, param_type=0, token=socket.token
         )
         again = await socket.connect()
@@ -256,7 +256,7 @@ def test_tls_firmware_serves_wss_and_https_on_one_port(start_door):
         refused = await socket.call("devicelist")
         login = await socket.login()
         devices = await socket.call("devicelist")
-        status, reply = await client.get(
+        _status, reply = await client.get(
             "/device/getParam", dev_id=1, type=3, param_addr=5000, param_num=1, param_type=0, token=socket.token
         )
         properties = await client.get("/i18n/en_US.properties")

@@ -7,14 +7,14 @@ step together make the :class:`PlantInputs` that :mod:`.integration` decides pow
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
 from .. import sun
-from ..clock import to_datetime
-from ..clock import DAY_S
+from ..clock import DAY_S, to_datetime
 from ..profiles import Constant, HouseLoad, Profile, as_profile
 
 # EMS modes (labels of the register catalogue's ems_mode) in which the battery follows the forced
@@ -95,7 +95,7 @@ class PlantSpec:
         curve = tuple((float(x), float(e)) for x, e in self.efficiency_curve)
         if not curve or curve[0][0] != 0.0:
             fail("the efficiency curve must start at DC fraction 0.0")
-        for (x0, e0), (x1, e1) in zip(curve, curve[1:]):
+        for (x0, e0), (x1, e1) in itertools.pairwise(curve):
             if x1 <= x0:
                 fail("efficiency curve fractions must increase strictly")
             slope = (e1 - e0) / (x1 - x0)
@@ -109,14 +109,14 @@ class PlantSpec:
     @classmethod
     def from_model(cls, model, **overrides) -> PlantSpec:
         """A spec from a catalogue ``Model`` (``SungrowMockLibrary.device.catalogue.model(name)``)."""
-        values = dict(
-            name=model.name,
-            nominal_ac_w=float(model.nominal_power_kw) * 1000.0,
-            phases=int(model.phases),
-            mppts=int(model.mppts),
-            strings_per_mppt=tuple(model.strings_per_mppt),
-            has_battery=bool(model.battery),
-        )
+        values = {
+            "name": model.name,
+            "nominal_ac_w": float(model.nominal_power_kw) * 1000.0,
+            "phases": int(model.phases),
+            "mppts": int(model.mppts),
+            "strings_per_mppt": tuple(model.strings_per_mppt),
+            "has_battery": bool(model.battery),
+        }
         values.update(overrides)
         return cls(**values)
 
@@ -130,7 +130,7 @@ class PlantSpec:
         curve = self.efficiency_curve
         if x >= curve[-1][0]:
             return curve[-1][1]
-        for (x0, e0), (x1, e1) in zip(curve, curve[1:]):
+        for (x0, e0), (x1, e1) in itertools.pairwise(curve):
             if x < x1:
                 return e0 + (e1 - e0) * (x - x0) / (x1 - x0)
         return curve[-1][1]  # pragma: no cover
@@ -145,7 +145,7 @@ class PlantSpec:
         if y == 0.0:
             return 0.0
         curve = self.efficiency_curve
-        for (x0, e0), (x1, e1) in zip(curve, curve[1:]):
+        for (x0, e0), (x1, e1) in itertools.pairwise(curve):
             if y <= x1 * e1:
                 slope = (e1 - e0) / (x1 - x0)
                 # x × (e0 + slope × (x − x0)) = y  →  slope x² + b x − y = 0
@@ -228,9 +228,9 @@ class Environment:
             raise ValueError(f"UTC offset must be within -14..14 hours, got {self.utc_offset_hours!r}")
         for name in ("irradiance", "load"):
             value = getattr(self, name)
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                if not (math.isfinite(value) and value >= 0):
-                    raise ValueError(f"{name} override must be a finite number >= 0, got {value!r}")
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if number and not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} override must be a finite number >= 0, got {value!r}")
         for name in ("grid_voltage_v", "grid_frequency_hz"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")

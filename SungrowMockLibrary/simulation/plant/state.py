@@ -24,7 +24,7 @@ ENERGY_COUNTERS = (
     "load",  # consumption of the house (as served)
     "direct_consumption",  # PV used directly by the load
 )
-COUNTERS = ENERGY_COUNTERS + ("running_time",)
+COUNTERS = (*ENERGY_COUNTERS, "running_time")
 """Every counter has ``<name>_total`` and ``<name>_daily`` fields: Wh, except running_time (s)."""
 
 STATES = ("running", "standby", "stop", "fault", "off_grid")

@@ -9,4 +9,4 @@ inverters. aiohttp is imported only inside this package.
 from .door import WinetDoor, serve_winet
 from .settings import FIRMWARES, WinetSettings
 
-__all__ = ["FIRMWARES", "WinetSettings", "WinetDoor", "serve_winet"]
+__all__ = ["FIRMWARES", "WinetDoor", "WinetSettings", "serve_winet"]

@@ -48,7 +48,7 @@ ALL = (
     INTERNAL_ERROR,
 )
 
-_MESSAGES = {code: msg for code, msg in ALL}
+_MESSAGES = dict(ALL)
 
 
 def result_of(code: int) -> tuple[int, str]:

@@ -17,7 +17,6 @@ from .codes import DEVICE_NOT_FOUND, PARAM_ERROR, WinetError
 from .sessions import Sessions
 from .settings import WinetSettings
 
-
 _INTEGER = re.compile(r"-?[0-9]{1,9}")
 
 

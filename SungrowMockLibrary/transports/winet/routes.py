@@ -88,7 +88,7 @@ def endpoint(auth: str) -> Callable[[Handler], Callable]:
     """Wrap a synchronous handler: parameters, authorisation, envelope, and no exception escapes."""
 
     def wrap(function: Handler) -> Callable:
-        async def handler(self: "HttpApi", request: web.Request) -> web.StreamResponse:
+        async def handler(self: HttpApi, request: web.Request) -> web.StreamResponse:
             params = None
             try:
                 params = await request_params(request)

@@ -31,7 +31,7 @@ def self_signed(host: str) -> tuple[ssl.SSLContext, bytes]:
             alt_names.append(x509.DNSName(host))
     if x509.IPAddress(ipaddress.ip_address("127.0.0.1")) not in alt_names:
         alt_names.append(x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
