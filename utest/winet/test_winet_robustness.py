@@ -120,7 +120,7 @@ def test_clients_vanishing_mid_request_do_not_disturb_others(start_door):
 
     async def vanish():
         for _ in range(5):  # a request sent, then the TCP connection dropped without reading
-            reader, writer = await raw_websocket(ws_address)
+            _, writer = await raw_websocket(ws_address)
             writer.write(masked_text_frame(json.dumps({"service": "connect", "token": ""})))
             writer.write(masked_text_frame(json.dumps({"service": "statistics", "token": ""})))
             writer.transport.abort()
