@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-FIRMWARES = ("legacy", "login", "tls")
+from ...errors import ChoiceError
+from ...vocabulary import Firmware
+
+FIRMWARES = tuple(Firmware)  # the vocabulary's, in its order
 
 DEFAULT_CREDENTIALS = {"admin": "pw8888", "user": "pw1111"}  # PROTOCOLS §4.1
 
@@ -51,7 +54,7 @@ class WinetSettings:
     def check(self) -> None:
         """Raise ``ValueError`` naming the valid choices for the first bad setting."""
         if self.firmware not in FIRMWARES:
-            raise ValueError(f"unknown WiNet firmware {self.firmware!r}; valid: {', '.join(FIRMWARES)}")
+            raise ChoiceError(f"unknown WiNet firmware {self.firmware!r}; valid: {', '.join(FIRMWARES)}")
         for name in ("ws_port", "http_port", "tls_port"):
             port = getattr(self, name)
             if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
