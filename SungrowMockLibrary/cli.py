@@ -14,7 +14,7 @@ import sys
 import threading
 
 from .device import catalogue
-from .errors import SungrowMockError
+from .errors import RecordingError, SungrowMockError
 from .mock import MockSungrow
 from .options import OPTIONS, StartOptions, whole_between
 from .recording import record
