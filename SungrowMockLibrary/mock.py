@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
-from .device import catalogue
+from .device import catalogue, codec
 from .errors import CatalogueError, MockSungrowError, OptionError, SungrowMockError
 from .faults import KINDS, Fault, FaultEngine, device_condition, load_fault_file, parse_fault
 from .journal import Journal
@@ -40,7 +40,7 @@ _house_load = real_between("house load", 0, None, " W")
 _soc = real_between("state of charge", 0, 100, " %")
 _token_lifetime = real_between("token lifetime", 0.001, None, " s")
 _session_limit = whole_between("session limit", 1)
-_fault_code = whole_between("fault code", 0, 65535)
+_fault_code = whole_between("fault code", *codec.limits("U16"))
 _scope_id = whole_between("scope id", 0)
 
 

@@ -185,3 +185,4 @@ def test_record_then_serve_the_snapshot(tmp_path):
     failed = subprocess.run(CLI + ["record", "127.0.0.1:9", str(tmp_path / "x.json"), "--timeout", "1"],
                             capture_output=True, text=True, timeout=30)  # fmt: skip
     assert failed.returncode == 1 and "127.0.0.1:9" in failed.stderr
+    assert len(failed.stderr.strip().splitlines()) == 1, failed.stderr
