@@ -376,7 +376,7 @@ class MockSungrow:
         """Require (or stop requiring) the WiNet ``login`` service; returns the previous setting."""
         required = flag("required")(required)
         target = self._settings.target(scope)
-        previous = self._winet(lambda door, flag: door.require_login(flag), required)
+        previous = self._winet(lambda door, value: door.require_login(value), required)
 
         def undo() -> None:
             door = self._doors.get(WINET)  # a restarted mock has a new door, which starts afresh
