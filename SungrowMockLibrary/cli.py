@@ -14,12 +14,11 @@ import sys
 import threading
 
 from .device import catalogue
-from .device.catalogue import CatalogueError
-from .faults import load_fault_file
-from .mock import (
-    DEFAULT_HOST, DEFAULT_MODEL, DOORS, FIRMWARES, MODBUS, STANDARD_PORTS, MockSungrow, MockSungrowError, parse_doors,
-)  # fmt: skip
-from .recording import RecordingError, record
+from .errors import RecordingError, SungrowMockError
+from .mock import MockSungrow
+from .options import OPTIONS, StartOptions, whole_between
+from .recording import record
+from .vocabulary import DEFAULT_HOST, PORTS
 
 USAGE_ERROR = 2
 
@@ -30,81 +29,47 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(USAGE_ERROR)
 
 
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid port {text!r}: not a number") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"invalid port {port}: valid 0..65535 (0 = a free port)")
-    return port
+def _argument_type(parser):
+    """A model parser as argparse's type: its refusal becomes argparse's one line."""
+
+    def parse(text: str):
+        try:
+            return parser(text)
+        except SungrowMockError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return parse
 
 
-def _unit(text: str) -> int:
-    try:
-        unit = int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid unit id {text!r}: not a number") from None
-    if not 1 <= unit <= 247:
-        raise argparse.ArgumentTypeError(f"invalid unit id {unit}: valid 1..247")
-    return unit
+def add_start_options(parser: argparse.ArgumentParser) -> None:
+    """One flag per start option, generated from the options model: name, type, help, choices, default."""
+    group = parser.add_argument_group("start options (as MockSungrow and Start Mock Sungrow take them)")
+    for option in OPTIONS.values():
+        help_text = f"{option.help} (default: {option.default_words})".replace("%", "%%")
+        if option.switch:
+            group.add_argument(option.flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+            continue
+        metavar = option.metavar or (f"{{{','.join(option.choices)}}}" if option.choices else option.name.upper())
+        group.add_argument(option.flag, type=_argument_type(option.parse), default=None, metavar=metavar, help=help_text)
 
 
-def _model(text: str) -> str:
-    try:
-        return catalogue.model(text).name
-    except CatalogueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def _doors(text: str) -> tuple[str, ...]:
-    try:
-        return parse_doors(text)
-    except CatalogueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+def start_options(args: argparse.Namespace) -> StartOptions:
+    """The start options the flags gave (the others keep their defaults)."""
+    return StartOptions.of(**{name: getattr(args, name) for name in OPTIONS})
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sungrow-mock", description="A mock Sungrow inverter for testing clients.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     serve = commands.add_parser("serve", help="serve a mock inverter until SIGINT or SIGTERM")
-    serve.add_argument("--model", type=_model, default=None, help=f"catalogue model (default {DEFAULT_MODEL}, or the snapshot's)")
-    serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
-    serve.add_argument("--doors", type=_doors, default=DOORS, help=f"comma-separated doors (default {','.join(DOORS)})")
-    serve.add_argument("--modbus-port", type=_port, help="plain Modbus TCP port (default: a free port)")
-    serve.add_argument("--encrypted-port", type=_port, help="encrypted Modbus TCP port (default: a free port)")
-    serve.add_argument("--winet-ws-port", type=_port, help="WiNet-S WebSocket port (default: a free port)")
-    serve.add_argument("--winet-http-port", type=_port, help="WiNet-S HTTP port (default: a free port)")
-    serve.add_argument("--winet-tls-port", type=_port, help="WiNet-S WSS + HTTPS port, firmware tls (default: a free port)")
-    serve.add_argument(
-        "--standard-ports",
-        action="store_true",
-        help="use the real device's ports where not given: Modbus 502, WiNet 8082 and 80, TLS 443 "
-        "(the encrypted door takes 502 only when the plain Modbus door is closed)",
-    )
-    serve.add_argument("--firmware", choices=FIRMWARES, default="legacy", help="WiNet-S firmware profile (default legacy)")
-    serve.add_argument("--encryption-key", default=None, help="public key of the encrypted door, 32 hex digits (default: random)")
-    serve.add_argument("--clock-speed", type=float, default=1.0, help="simulated seconds per real second (0 = frozen)")
-    serve.add_argument("--start-time", default=None, help="simulated local start time, ISO 8601 (default: now)")
-    serve.add_argument(
-        "--simulate",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="a living inverter: sun, load, battery, counters (default, except with --snapshot); "
-        "--no-simulate serves static values",
-    )
-    serve.add_argument("--snapshot", default=None, help="replay a snapshot file made by `sungrow-mock record`")
-    serve.add_argument("--faults", default=None, help="a fault file (TOML, [[fault]] tables) injected at start, global scope")
-    serve.add_argument("--scenario", default=None, help="a scenario file (TOML) to apply at start (needs the simulation)")
-    serve.add_argument("--latitude", type=float, default=50.0, help="latitude of the simulated site (default 50)")
-    serve.add_argument("--seed", type=int, default=0, help="seed of the simulated load profile (default 0)")
-    serve.add_argument("--unit-id", type=_unit, default=1, help="Modbus unit id (default 1)")
-    serve.add_argument("--serial", default=None, help="serial number (default: the model's)")
-    serve.add_argument(
-        "--control-port", type=_port, default=None, help="open the control endpoint (Robot Remote + JSON API) on this port (0 = free)"
-    )
-    serve.add_argument("--control-host", default=DEFAULT_HOST, help=f"address of the control endpoint (default {DEFAULT_HOST})")
-    serve.add_argument(
+    add_start_options(serve)
+    control = serve.add_argument_group("control endpoint (Robot Remote + JSON API)")
+    control.add_argument(
+        "--control-port", type=_argument_type(whole_between("control port", *PORTS, " (0 = a free port)")), default=None, metavar="PORT",
+        help="open the control endpoint on this port (0 = a free port)",
+    )  # fmt: skip
+    control.add_argument("--control-host", default=DEFAULT_HOST, help=f"address of the control endpoint (default {DEFAULT_HOST})")
+    control.add_argument(
         "--control-token",
         default=os.environ.get("SUNGROW_MOCK_CONTROL_TOKEN") or None,
         help="require this token from control requests (default: $SUNGROW_MOCK_CONTROL_TOKEN, else none)",
@@ -112,8 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     recorder = commands.add_parser("record", help="record every register of an inverter (or a mock) into a snapshot file")
     recorder.add_argument("endpoint", help="HOST:PORT of the inverter's plain Modbus TCP server")
     recorder.add_argument("path", help="the snapshot file to write (JSON)")
-    recorder.add_argument("--unit-id", type=_unit, default=1, help="Modbus unit id (default 1)")
-    recorder.add_argument("--model", type=_model, default=None, help="skip detection: the inverter's catalogue model")
+    recorder.add_argument("--unit-id", type=_argument_type(OPTIONS["unit_id"].parse), default=1, metavar="UNIT",
+                          help="Modbus unit id (default 1)")  # fmt: skip
+    recorder.add_argument("--model", type=_argument_type(OPTIONS["model"].parse), default=None, metavar="MODEL",
+                          help="skip detection: the inverter's catalogue model")  # fmt: skip
     recorder.add_argument("--timeout", type=float, default=3.0, help="seconds per request (default 3)")
     models = commands.add_parser("models", help="list the model catalogue")
     models.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -121,48 +88,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def serve(args: argparse.Namespace) -> int:
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    if args.scenario and args.simulate is False:
-        print("sungrow-mock: error: --scenario needs the simulation; drop --no-simulate", file=sys.stderr)
-        return USAGE_ERROR
-    ports = {name: getattr(args, name) for name in STANDARD_PORTS}
-    if args.standard_ports:
-        for name, standard in STANDARD_PORTS.items():
-            if ports[name] is None and not (name == "encrypted_port" and MODBUS in args.doors):
-                ports[name] = standard
     try:
-        mock = MockSungrow(
-            args.model,
-            args.host,
-            unit_id=args.unit_id,
-            serial=args.serial,
-            doors=args.doors,
-            firmware=args.firmware,
-            encryption_key=args.encryption_key,
-            clock_speed=args.clock_speed,
-            start_time=args.start_time,
-            simulate=args.simulate,
-            latitude=args.latitude,
-            seed=args.seed,
-            snapshot=args.snapshot,
-            **{name: port or 0 for name, port in ports.items()},
-        )
-        if args.scenario:
-            mock.load_scenario(args.scenario)
-        for kind, options in load_fault_file(args.faults) if args.faults else ():
-            mock.faults.inject(kind, **{**options, "scope": "global"})
+        options = start_options(args)
+        mock = MockSungrow(options=options)
         control = None
         if args.control_port is not None:
             from .remote import ControlServer  # imports Robot Framework: only when asked for
 
             control = ControlServer(
-                mock, args.control_host, args.control_port, args.control_token, args.clock_speed, args.start_time
+                mock, args.control_host, args.control_port, args.control_token, options.clock_speed, options.start_time
             )
-    except (CatalogueError, ValueError, RecordingError, MockSungrowError) as error:
+    except (SungrowMockError, ValueError) as error:
         print(f"sungrow-mock: error: {error}", file=sys.stderr)
         return USAGE_ERROR
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     try:
         mock.start()
         if control is not None:

@@ -47,3 +47,8 @@ class ScenarioError(SungrowMockError, ValueError):
 
 class RecordingError(SungrowMockError):
     """A recording that cannot be made, or a snapshot that cannot be loaded or applied."""
+
+
+class OptionError(SungrowMockError, ValueError):
+    """A start option or a setting outside its valid range (a port, a unit id, a clock speed, a
+    time, an irradiance ...), or options that do not go together."""

@@ -6,59 +6,67 @@ from datetime import timedelta
 
 from robotlibcore import DynamicCore
 
-from .device import catalogue
-from .keywords.context import LibraryContext
+from .keyword_types import Door, Endpoint, EndpointPart, Firmware, InverterState, Scope, Table
 from .keywords import reporting
+from .keywords.context import LibraryContext
 from .keywords.doors import DoorKeywords
 from .keywords.faults import FaultKeywords
 from .keywords.journal import JournalKeywords
 from .keywords.lifecycle import LifecycleKeywords
 from .keywords.registers import RegisterKeywords
+from .keywords.scopes import ScopeKeywords
 from .keywords.simulation import SimulationKeywords
-from .device.catalogue import CatalogueError
-from .mock import DEFAULT_HOST, DEFAULT_MODEL, DOORS, parse_doors
-from .simulation.clock import Clock
+from .options import OPTIONS, StartOptions
+from .vocabulary import choice
 
 __version__ = "0.1.0"
 
 
 class _ScopeListener:
-    """Scopes mocks and faults to suites and tests, and reports each test's traffic."""
+    """Opens a mock scope per suite and per test and closes it at their end (the mocks undo what
+    was set in it), and reports each test's traffic."""
 
     ROBOT_LISTENER_API_VERSION = 3
 
     def __init__(self, context: LibraryContext):
         self.ctx = context
+        self._open: list[int] = []  # the scope ids this listener opened, innermost last
         self._marks: dict[int, int] = {}  # id(mock) -> the journal's last seq when the test started
 
     def start_suite(self, data, result):
-        self.ctx.suites.append(data.longname)
-        self.ctx.fleet.open_scope(("suite", data.longname))
+        self._open.append(self.ctx.fleet.open_scope(Scope.SUITE, data.longname))
 
     def end_suite(self, data, result):
-        for mock, fault_id in self.ctx.suite_faults.pop(data.longname, []):
-            if mock.running:
-                mock.remove_faults([fault_id])
-        self.ctx.fleet.close_scope(("suite", data.longname))
-        if self.ctx.suites:
-            self.ctx.suites.pop()
+        self._close()
 
     def start_test(self, data, result):
-        self.ctx.in_test = True
         self._marks = {id(mock): mock.journal.last_seq for _, mock in self.ctx.fleet.items()}
-        self.ctx.fleet.open_scope(("test", data.longname))
+        self._open.append(self.ctx.fleet.open_scope(Scope.TEST, data.longname))
 
     def end_test(self, data, result):
         for alias, mock in self.ctx.fleet.items():
             mock.sync()
             reporting.report(data.longname, alias, mock.journal.requests(since=self._marks.get(id(mock), 0)))
-            if mock.running:
-                mock.clear_faults("test")
-        self.ctx.fleet.close_scope(("test", data.longname))
-        self.ctx.in_test = False
+        self._close()
+
+    def _close(self) -> None:
+        scope_id = self._open.pop()
+        if self.ctx.fleet.is_open(scope_id):  # `Close Mock Scope` may have closed it already
+            self.ctx.fleet.close_scope(scope_id)
 
     def close(self):
         self.ctx.fleet.stop_all()
+
+
+def _converter(enum):
+    """Robot converts arguments of the vocabulary's types with the vocabulary's own parser, so a
+    wrong choice fails with the message every other face gives."""
+
+    def convert(value: str):
+        return choice(enum, value)
+
+    convert.__doc__ = enum.__doc__
+    return convert
 
 
 class SungrowMockLibrary(DynamicCore):
@@ -106,9 +114,26 @@ class SungrowMockLibrary(DynamicCore):
 
     = Scopes =
 
-    A mock started in a test stops when that test ends; a mock started in a suite setup
-    stops when that suite ends. `Stop Mock Sungrow` and `Stop All Mock Sungrows` stop them
-    earlier. When a mock stops, its ports are released and its thread has ended.
+    Every test starts clean. A mock started in a test stops when that test ends; a mock
+    started in a suite setup stops when that suite ends. `Stop Mock Sungrow` and
+    `Stop All Mock Sungrows` stop them earlier; when a mock stops, its ports are released and
+    its thread has ended.
+
+    Settings made on a running mock last as long as the scope they are made in, like Browser's
+    settings: a setting made in a test is undone when the test ends, one made in a suite setup
+    when the suite ends, whichever mock it is made on. The settings are pinned registers
+    (`Set Register`, `Set Inverter Value`, `Release Register`, `Load Scenario`), the
+    irradiance and the house load, the inverter state, the clock speed, the WiNet login
+    requirement, token lifetime and session limit, the encryption key, and injected faults.
+    Setters take ``scope`` (`Scope`): ``test``, ``suite``, or ``global`` (until the mock
+    stops); by default the innermost open scope. Closing a scope undoes its settings newest
+    first; every setter returns the previous value, and every setting has a getter.
+
+    What evolves on its own is not a setting and goes on: energy counters, the battery's state
+    of charge (`Set Battery SOC`) and simulated time (`Set Mock Time`, `Advance Mock Clock`).
+
+    Outside a Robot run (through Robot's Remote library, for one) nothing opens scopes by
+    itself: `Open Mock Scope` and `Close Mock Scope` do it by hand.
 
     = Several mocks =
 
@@ -133,18 +158,13 @@ class SungrowMockLibrary(DynamicCore):
     ROBOT_LIBRARY_VERSION = __version__
     ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
 
-    def __init__(
-        self,
-        model: str = DEFAULT_MODEL,
-        host: str = DEFAULT_HOST,
-        doors: str = ",".join(DOORS),
-        simulate: bool = True,
-        clock_speed: float = 1.0,
-        start_time: str | None = None,
-        assertion_timeout: timedelta = timedelta(seconds=5),
-    ):
-        """``model``, ``host``, ``doors``, ``simulate``, ``clock_speed`` and ``start_time`` are the
-        defaults of `Start Mock Sungrow`; each start may override them.
+    ROBOT_LIBRARY_CONVERTERS = {
+        enum: _converter(enum) for enum in (Door, Endpoint, EndpointPart, Firmware, InverterState, Scope, Table)
+    }
+
+    def __init__(self, *, assertion_timeout: timedelta = timedelta(seconds=5), **defaults):
+        """Any start option of `Start Mock Sungrow` given here is the default of every start;
+        each start may override it. Valid: %OPTIONS%.
 
         ``assertion_timeout`` is how long a getter given an assertion operator (`Get Inverter
         Value`, `Get Register`) retries by default before it fails.
@@ -152,29 +172,22 @@ class SungrowMockLibrary(DynamicCore):
         A suite that compares what a client decoded with `Get Inverter Value` wants values that
         hold still: import with ``clock_speed=0`` and a ``start_time``, and every mock of the
         suite starts frozen at that moment. ``simulate=False`` serves the catalogue's static
-        values instead of a living inverter.
+        values instead of a living inverter. The options are checked here, with the messages
+        `Start Mock Sungrow` gives.
 
         Examples:
         | Library | SungrowMockLibrary | model=SG10RT | doors=modbus |
         | Library | SungrowMockLibrary | clock_speed=0 | start_time=2026-06-21T12:00:00 |
+        | Library | SungrowMockLibrary | host=0.0.0.0 | standard_ports=True |
         | Library | SungrowMockLibrary | assertion_timeout=10s |
         """
-        try:
-            Clock(start_time, clock_speed)
-        except ValueError as error:
-            raise CatalogueError(str(error)) from None
         self._context = LibraryContext(
-            default_model=catalogue.model(model).name,
-            default_host=host,
-            default_doors=",".join(parse_doors(doors)),
-            default_simulate=simulate,
-            default_clock_speed=clock_speed,
-            default_start_time=start_time,
-            assertion_timeout=assertion_timeout,
+            defaults=StartOptions.of(**defaults), assertion_timeout=assertion_timeout
         )
         self.ROBOT_LIBRARY_LISTENER = _ScopeListener(self._context)
         components = [
             LifecycleKeywords(self._context),
+            ScopeKeywords(self._context),
             RegisterKeywords(self._context),
             DoorKeywords(self._context),
             SimulationKeywords(self._context),
@@ -182,6 +195,8 @@ class SungrowMockLibrary(DynamicCore):
             JournalKeywords(self._context),
         ]
         DynamicCore.__init__(self, components)
+
+    __init__.__doc__ = __init__.__doc__.replace("%OPTIONS%", ", ".join(f"``{name}``" for name in OPTIONS))
 
     # Not keywords: for faces that serve the library outside a Robot run (remote/).
 

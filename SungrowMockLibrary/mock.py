@@ -7,56 +7,41 @@ encrypted Modbus TCP, and the WiNet-S dongle's WebSocket + HTTP API.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import Any
 
-from .device import catalogue
-from .device.catalogue import TABLES, CatalogueError
-from .faults import KINDS, Fault, FaultEngine, device_condition, parse_fault
+from .device import catalogue, codec
+from .errors import CatalogueError, MockSungrowError, OptionError, SungrowMockError
+from .faults import KINDS, Fault, FaultEngine, device_condition, load_fault_file, parse_fault
 from .journal import Journal
+from .options import OPTIONS, StartOptions, flag, real_between, whole_between
 from .runtime import EventLoopThread
+from .scopes import OpenScope, SettingsStack
 from .simulation.clock import Clock
 from .simulation.inverter import Inverter
 from .transports.mbap import TcpDoor, serve_modbus, serve_tcp
 from .transports.modbus import ModbusHandler
 from .transports.wire import Wire
-from .errors import MockSungrowError
+from .vocabulary import DEFAULT_HOST, DEFAULT_MODEL, Door, Endpoint, InverterState, Scope, Table, choice
 
-DEFAULT_MODEL = "SH10RT"
-DEFAULT_HOST = "127.0.0.1"
-MODBUS, ENCRYPTED, WINET = "modbus", "encrypted", "winet"
-DOORS = (MODBUS, ENCRYPTED, WINET)
-ENDPOINTS = (MODBUS, ENCRYPTED, "winet_ws", "winet_http")
-FIRMWARES = ("legacy", "login", "tls")
-INVERTER_STATES = ("running", "stopped", "fault", "grid_lost")
-STANDARD_PORTS = {"modbus_port": 502, "encrypted_port": 502, "winet_ws_port": 8082, "winet_http_port": 80, "winet_tls_port": 443}
+__all__ = ["DEFAULT_HOST", "DEFAULT_MODEL", "MockSungrow", "MockSungrowError", "model_names"]
+
+MODBUS, ENCRYPTED, WINET = Door.MODBUS.value, Door.ENCRYPTED.value, Door.WINET.value
 
 _numbers = itertools.count(1)
-
-
-def parse_doors(doors: str | Iterable[str]) -> tuple[str, ...]:
-    """Doors from ``"modbus,encrypted"`` or a list; the error names the valid ones."""
-    names = [d.strip().lower() for d in (doors.split(",") if isinstance(doors, str) else doors) if d.strip()]
-    unknown = [d for d in names if d not in DOORS]
-    if unknown or not names:
-        raise CatalogueError(f"unknown door {', '.join(unknown) or '(none)'}; valid: {', '.join(DOORS)}")
-    return tuple(dict.fromkeys(names))
-
-
-def _port(name: str, value: int) -> int:
-    value = int(value)
-    if not 0 <= value <= 65535:
-        raise CatalogueError(f"{name} {value} is out of range; valid: 0..65535 (0 = a free port)")
-    return value
-
-
-def _unit(value: int) -> int:
-    value = int(value)
-    if not 1 <= value <= 247:
-        raise CatalogueError(f"unit id {value} is out of range; valid: 1..247")
-    return value
+_unit = OPTIONS["unit_id"].parse
+_irradiance = real_between("irradiance", 0, 1500, " W/m2")
+_house_load = real_between("house load", 0, None, " W")
+_soc = real_between("state of charge", 0, 100, " %")
+_token_lifetime = real_between("token lifetime", 0.001, None, " s")
+_session_limit = whole_between("session limit", 1)
+_fault_code = whole_between("fault code", *codec.limits("U16"))
+_scope_id = whole_between("scope id", 0)
 
 
 class MockSungrow:
@@ -67,92 +52,96 @@ class MockSungrow:
         with MockSungrow("SG10RT", doors="modbus") as mock:
             host, port = mock.endpoint("modbus").split(":")
 
+    The start options are those of :class:`~.options.StartOptions` (``None``: the default), or
+    ``options=`` a ready :class:`~.options.StartOptions` that the other arguments override.
     Register references are documented (1-based) numbers or catalogue names; wire addresses
     (documented - 1) exist only inside the transports. Port 0 picks a free port.
+
+    Settings (pins, irradiance, house load, inverter state, clock speed, WiNet and encryption
+    settings, faults) last as long as the scope they are made in: see :meth:`open_scope`.
     """
 
     def __init__(
         self,
         model: str | None = None,
-        host: str = DEFAULT_HOST,
-        modbus_port: int = 0,
-        unit_id: int = 1,
+        host: str | None = None,
+        modbus_port: int | None = None,
+        unit_id: int | None = None,
         serial: str | None = None,
-        doors: str | Iterable[str] = DOORS,
-        encrypted_port: int = 0,
-        winet_ws_port: int = 0,
-        winet_http_port: int = 0,
-        winet_tls_port: int = 0,
-        firmware: str = "legacy",
+        doors: str | Iterable[str] | None = None,
+        encrypted_port: int | None = None,
+        winet_ws_port: int | None = None,
+        winet_http_port: int | None = None,
+        winet_tls_port: int | None = None,
+        firmware: str | None = None,
         encryption_key: str | bytes | None = None,
-        clock_speed: float = 1.0,
+        clock_speed: float | None = None,
         start_time: str | None = None,
         simulate: bool | None = None,
-        latitude: float = 50.0,
-        seed: int = 0,
+        latitude: float | None = None,
+        seed: int | None = None,
         snapshot: str | None = None,
-        journal_capacity: int = 100_000,
+        journal_capacity: int | None = None,
+        standard_ports: bool | None = None,
+        scenario: str | None = None,
+        faults: str | None = None,
+        *,
+        options: StartOptions | None = None,
     ):
+        given = {name: value for name, value in locals().items() if name not in ("self", "options")}
+        options = self.options = StartOptions.of(options, **given)
         recording = None
-        if snapshot:
+        if options.snapshot:
             from .recording import Snapshot
 
-            recording = Snapshot.load(snapshot)
-            model = model or recording.model
-        model = model or DEFAULT_MODEL
-        if simulate is None:  # a replay shows the recording unless the simulation is asked for
-            simulate = recording is None
-        self.doors = parse_doors(doors)
-        self.host = host
-        self._ports = {
-            MODBUS: _port("modbus_port", modbus_port),
-            ENCRYPTED: _port("encrypted_port", encrypted_port),
-        }
-        firmware = str(firmware).strip().lower()
-        if firmware not in FIRMWARES:
-            raise CatalogueError(f"unknown firmware {firmware!r}; valid: {', '.join(FIRMWARES)}")
-        self.firmware = firmware
-        try:
-            self.clock = Clock(start_time, clock_speed)
-        except ValueError as error:
-            raise CatalogueError(str(error)) from None
+            recording = Snapshot.load(options.snapshot)
+        model = options.model or (recording.model if recording is not None else DEFAULT_MODEL)
+        self.doors: tuple[Door, ...] = options.doors
+        self.host = options.host
+        self.firmware = options.firmware
+        ports = options.ports
+        self._ports = {MODBUS: ports["modbus_port"], ENCRYPTED: ports["encrypted_port"]}
+        self.clock = Clock(options.start_time, options.clock_speed)
         self.environment = None
-        if simulate:
+        if options.simulated:
             from .simulation.plant import Environment
 
-            try:
-                self.environment = Environment(latitude=float(latitude), seed=int(seed))
-            except ValueError as error:
-                raise CatalogueError(str(error)) from None
+            self.environment = Environment(latitude=options.latitude, seed=options.seed)
         self.inverters: dict[int, Inverter] = {}
-        first = Inverter(model, serial, self.clock)
+        first = Inverter(model, options.serial, self.clock)
         if recording is not None:
             recording.apply(first)
-            if serial:
-                first.set_value("serial_number", serial)
-                first.serial = serial
-        self._attach(_unit(unit_id), first)
-        self.journal = Journal(journal_capacity)
+            if options.serial:
+                first.set_value("serial_number", options.serial)
+                first.serial = options.serial
+        self.journal = Journal(options.journal_capacity)
         self.faults = FaultEngine()
+        self._attach(options.unit_id, first)
         self.encryption = None
-        if ENCRYPTED in self.doors:
+        if Door.ENCRYPTED in self.doors:
             from .transports.encrypted import EncryptionKey
 
-            self.encryption = EncryptionKey(encryption_key)
+            self.encryption = EncryptionKey(options.encryption_key)
         self.winet_settings = None
-        if WINET in self.doors:
+        if Door.WINET in self.doors:
             from .transports.winet import WinetSettings
 
             self.winet_settings = WinetSettings(
-                firmware=firmware,
-                host=host,
-                ws_port=_port("winet_ws_port", winet_ws_port),
-                http_port=_port("winet_http_port", winet_http_port),
-                tls_port=_port("winet_tls_port", winet_tls_port),
+                firmware=self.firmware.value,
+                host=self.host,
+                ws_port=ports["winet_ws_port"],
+                http_port=ports["winet_http_port"],
+                tls_port=ports["winet_tls_port"],
             )
         self._runtime: EventLoopThread | None = None
         self._doors: dict[str, Any] = {}
         self._name = f"sungrow-mock-{next(_numbers)}-{self.model}"
+        self._settings = SettingsStack()
+        # Start-time files go through the same paths as the keywords, for the mock's whole life.
+        if options.scenario:
+            self.load_scenario(options.scenario, scope=Scope.GLOBAL)
+        if options.faults:
+            self.inject_fault_file(options.faults)
 
     # -- inverters ------------------------------------------------------------------------------
 
@@ -275,16 +264,53 @@ class MockSungrow:
                 result.update(door.endpoints)
         return result
 
-    def endpoint(self, door: str = MODBUS) -> str:
-        """One door's ``HOST:PORT``."""
-        if door not in ENDPOINTS:
-            raise CatalogueError(f"unknown endpoint {door!r}; valid: {', '.join(ENDPOINTS)}")
+    def endpoint(self, door: Endpoint | str = Endpoint.MODBUS) -> str:
+        """One endpoint's ``HOST:PORT``: ``modbus``, ``encrypted``, ``winet_ws`` or ``winet_http``."""
+        door = choice(Endpoint, door, "endpoint").value
         if self._runtime is None:
             raise MockSungrowError(f"{self._name} is not running: start it before asking for its {door} endpoint")
         endpoints = self.endpoints
         if door not in endpoints:
             raise MockSungrowError(f"{self._name} has no {door} endpoint; open: {', '.join(endpoints)}")
         return endpoints[door]
+
+    # -- scopes ---------------------------------------------------------------------------------
+
+    def open_scope(self, scope: Scope | str, name: str = "") -> int:
+        """Open a ``test`` or ``suite`` scope inside the innermost open one and return its id.
+
+        Settings made from now on go to the innermost open scope (or to the innermost of the
+        kind a setter's ``scope`` names) and are undone when it closes.
+        """
+        return self._settings.open(scope, name)
+
+    def close_scope(self, scope_id: int) -> int:
+        """Close a scope and every scope opened inside it, undoing their settings newest first;
+        returns how many settings were undone. Every undo is tried; failures are reported together."""
+        undos = self._settings.close(_scope_id(scope_id))
+        failed = []
+        for what, undo in undos:
+            try:
+                undo()
+            except Exception as error:  # noqa: BLE001 - the other settings must still be undone
+                failed.append(f"{what}: {error}")
+        if failed:
+            raise MockSungrowError(f"{self._name} could not undo {len(failed)} setting(s): {'; '.join(failed)}")
+        return len(undos)
+
+    @contextlib.contextmanager
+    def scope(self, scope: Scope | str = Scope.TEST, name: str = ""):
+        """``with mock.scope("test"):`` every setting made inside is undone at the end."""
+        scope_id = self.open_scope(scope, name)
+        try:
+            yield scope_id
+        finally:
+            self.close_scope(scope_id)
+
+    @property
+    def scopes(self) -> list[tuple[int, Scope, str]]:
+        """The open scopes as (id, kind, name), the global one (id 0) first."""
+        return [(s.id, s.kind, s.name) for s in self._settings.scopes]
 
     # -- encryption and WiNet controls ----------------------------------------------------------
 
@@ -298,20 +324,32 @@ class MockSungrow:
         self._door(ENCRYPTED)
         return self.encryption.public.hex()
 
-    def set_encryption_key(self, key: str | bytes) -> str:
+    def set_encryption_key(self, key: str | bytes, scope: Scope | str | None = None) -> str:
         """Hand out ``key`` from now on; returns the previous key (hex)."""
-        self._door(ENCRYPTED)
-        return self._on_loop(self.encryption.set, key).hex()
+        return self._change_key(lambda encryption: encryption.set(key), scope).hex()
 
-    def rotate_encryption_key(self) -> str:
-        """Switch to a new random key (frames under the old one are refused); returns it (hex)."""
-        self._door(ENCRYPTED)
-        return self._on_loop(self.encryption.rotate).hex()
+    def rotate_encryption_key(self, scope: Scope | str | None = None) -> str:
+        """Switch to a new random key (frames under the old one are refused); returns the new key (hex)."""
+        self._change_key(lambda encryption: encryption.rotate(), scope)
+        return self.get_encryption_key()
 
-    def disable_encryption(self) -> str:
+    def disable_encryption(self, scope: Scope | str | None = None) -> str:
         """Hand out the all-zero key so clients stay plain; returns the previous key (hex)."""
+        return self._change_key(lambda encryption: encryption.disable(), scope).hex()
+
+    def _change_key(self, change, scope) -> bytes:
         self._door(ENCRYPTED)
-        return self._on_loop(self.encryption.disable).hex()
+        target = self._settings.target(scope)
+        encryption = self.encryption
+
+        def apply() -> bytes:
+            previous = encryption.public
+            change(encryption)
+            return previous
+
+        previous = self._on_loop(apply)
+        target.add("encryption key", lambda: self._on_loop(encryption.set, previous))
+        return previous
 
     def _winet(self, function, *args):
         self._door(WINET)
@@ -321,32 +359,66 @@ class MockSungrow:
         return self._on_loop(function, door, *args)
 
     def expire_winet_tokens(self) -> int:
-        """Expire every WiNet token issued so far (their next use gets result code 106)."""
+        """Expire every WiNet token issued so far (their next use gets result code 106); returns how many.
+
+        An event, not a setting: nothing to undo."""
         return self._winet(lambda door: door.expire_tokens())
 
-    def require_winet_login(self, required: bool = True) -> bool:
-        """Require (or stop requiring) the WiNet ``login`` service; returns the previous setting."""
-        return self._winet(lambda door, flag: door.require_login(flag), bool(required))
-
-    def set_winet_token_lifetime(self, seconds: float) -> float:
-        """Set how long a WiNet token lives; returns the previous lifetime."""
-        return self._set_winet_setting("token_lifetime", float(seconds))
-
-    def set_winet_session_limit(self, sessions: int) -> int:
-        """Set how many logged-in WiNet sessions may coexist; returns the previous limit."""
-        if int(sessions) < 1:
-            raise CatalogueError(f"session limit {sessions} is out of range; valid: 1 or more")
-        return self._set_winet_setting("session_limit", int(sessions))
-
-    def _set_winet_setting(self, name: str, value):
+    def get_winet_login_required(self) -> bool:
+        """Whether the WiNet door answers 401 until a ``login``."""
         self._door(WINET)
+        door = self._doors.get(WINET)
+        if door is None:  # not running: the door will start as its firmware says
+            return self.winet_settings.login_by_default
+        return self._on_loop(lambda: door.dongle.sessions.login_required)
 
-        def swap():
-            previous = getattr(self.winet_settings, name)
-            setattr(self.winet_settings, name, value)
+    def require_winet_login(self, required: bool = True, scope: Scope | str | None = None) -> bool:
+        """Require (or stop requiring) the WiNet ``login`` service; returns the previous setting."""
+        required = flag("required")(required)
+        target = self._settings.target(scope)
+        previous = self._winet(lambda door, value: door.require_login(value), required)
+
+        def undo() -> None:
+            door = self._doors.get(WINET)  # a restarted mock has a new door, which starts afresh
+            if door is not None:
+                self._on_loop(door.require_login, previous)
+
+        target.add("WiNet login requirement", undo)
+        return previous
+
+    def get_winet_token_lifetime(self) -> float:
+        """How many seconds a WiNet token lives."""
+        self._door(WINET)
+        return self.winet_settings.token_lifetime
+
+    def set_winet_token_lifetime(self, seconds: float | timedelta, scope: Scope | str | None = None) -> float:
+        """Set how long a WiNet token lives (seconds or a timedelta); returns the previous lifetime in seconds."""
+        if isinstance(seconds, timedelta):
+            seconds = seconds.total_seconds()
+        return self._set_winet_setting("token_lifetime", _token_lifetime(seconds), scope)
+
+    def get_winet_session_limit(self) -> int:
+        """How many logged-in WiNet sessions may coexist."""
+        self._door(WINET)
+        return self.winet_settings.session_limit
+
+    def set_winet_session_limit(self, sessions: int, scope: Scope | str | None = None) -> int:
+        """Set how many logged-in WiNet sessions may coexist; returns the previous limit."""
+        return self._set_winet_setting("session_limit", _session_limit(sessions), scope)
+
+    def _set_winet_setting(self, name: str, value, scope):
+        self._door(WINET)
+        target = self._settings.target(scope)
+        settings = self.winet_settings
+
+        def swap(new):
+            previous = getattr(settings, name)
+            setattr(settings, name, new)
             return previous
 
-        return self._on_loop(swap)
+        previous = self._on_loop(swap, value)
+        target.add(f"WiNet {name.replace('_', ' ')}", lambda: self._on_loop(swap, previous))
+        return previous
 
     # -- simulated time --------------------------------------------------------------------------
 
@@ -355,23 +427,37 @@ class MockSungrow:
         return self._on_loop(self.clock.now).isoformat()
 
     def set_time(self, moment: str) -> str:
-        """Jump the simulated clock to ``moment`` (ISO 8601 local time); returns the previous time."""
+        """Jump the simulated clock to ``moment`` (ISO 8601 local time); returns the previous time.
+
+        Simulated time evolves: no scope puts it back."""
         return self._on_loop(self._clock_call, self.clock.set, moment).isoformat()
 
-    def advance_clock(self, seconds: float) -> str:
-        """Move the simulated clock on by ``seconds``; returns the new time."""
+    def advance_clock(self, seconds: float | timedelta) -> str:
+        """Move the simulated clock on by ``seconds`` (or a timedelta); returns the new time."""
+        if isinstance(seconds, timedelta):
+            seconds = seconds.total_seconds()
         return self._on_loop(self._clock_call, self.clock.advance, float(seconds)).isoformat()
 
-    def set_clock_speed(self, speed: float) -> float:
+    def get_clock_speed(self) -> float:
+        """Simulated seconds per real second (0: frozen)."""
+        return self.clock.speed
+
+    def set_clock_speed(self, speed: float, scope: Scope | str | None = None) -> float:
         """Run ``speed`` simulated seconds per real second (0 freezes the clock); returns the old speed."""
-        return self._on_loop(self._clock_call, self.clock.set_speed, speed)
+        speed = OPTIONS["clock_speed"].parse(speed)
+        target = self._settings.target(scope)
+        previous = self._on_loop(self.clock.set_speed, speed)
+        target.add("clock speed", lambda: self._on_loop(self.clock.set_speed, previous))
+        return previous
 
     @staticmethod
     def _clock_call(function, *args):
         try:
             return function(*args)
         except ValueError as error:
-            raise CatalogueError(str(error)) from None
+            raise OptionError(str(error)) from None
+
+    # -- the simulated plant ---------------------------------------------------------------------
 
     def _simulators(self, unit_id: int | None):
         if self.environment is None:
@@ -379,95 +465,191 @@ class MockSungrow:
         inverters = self.inverters.values() if unit_id is None else [self._inverter(unit_id)]
         return [inverter.simulator for inverter in inverters]
 
-    def _set_environment(self, unit_id: int | None, **changes) -> None:
-        def apply():
-            for simulator in self._simulators(unit_id):
-                try:
-                    environment = dataclasses.replace(simulator.environment, **changes)
-                except ValueError as error:
-                    raise CatalogueError(str(error)) from None
-                simulator.set_environment(environment)
-
-        self._on_loop(apply)
-
-    def set_irradiance(self, watts_per_m2: float | None, unit_id: int | None = None) -> None:
-        """Hold the irradiance at ``watts_per_m2`` (None: back to the clear-sky day)."""
-        if watts_per_m2 is not None and not 0 <= float(watts_per_m2) <= 1500:
-            raise CatalogueError(f"irradiance {watts_per_m2} W/m2 is out of range; valid: 0..1500")
-        self._set_environment(unit_id, irradiance=None if watts_per_m2 is None else float(watts_per_m2))
-
-    def set_house_load(self, watts: float | None, unit_id: int | None = None) -> None:
-        """Hold the house load at ``watts`` (None: back to the daily load profile)."""
-        if watts is not None and float(watts) < 0:
-            raise CatalogueError(f"house load {watts} W is out of range; valid: 0 or more")
-        self._set_environment(unit_id, load=None if watts is None else float(watts))
-
-    def set_battery_soc(self, percent: float, unit_id: int | None = None) -> None:
-        """Set the battery's state of charge (0..100 %) from now on."""
-        percent = float(percent)
-        if not 0 <= percent <= 100:
-            raise CatalogueError(f"state of charge {percent:g} % is out of range; valid: 0..100")
+    def _hold(self, name: str, value: float | None, unit_id: int | None, scope) -> float | None:
+        """Hold an environment input (``irradiance``, ``load``) at ``value`` on the chosen inverters."""
+        target = self._settings.target(scope)
 
         def apply():
-            for simulator in self._simulators(unit_id):
+            simulators = self._simulators(unit_id)
+            previous = [(simulator, getattr(simulator.environment, name)) for simulator in simulators]
+            for simulator in simulators:
+                simulator.set_environment(dataclasses.replace(simulator.environment, **{name: value}))
+            return previous
+
+        previous = self._on_loop(apply)
+        target.add(name, lambda: self._on_loop(_put_environment, name, previous))
+        return _held(previous[0][1])
+
+    def get_irradiance(self, unit_id: int | None = None) -> float | None:
+        """The irradiance held by a test (W/m2), or None when it follows the clear-sky day or a scenario's profile."""
+        return self._on_loop(lambda: _held(self._simulators(unit_id)[0].environment.irradiance))
+
+    def set_irradiance(
+        self, watts_per_m2: float | None, unit_id: int | None = None, scope: Scope | str | None = None
+    ) -> float | None:
+        """Hold the irradiance at ``watts_per_m2`` (None: back to the clear-sky day); returns the previous hold."""
+        return self._hold("irradiance", None if watts_per_m2 is None else _irradiance(watts_per_m2), unit_id, scope)
+
+    def get_house_load(self, unit_id: int | None = None) -> float | None:
+        """The house load held by a test (W), or None when it follows the daily profile or a scenario's."""
+        return self._on_loop(lambda: _held(self._simulators(unit_id)[0].environment.load))
+
+    def set_house_load(
+        self, watts: float | None, unit_id: int | None = None, scope: Scope | str | None = None
+    ) -> float | None:
+        """Hold the house load at ``watts`` (None: back to the daily load profile); returns the previous hold."""
+        return self._hold("load", None if watts is None else _house_load(watts), unit_id, scope)
+
+    def set_battery_soc(self, percent: float, unit_id: int | None = None) -> float:
+        """Set the battery's state of charge (0..100 %) from now on; returns the previous one.
+
+        The state of charge evolves: no scope puts it back."""
+        percent = _soc(percent)
+
+        def apply():
+            simulators = self._simulators(unit_id)
+            previous = simulators[0].state.soc * 100
+            for simulator in simulators:
                 if not simulator.spec.has_battery:
                     raise MockSungrowError(f"the {simulator.inverter.model.name} has no battery")
+            for simulator in simulators:
                 simulator.set_soc(percent / 100)
+            return round(previous, 3)
 
-        self._on_loop(apply)
+        return self._on_loop(apply)
 
-    def load_scenario(self, path: str, unit_id: int | None = None) -> None:
-        """Apply a scenario file (TOML: site, clock, battery, irradiance, load, registers)."""
+    def load_scenario(self, path: str, unit_id: int | None = None, scope: Scope | str | None = None) -> None:
+        """Apply a scenario file (TOML: site, clock, battery, irradiance, load, registers), all or nothing.
+
+        Its settings (site, irradiance, load, clock speed, registers) last as long as ``scope``;
+        its start time and battery level are where the evolving clock and battery go on from."""
         from .simulation.scenario import ScenarioError, load_scenario
 
         scenario = load_scenario(path)
+        target = self._settings.target(scope)
         changes = {
             name: getattr(scenario, name)
             for name in ("latitude", "seed", "irradiance", "load")
             if getattr(scenario, name) is not None
         }
 
-        def apply():
+        def apply() -> list[tuple[str, Callable[[], object]]]:
             simulators = self._simulators(unit_id)
+            undo: list[tuple[str, Callable[[], object]]] = []
+            try:
+                for simulator in simulators:
+                    for name, value in scenario.registers.items():
+                        try:
+                            _, pinned = _pin_now(
+                                simulator.inverter, name, None, lambda i, r, v=value: i.set_value(r.number, v, r.table)
+                            )
+                        except CatalogueError as error:
+                            raise ScenarioError(f"{path}: registers.{name}: {error}") from None
+                        if pinned is not None:
+                            undo.append(pinned)
+                    for name in changes:
+                        before = [(simulator, getattr(simulator.environment, name))]
+                        undo.append((f"scenario {name}", functools.partial(_put_environment, name, before)))
+                    simulator.set_environment(dataclasses.replace(simulator.environment, **changes))
+                if scenario.speed is not None:
+                    speed = self.clock.set_speed(scenario.speed)
+                    undo.append(("clock speed", functools.partial(self.clock.set_speed, speed)))
+            except BaseException:
+                for _, step in reversed(undo):  # all or nothing
+                    step()
+                raise
+            # Where time and the battery go on from: they evolve, no scope puts them back.
             if scenario.start_time is not None:
                 self.clock.set(scenario.start_time)
-            if scenario.speed is not None:
-                self.clock.set_speed(scenario.speed)
             for simulator in simulators:
-                simulator.set_environment(dataclasses.replace(simulator.environment, **changes))
                 if scenario.soc is not None and simulator.spec.has_battery:
                     simulator.set_soc(scenario.soc / 100)
-                for name, value in scenario.registers.items():
-                    try:
-                        simulator.inverter.set_value(name, value)
-                    except CatalogueError as error:
-                        raise ScenarioError(f"{path}: registers.{name}: {error}") from None
+            return undo
 
-        self._on_loop(apply)
+        for what, step in self._on_loop(apply):
+            target.add(what, lambda step=step: self._on_loop(step))
 
-    def set_inverter_state(self, state: str, fault_code: int = 38, unit_id: int | None = None) -> None:
+    def _state_of(self, simulator) -> InverterState:
+        if simulator.fault is not None:
+            return InverterState.FAULT
+        if simulator.grid_lost:
+            return InverterState.GRID_LOST
+        command = simulator.inverter.layout.by_name["start_stop"]
+        if simulator.inverter.get_raw(command.number, command.table) == command.raw_of("stop"):
+            return InverterState.STOPPED
+        return InverterState.RUNNING
+
+    def get_inverter_state(self, unit_id: int | None = None) -> InverterState:
+        """``running``, ``stopped`` (the start/stop register says stop), ``fault`` or ``grid_lost``
+        (as `Set Inverter State` put it; injected device faults are faults, not states)."""
+        return self._on_loop(lambda: self._state_of(self._simulators(unit_id)[0]))
+
+    def set_inverter_state(
+        self,
+        state: InverterState | str,
+        fault_code: int = 38,
+        unit_id: int | None = None,
+        scope: Scope | str | None = None,
+    ) -> InverterState:
         """Put the inverter in ``running``, ``stopped`` (start/stop register = stop), ``fault`` (with
-        ``fault_code``) or ``grid_lost``; ``running`` clears the fault and the grid loss and starts it."""
-        state = str(state).strip().lower()
-        if state not in INVERTER_STATES:
-            raise CatalogueError(f"unknown inverter state {state!r}; valid: {', '.join(INVERTER_STATES)}")
+        ``fault_code``) or ``grid_lost``; ``running`` clears the fault and the grid loss and starts it.
+        Returns the previous state."""
+        state = choice(InverterState, state, "inverter state")
+        fault_code = _fault_code(fault_code)
+        target = self._settings.target(scope)
 
         def apply():
-            for simulator in self._simulators(unit_id):
-                inverter = simulator.inverter
-                command = inverter.layout.by_name["start_stop"]
-                inverter.write(command.number - 1, [command.raw_of("stop" if state == "stopped" else "start")])
-                simulator.set_condition(int(fault_code) if state == "fault" else None, state == "grid_lost")
+            simulators = self._simulators(unit_id)
+            previous = [(simulator, _condition_restorer(simulator)) for simulator in simulators]
+            before = self._state_of(simulators[0])
+            for simulator in simulators:
+                command = simulator.inverter.layout.by_name["start_stop"]
+                # As a client would: the start/stop command goes through the register's rules.
+                simulator.inverter.write(command.number - 1, [command.raw_of("stop" if state is InverterState.STOPPED else "start")])
+                simulator.set_condition(fault_code if state is InverterState.FAULT else None, state is InverterState.GRID_LOST)
+            return before, previous
 
-        self._on_loop(apply)
+        before, previous = self._on_loop(apply)
 
-    def release_register(self, register: str | int, table: str | None = None, unit_id: int | None = None) -> bool:
-        """Let the simulation drive a register set by hand again; returns whether it was pinned."""
-        return self._on_loop(self._inverter(unit_id).release, register, _table(table))
+        def undo() -> None:
+            for _, restore in previous:
+                self._on_loop(restore)
 
-    def release_all_registers(self, unit_id: int | None = None) -> int:
+        target.add("inverter state", undo)
+        return before
+
+    def release_register(
+        self, register: str | int, table: str | None = None, unit_id: int | None = None, scope: Scope | str | None = None
+    ) -> bool:
+        """Let the simulation drive a register set by hand again; returns whether it was pinned.
+
+        Releasing undoes a pin: a pin made in a wider scope comes back when ``scope`` closes."""
+        target = self._settings.target(scope)
+        inverter, table = self._inverter(unit_id), _table(table)
+
+        def apply() -> bool:
+            found = inverter.layout.find(register, table)
+            restore = _restorer(inverter, found)
+            if not inverter.release(found.number, found.table):
+                return False
+            target.add(f"release of {found.name}", lambda: self._on_loop(restore))
+            return True
+
+        return self._on_loop(apply)
+
+    def release_all_registers(self, unit_id: int | None = None, scope: Scope | str | None = None) -> int:
         """Release every register pinned on an inverter; returns how many were pinned."""
-        return self._on_loop(self._inverter(unit_id).release_all)
+        target = self._settings.target(scope)
+        inverter = self._inverter(unit_id)
+
+        def apply() -> int:
+            restores = [_restorer(inverter, inverter.layout.find(number, table)) for table, number in inverter.pinned]
+            count = inverter.release_all()
+            for restore in restores:
+                target.add("release of a pinned register", lambda restore=restore: self._on_loop(restore))
+            return count
+
+        return self._on_loop(apply)
 
     def sync(self) -> None:
         """Return once the mock has finished handling everything it received so far.
@@ -480,20 +662,48 @@ class MockSungrow:
 
     # -- faults ---------------------------------------------------------------------------------
 
-    def inject_fault(self, kind: str, scope: str = "test", **options) -> Fault:
+    def inject_fault(self, kind: str, scope: Scope | str | None = None, **options) -> Fault:
         """Inject a fault (see :data:`faults.KINDS`); ``options`` are the target, dose and parameters
         as text or values: ``door``, ``unit``, ``function``, ``registers``, ``table``, ``service``,
         ``times``, ``after``, ``probability``, ``seed``, ``duration``, ``code``, ``delay``, ...
 
-        A device fault (``inverter_fault``, ``grid_loss``, ``over_temperature``, ``battery_fault``)
-        needs the simulation and shows from the next read on.
+        The fault lasts until ``scope`` closes (default: the innermost open scope). A device fault
+        (``inverter_fault``, ``grid_loss``, ``over_temperature``, ``battery_fault``) needs the
+        simulation and shows from the next read on.
         """
-        name, arguments = parse_fault({"kind": kind, "scope": scope, **options})
+        target = self._settings.target(scope)
+        name, arguments = parse_fault({"kind": kind, **options, "scope": target.kind.value})
+        return self._inject(name, arguments, target)
+
+    def inject_fault_file(self, path: str, scope: Scope | str | None = Scope.GLOBAL) -> list[Fault]:
+        """Inject every ``[[fault]]`` table of a TOML file as :meth:`inject_fault` does, all or
+        nothing, in ``scope`` (default global: for the mock's whole life)."""
+        target = self._settings.target(scope)
+        injected: list[Fault] = []
+        try:
+            for index, (name, arguments) in enumerate(load_fault_file(path), start=1):
+                try:
+                    injected.append(self._inject(name, {**arguments, "scope": target.kind.value}, target))
+                except SungrowMockError as error:
+                    raise type(error)(f"fault file {str(path)!r}, fault {index}: {error}") from None
+        except BaseException:
+            self.remove_faults([fault.id for fault in injected])
+            raise
+        return injected
+
+    def _inject(self, name: str, arguments: dict, target: OpenScope) -> Fault:
         if not KINDS[name].device:
-            return self._on_loop(lambda: self.faults.inject(name, **arguments))
-        self._simulators(arguments["target"].unit)
-        fault = self._changing_conditions(lambda: self.faults.inject(name, **arguments))
-        fault.triggered = 1  # applied once, to the inverter itself
+            fault = self._on_loop(lambda: self.faults.inject(name, **arguments))
+        else:
+            if self.environment is None:
+                raise MockSungrowError(
+                    f"fault kind {name!r} changes the simulated inverter, but {self._name} is not simulated: "
+                    "start it with simulate on"
+                )
+            self._simulators(arguments["target"].unit)
+            fault = self._changing_conditions(lambda: self.faults.inject(name, **arguments))
+            fault.triggered = 1  # applied once, to the inverter itself
+        target.add(f"fault {fault.id}", lambda: self.remove_faults([fault.id]))
         return fault
 
     def clear_faults(self, scope: str | None = None) -> int:
@@ -531,20 +741,44 @@ class MockSungrow:
         return self._on_loop(self._inverter(unit_id).get_raw, register, _table(table))
 
     def set_register(
-        self, register: str | int, value: int | str, table: str | None = None, unit_id: int | None = None
+        self,
+        register: str | int,
+        value: int | str,
+        table: str | None = None,
+        unit_id: int | None = None,
+        scope: Scope | str | None = None,
     ) -> int | str:
-        """Store a raw value; returns the previous raw value."""
-        return self._on_loop(self._inverter(unit_id).set_raw, register, value, _table(table))
+        """Store a raw value and pin it until ``scope`` closes; returns the previous raw value."""
+        return self._pin(register, table, unit_id, scope, lambda i, found: i.set_raw(found.number, value, found.table))
 
     def get_value(self, register: str | int, table: str | None = None, unit_id: int | None = None) -> int | float | str:
         """Value of a register in engineering units."""
         return self._on_loop(self._inverter(unit_id).get_value, register, _table(table))
 
     def set_value(
-        self, register: str | int, value: Any, table: str | None = None, unit_id: int | None = None
+        self,
+        register: str | int,
+        value: Any,
+        table: str | None = None,
+        unit_id: int | None = None,
+        scope: Scope | str | None = None,
     ) -> int | float | str:
-        """Store a value in engineering units (or an enumeration label); returns the previous value."""
-        return self._on_loop(self._inverter(unit_id).set_value, register, value, _table(table))
+        """Store a value in engineering units (or an enumeration label) and pin it until ``scope``
+        closes; returns the previous value."""
+        return self._pin(register, table, unit_id, scope, lambda i, found: i.set_value(found.number, value, found.table))
+
+    def _pin(self, register, table, unit_id, scope, change):
+        target = self._settings.target(scope)
+        inverter, table = self._inverter(unit_id), _table(table)
+
+        def apply():
+            result, undo = _pin_now(inverter, register, table, change)
+            if undo is not None:
+                what, restore = undo
+                target.add(what, lambda: self._on_loop(restore))
+            return result
+
+        return self._on_loop(apply)
 
     def register_map(self, table: str | None = None, unit_id: int | None = None) -> list[dict[str, Any]]:
         """Every register of the inverter's model with its current raw and engineering value."""
@@ -581,13 +815,59 @@ class MockSungrow:
         return f"<MockSungrow {self.model} {state}>"
 
 
-def _table(table: str | None) -> str | None:
-    if table in (None, "", "None"):
+def _table(table: Table | str | None) -> str | None:
+    if table is None or str(table).strip() in ("", "None"):
         return None
-    text = str(table).strip().lower()
-    if text not in TABLES:
-        raise CatalogueError(f"unknown table {table!r}; valid: {', '.join(TABLES)}")
-    return text
+    return choice(Table, table, "table").value
+
+
+def _held(value) -> float | None:
+    """An environment input as a setting: the number a test holds, None when it follows a profile."""
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _put_environment(name: str, values) -> None:
+    for simulator, value in values:
+        simulator.set_environment(dataclasses.replace(simulator.environment, **{name: value}))
+
+
+def _restorer(inverter: Inverter, register) -> Callable[[], None]:
+    """What puts ``register`` back as it is now, its raw value and whether it is pinned (call both
+    this and what it returns on the mock's loop)."""
+    raw = inverter.get_raw(register.number, register.table)
+    pinned = (register.table, register.number) in inverter.pinned
+
+    def restore() -> None:
+        inverter.set_raw(register.number, raw, register.table)
+        if not pinned:
+            inverter.release(register.number, register.table)
+            if inverter.simulator is not None:
+                inverter.simulator.invalidate()  # show the simulation's value at once
+
+    return restore
+
+
+def _pin_now(inverter: Inverter, register, table, change) -> tuple[Any, tuple[str, Callable[[], None]] | None]:
+    """Apply ``change(inverter, found register)``; returns its result and, when it pinned the
+    register, what undoes it. The clock registers are simulated time, never pinned: no undo."""
+    found = inverter.layout.find(register, table)
+    restore = _restorer(inverter, found)
+    result = change(inverter, found)
+    pinned = (found.table, found.number) in inverter.pinned
+    return result, ((f"register {found.name}", restore) if pinned else None)
+
+
+def _condition_restorer(simulator) -> Callable[[], None]:
+    """What puts the inverter back in its present state: start/stop register, fault, grid."""
+    command = simulator.inverter.layout.by_name["start_stop"]
+    restore_command = _restorer(simulator.inverter, command)
+    fault, grid_lost = simulator.fault, simulator.grid_lost
+
+    def restore() -> None:
+        restore_command()
+        simulator.set_condition(fault, grid_lost)
+
+    return restore
 
 
 def model_names() -> list[str]:

@@ -1,38 +1,81 @@
-"""pytest fixtures: ``sungrow_mock`` (one running mock per test) and ``sungrow_mock_factory``.
+"""pytest fixtures: running mocks whose settings never leak from one test into the next.
 
-Choose the model with a marker::
+- ``sungrow_mock``: one running mock per test (SH10RT unless the ``sungrow_mock`` marker says
+  otherwise)::
 
-    @pytest.mark.sungrow_mock(model="SG10RT", unit_id=3)
-    def test_reads_serial(sungrow_mock):
-        host, port = sungrow_mock.endpoint("modbus").split(":")
+      @pytest.mark.sungrow_mock(model="SG10RT", unit_id=3)
+      def test_reads_serial(sungrow_mock):
+          host, port = sungrow_mock.endpoint("modbus").split(":")
+
+- ``sungrow_mock_factory``: call it with start options for more mocks; they stop when the test ends.
+- ``sungrow_module_mock_factory``: the same for mocks shared by a module's tests; they stop when
+  the module is done. Every test still starts clean on them: ``sungrow_mock_scope`` (used by
+  every test) opens a ``test`` scope on every mock of the session, and closing it undoes what
+  the test set (pins, irradiance, load, inverter state, clock speed, WiNet and encryption
+  settings, faults). What evolves (counters, battery level, simulated time) goes on.
+- ``sungrow_fleet``: the session's mocks, for scopes of your own (``open_scope``/``close_scope``).
 """
 
 from __future__ import annotations
 
 import pytest
 
+from .fleet import Fleet
 from .mock import MockSungrow
+from .vocabulary import Scope
 
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "sungrow_mock(**options): options of the sungrow_mock fixture (model, unit_id, serial, ...)"
+        "markers", "sungrow_mock(**options): start options of the sungrow_mock fixture (model, unit_id, serial, ...)"
     )
 
 
-@pytest.fixture
-def sungrow_mock_factory():
-    """Call it with ``MockSungrow`` options to get started mocks; all stop when the test ends."""
-    started: list[MockSungrow] = []
+@pytest.fixture(scope="session")
+def sungrow_fleet():
+    """Every mock the fixtures started in this session, with their open scopes."""
+    fleet = Fleet()
+    yield fleet
+    fleet.stop_all()
 
+
+def _starter(fleet: Fleet):
     def start(**options) -> MockSungrow:
         mock = MockSungrow(**options).start()
-        started.append(mock)
+        try:
+            fleet.add(mock)
+        except Exception:
+            mock.stop()
+            raise
         return mock
 
-    yield start
-    for mock in started:
-        mock.stop()
+    return start
+
+
+@pytest.fixture(scope="module")
+def sungrow_module_mock_factory(request, sungrow_fleet):
+    """Call it with start options to get started mocks shared by the module's tests.
+
+    They stop when the module is done, and what the module's tests set on them is undone after
+    each test (see ``sungrow_mock_scope``)."""
+    scope_id = sungrow_fleet.open_scope(Scope.SUITE, request.node.nodeid)
+    yield _starter(sungrow_fleet)
+    sungrow_fleet.close_scope(scope_id)
+
+
+@pytest.fixture(autouse=True)
+def sungrow_mock_scope(request, sungrow_fleet) -> int:
+    """A ``test`` scope on every mock of the session (wider-scoped fixtures' mocks too); what the
+    test sets on them is undone when it ends. Returns the scope id."""
+    scope_id = sungrow_fleet.open_scope(Scope.TEST, request.node.nodeid)
+    yield scope_id
+    sungrow_fleet.close_scope(scope_id)
+
+
+@pytest.fixture
+def sungrow_mock_factory(sungrow_fleet, sungrow_mock_scope):
+    """Call it with ``MockSungrow`` start options to get started mocks; all stop when the test ends."""
+    return _starter(sungrow_fleet)
 
 
 @pytest.fixture

@@ -48,8 +48,8 @@ def test_models_lists_the_catalogue():
     "args, message",
     [
         (["serve", "--model", "XX"], "valid: SH10RT"),
-        (["serve", "--modbus-port", "nope"], "invalid port"),
-        (["serve", "--unit-id", "300"], "valid 1..247"),
+        (["serve", "--modbus-port", "nope"], "modbus_port 'nope' is not a whole number"),
+        (["serve", "--unit-id", "300"], "unit id 300 is out of range; valid: 1..247"),
         (["serve", "--serial", "X" * 30], "at most 20 fit"),
         (["frobnicate"], "invalid choice"),
         ([], "required"),
@@ -133,7 +133,7 @@ def test_standard_ports_on_a_loopback_address_of_its_own():
     "args, message",
     [
         (["serve", "--doors", "modbus,ftp"], "valid: modbus, encrypted, winet"),
-        (["serve", "--firmware", "v4"], "invalid choice"),
+        (["serve", "--firmware", "v4"], "unknown firmware 'v4'; valid: legacy, login, tls"),
         (["serve", "--encryption-key", "abc"], "32 hex digits"),
     ],
 )
@@ -185,3 +185,4 @@ def test_record_then_serve_the_snapshot(tmp_path):
     failed = subprocess.run(CLI + ["record", "127.0.0.1:9", str(tmp_path / "x.json"), "--timeout", "1"],
                             capture_output=True, text=True, timeout=30)  # fmt: skip
     assert failed.returncode == 1 and "127.0.0.1:9" in failed.stderr
+    assert len(failed.stderr.strip().splitlines()) == 1, failed.stderr

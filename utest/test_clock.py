@@ -4,7 +4,8 @@ from datetime import datetime
 
 import pytest
 
-from SungrowMockLibrary import CatalogueError, MockSungrow
+from SungrowMockLibrary import MockSungrow
+from SungrowMockLibrary.errors import OptionError
 from SungrowMockLibrary.simulation.clock import Clock
 
 
@@ -70,9 +71,9 @@ def test_inverters_behind_one_mock_share_the_clock():
 
 
 def test_bad_clock_settings_name_the_problem():
-    with pytest.raises(CatalogueError, match="ISO 8601"):
+    with pytest.raises(OptionError, match="ISO 8601"):
         MockSungrow(doors="modbus", start_time="yesterday")
-    with pytest.raises(CatalogueError, match="out of range"):
+    with pytest.raises(OptionError, match="out of range"):
         MockSungrow(doors="modbus").set_clock_speed(-3)
 
 

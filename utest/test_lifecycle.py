@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from SungrowMockLibrary import MockSungrow, MockSungrowError
-from SungrowMockLibrary.device.catalogue import CatalogueError
+from SungrowMockLibrary.errors import SungrowMockError
 
 
 def _open_fds() -> int:
@@ -148,7 +148,7 @@ def test_two_mocks_never_share_state():
     ],
 )
 def test_bad_options_name_the_valid_choices(options, message):
-    with pytest.raises(CatalogueError, match=message):
+    with pytest.raises(SungrowMockError, match=message):
         MockSungrow(**options)
 
 

@@ -103,4 +103,5 @@ def test_serve_refuses_a_scenario_without_the_simulation(tmp_path):
         [sys.executable, "-m", "SungrowMockLibrary", "serve", "--no-simulate", "--scenario", str(write(tmp_path, GOOD))],
         capture_output=True, text=True, timeout=20,
     )  # fmt: skip
-    assert result.returncode == 2 and "--scenario needs the simulation" in result.stderr
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "needs the simulation, and simulate is off" in result.stderr

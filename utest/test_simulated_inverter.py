@@ -2,7 +2,8 @@
 
 import pytest
 
-from SungrowMockLibrary import CatalogueError, MockSungrow, MockSungrowError
+from SungrowMockLibrary import MockSungrow, MockSungrowError
+from SungrowMockLibrary.errors import ChoiceError, OptionError
 
 
 def simulated(model="SH10RT", start="2026-06-21T00:00:00", **options) -> MockSungrow:
@@ -127,9 +128,9 @@ def test_environment_overrides_and_their_errors():
     mock.set_house_load(2500)
     mock.advance_clock(60)
     assert mock.get_value("load_power_hybrid") == 2500
-    with pytest.raises(CatalogueError, match="valid: 0..100"):
+    with pytest.raises(OptionError, match="valid: 0..100"):
         mock.set_battery_soc(101)
-    with pytest.raises(CatalogueError, match="valid: 0..1500"):
+    with pytest.raises(OptionError, match="valid: 0..1500"):
         mock.set_irradiance(-5)
     with pytest.raises(MockSungrowError, match="has no battery"):
         simulated("SG10RT").set_battery_soc(50)
@@ -177,7 +178,7 @@ def test_inverter_state_drives_the_state_registers(state, sg_code, sh_code):
 
 
 def test_unknown_inverter_state_names_the_valid_ones():
-    with pytest.raises(CatalogueError, match="valid: running, stopped, fault, grid_lost"):
+    with pytest.raises(ChoiceError, match="valid: running, stopped, fault, grid_lost"):
         simulated().set_inverter_state("asleep")
 
 

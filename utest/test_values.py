@@ -3,6 +3,7 @@
 import pytest
 
 from SungrowMockLibrary import CatalogueError, MockSungrow
+from SungrowMockLibrary.errors import ChoiceError
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def test_unknown_register_number_is_a_clear_error(mock):
 
 
 def test_unknown_table_names_the_choices(mock):
-    with pytest.raises(CatalogueError, match="valid: input, holding"):
+    with pytest.raises(ChoiceError, match="unknown table 'coils'; valid: input, holding"):
         mock.get_register(5000, "coils")
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from robotlibcore import keyword
 
+from ..keyword_types import Scope
 from .context import LibraryContext
 
 
@@ -27,23 +30,27 @@ class DoorKeywords:
         return self.ctx.fleet.get(alias).get_encryption_key()
 
     @keyword
-    def set_encryption_key(self, key: str, alias: str | None = None) -> str:
+    def set_encryption_key(self, key: str, scope: Scope = None, alias: str | None = None) -> str:
         """Makes the encrypted door hand out ``key`` (32 hex digits) and returns the previous key.
 
-        The AES key is ``key`` XOR Sungrow's fixed private key, as the real dongle does.
+        The AES key is ``key`` XOR Sungrow's fixed private key, as the real dongle does. The
+        previous key comes back when ``scope`` (`Scope`, default: the current test or suite) ends.
 
         Example:
-        | Set Encryption Key | 00112233445566778899aabbccddeeff |
+        | ${previous} = | Set Encryption Key | 00112233445566778899aabbccddeeff |
+
+        See also `Get Encryption Key`, `Rotate Encryption Key`, `Disable Encryption`.
         """
-        return self.ctx.fleet.get(alias).set_encryption_key(key)
+        return self.ctx.fleet.get(alias).set_encryption_key(key, scope)
 
     @keyword
-    def rotate_encryption_key(self, alias: str | None = None) -> str:
+    def rotate_encryption_key(self, scope: Scope = None, alias: str | None = None) -> str:
         """Switches the encrypted door to a new random key and returns it (hex).
 
         The next key request gets the new key. Frames a client still encrypts under the old key
         decrypt to noise, and the mock drops that connection, as a device does with a stream it
-        cannot parse.
+        cannot parse. The previous key comes back when ``scope`` (`Scope`, default: the current
+        test or suite) ends.
 
         Example:
         | ${old} = | Get Encryption Key |
@@ -52,14 +59,15 @@ class DoorKeywords:
 
         See also `Get Encryption Key`, `Set Encryption Key`, `Disable Encryption`.
         """
-        return self.ctx.fleet.get(alias).rotate_encryption_key()
+        return self.ctx.fleet.get(alias).rotate_encryption_key(scope)
 
     @keyword
-    def disable_encryption(self, alias: str | None = None) -> str:
+    def disable_encryption(self, scope: Scope = None, alias: str | None = None) -> str:
         """Makes the key request return 16 zero bytes, so clients fall back to plain frames.
 
         Returns the previous key (hex). `Set Encryption Key` or `Rotate Encryption Key` enables
-        encryption again.
+        encryption again, and so does the end of ``scope`` (`Scope`, default: the current test
+        or suite).
 
         Example:
         | ${previous} = | Disable Encryption |
@@ -68,63 +76,107 @@ class DoorKeywords:
 
         See also `Get Encryption Key`.
         """
-        return self.ctx.fleet.get(alias).disable_encryption()
+        return self.ctx.fleet.get(alias).disable_encryption(scope)
 
-    @keyword("Expire WiNet Token")
-    def expire_winet_token(self, alias: str | None = None) -> int:
+    @keyword("Expire WiNet Tokens")
+    def expire_winet_tokens(self, alias: str | None = None) -> int:
         """Expires every WiNet token issued so far and returns how many.
 
         The next WebSocket or HTTP request with such a token gets ``result_code`` 106, as a real
         dongle answers a timed-out token; clients are expected to ``connect`` (and ``login``) again.
+        An event, not a setting: the end of a test brings no token back.
 
         Example:
-        | ${expired} = | Expire WiNet Token |
+        | ${expired} = | Expire WiNet Tokens |
 
         See also `Set WiNet Token Lifetime`, `Set WiNet Session Limit`, `Require WiNet Login`.
         """
         return self.ctx.fleet.get(alias).expire_winet_tokens()
 
+    @keyword("Get WiNet Login Required")
+    def get_winet_login_required(self, alias: str | None = None) -> bool:
+        """Returns whether the WiNet door requires the ``login`` service.
+
+        Example:
+        | ${required} = | Get WiNet Login Required |
+        | Should Be Equal | ${required} | ${False} |
+
+        See also `Require WiNet Login`.
+        """
+        return self.ctx.fleet.get(alias).get_winet_login_required()
+
     @keyword("Require WiNet Login")
-    def require_winet_login(self, required: bool = True, alias: str | None = None) -> bool:
+    def require_winet_login(self, required: bool = True, scope: Scope = None, alias: str | None = None) -> bool:
         """Makes the WiNet door require the ``login`` service (or, with ``required=False``, not).
 
         While login is required, every service but ``connect`` and ``login`` answers
         ``result_code`` 401 ``I18N_COMMON_INTER_ABNORMAL`` until the session logs in with the
         configured credentials (by default the public ones, admin/pw8888 and user/pw1111).
-        Returns the previous setting.
+        Returns the previous setting, which comes back when ``scope`` (`Scope`, default: the
+        current test or suite) ends.
 
         Example:
         | ${before} = | Require WiNet Login |
         | Require WiNet Login | ${False} |
 
-        See also `Firmware` (``firmware=login`` in `Start Mock Sungrow` requires the login from
-        the start), `Set WiNet Session Limit`.
+        See also `Get WiNet Login Required`, `Firmware` (``firmware=login`` in
+        `Start Mock Sungrow` requires the login from the start), `Set WiNet Session Limit`.
         """
-        return self.ctx.fleet.get(alias).require_winet_login(required)
+        return self.ctx.fleet.get(alias).require_winet_login(required, scope)
+
+    @keyword("Get WiNet Token Lifetime")
+    def get_winet_token_lifetime(self, alias: str | None = None) -> timedelta:
+        """Returns how long a WiNet token lives from its issue.
+
+        Example:
+        | ${lifetime} = | Get WiNet Token Lifetime |
+        | Should Be Equal As Numbers | ${lifetime.total_seconds()} | 1800 |
+
+        See also `Set WiNet Token Lifetime`.
+        """
+        return timedelta(seconds=self.ctx.fleet.get(alias).get_winet_token_lifetime())
 
     @keyword("Set WiNet Token Lifetime")
-    def set_winet_token_lifetime(self, seconds: float, alias: str | None = None) -> float:
-        """Sets how many seconds a WiNet token lives before it gets result code 106; returns the previous lifetime.
+    def set_winet_token_lifetime(self, lifetime: timedelta, scope: Scope = None, alias: str | None = None) -> timedelta:
+        """Sets how long a WiNet token lives before it gets result code 106; returns the previous lifetime.
+
+        ``lifetime`` is a Robot Framework time (``5 s``, ``30 min``) or a number of seconds.
+        The previous lifetime comes back when ``scope`` (`Scope`, default: the current test or
+        suite) ends.
 
         Example:
         | Start Mock Sungrow | SG10RT | doors=winet |
-        | ${previous} = | Set WiNet Token Lifetime | 1 |
+        | ${previous} = | Set WiNet Token Lifetime | 1 s |
 
-        See also `Expire WiNet Token`, `Set WiNet Session Limit`.
+        See also `Get WiNet Token Lifetime`, `Expire WiNet Tokens`, `Set WiNet Session Limit`.
         """
-        return self.ctx.fleet.get(alias).set_winet_token_lifetime(seconds)
+        return timedelta(seconds=self.ctx.fleet.get(alias).set_winet_token_lifetime(lifetime, scope))
+
+    @keyword("Get WiNet Session Limit")
+    def get_winet_session_limit(self, alias: str | None = None) -> int:
+        """Returns how many logged-in WiNet sessions may coexist.
+
+        Example:
+        | ${limit} = | Get WiNet Session Limit |
+        | Should Be Equal As Integers | ${limit} | 1 |
+
+        See also `Set WiNet Session Limit`.
+        """
+        return self.ctx.fleet.get(alias).get_winet_session_limit()
 
     @keyword("Set WiNet Session Limit")
-    def set_winet_session_limit(self, sessions: int, alias: str | None = None) -> int:
+    def set_winet_session_limit(self, sessions: int, scope: Scope = None, alias: str | None = None) -> int:
         """Sets how many logged-in WiNet sessions may coexist; returns the previous limit.
 
         The real dongle keeps one: a new login beyond the limit logs out the oldest session,
-        which is pushed a ``notice`` with ``result_code`` 100 ("normal user limit").
+        which is pushed a ``notice`` with ``result_code`` 100 ("normal user limit"). The
+        previous limit comes back when ``scope`` (`Scope`, default: the current test or suite)
+        ends.
 
         Example:
         | Start Mock Sungrow | SH10RT | doors=winet | firmware=login |
         | ${previous} = | Set WiNet Session Limit | 2 |
 
-        See also `Require WiNet Login`, `Expire WiNet Token`.
+        See also `Get WiNet Session Limit`, `Require WiNet Login`, `Expire WiNet Tokens`.
         """
-        return self.ctx.fleet.get(alias).set_winet_session_limit(sessions)
+        return self.ctx.fleet.get(alias).set_winet_session_limit(sessions, scope)

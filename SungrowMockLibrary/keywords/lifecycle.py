@@ -9,8 +9,16 @@ from robotlibcore import keyword
 from ..keyword_types import Endpoint, EndpointPart, Endpoints, Firmware
 from ..mock import MockSungrow
 from ..netutil import free_loopback_address, reachable_address
+from ..options import OPTIONS, StartOptions
 from ..recording import record
 from .context import LibraryContext
+
+
+def _options_doc() -> str:
+    """The start options as a Libdoc list, from the options model (the docstring is indented)."""
+    return "\n".join(
+        f"        - ``{o.name}``: {o.help}; default {o.default_words}." for o in OPTIONS.values()
+    )
 
 
 class LifecycleKeywords:
@@ -22,59 +30,47 @@ class LifecycleKeywords:
         self,
         model: str | None = None,
         host: str | None = None,
-        modbus_port: int = 0,
-        unit_id: int = 1,
+        modbus_port: int | None = None,
+        unit_id: int | None = None,
         serial: str | None = None,
         alias: str | None = None,
         doors: str | None = None,
-        encrypted_port: int = 0,
-        winet_ws_port: int = 0,
-        winet_http_port: int = 0,
-        winet_tls_port: int = 0,
-        firmware: Firmware = Firmware.legacy,
+        encrypted_port: int | None = None,
+        winet_ws_port: int | None = None,
+        winet_http_port: int | None = None,
+        winet_tls_port: int | None = None,
+        firmware: Firmware = None,
         encryption_key: str | None = None,
         clock_speed: float | None = None,
         start_time: str | None = None,
         simulate: bool | None = None,
-        latitude: float = 50.0,
-        seed: int = 0,
+        latitude: float | None = None,
+        seed: int | None = None,
         snapshot: str | None = None,
+        standard_ports: bool | None = None,
+        scenario: str | None = None,
+        faults: str | None = None,
+        journal_capacity: int | None = None,
     ) -> Endpoints:
         """Starts a mock inverter and returns its endpoints, e.g. ``{'modbus': '127.0.0.1:40123', ...}``.
 
-        Arguments:
-        - ``model``: a catalogue model (``SH10RT``, ``SH8.0RT``, ``SH5.0RS``, ``SG10RT``,
-          ``SG5.0RS``, ``SG33CX``); defaults to the library import's ``model``.
-        - ``host``: address to bind; defaults to the library import's ``host`` (``127.0.0.1``).
-          Give ``0.0.0.0`` to be reachable from other machines.
-        - ``unit_id``: the Modbus unit id (and WiNet ``dev_id``) of the inverter (1..247, default 1).
-        - ``serial``: serial number (at most 20 bytes; 10 characters suit every client);
-          defaults to the model's.
-        - ``alias``: name to refer to this mock later (default ``mock1``, ``mock2``, ...).
-        - ``doors``: which doors to open, comma-separated: ``modbus`` (plain Modbus TCP),
-          ``encrypted`` (Sungrow's AES Modbus TCP), ``winet`` (the WiNet-S WebSocket + HTTP API);
-          defaults to the library import's ``doors`` (all three).
-        - ``modbus_port``, ``encrypted_port``, ``winet_ws_port``, ``winet_http_port``,
-          ``winet_tls_port``: ports; ``0`` (default) picks a free port. Standard ports are
-          502, 502, 8082, 80 and 443.
-        - ``firmware``: the WiNet-S firmware profile, see `Firmware`.
-        - ``encryption_key``: the public key of the encrypted door as 32 hex digits; random by
-          default, stable for the life of the mock.
-        - ``clock_speed``: simulated seconds per real second (``0`` = frozen); see `Set Clock Speed`.
-          Defaults to the library import's ``clock_speed`` (``1``, real time).
-        - ``start_time``: the simulated local time to start at (ISO 8601); defaults to the
-          library import's ``start_time`` (now).
-        - ``simulate``: ``True`` (the default, unless the library import says otherwise) makes the
-          inverter live: a clear-sky day at ``latitude`` drives PV,
-          a daily load profile drives consumption, the battery charges and discharges, every
-          energy counter integrates its power, and control registers act (see `Set Irradiance`,
-          `Set House Load`, `Set Battery SOC`). Values set with `Set Register` or
-          `Set Inverter Value` stay pinned until `Release Register`. ``seed`` makes the load
-          profile's variations reproducible. ``False`` serves the catalogue's static values,
-          which change only when a test or a client writes them.
-        - ``snapshot``: a file made by `Record Inverter Snapshot`: the mock replays the recorded
-          inverter (its model, serial and every register). The simulation stays off unless
-          ``simulate=True`` is given; then it starts from the recorded values.
+        Every argument but ``alias`` is a start option; one not given takes the library
+        import's value, else its default:
+%OPTIONS%
+
+        ``alias`` names the mock for later keywords (default ``mock1``, ``mock2``, ...). The
+        options are checked as in ``sungrow-mock serve`` and ``MockSungrow``, with the same
+        messages naming the valid choices.
+
+        With ``simulate`` on, a clear-sky day at ``latitude`` drives PV, a daily load profile
+        (varied by ``seed``) drives consumption, the battery charges and discharges, every
+        energy counter integrates its power, and control registers act (see `Set Irradiance`,
+        `Set House Load`, `Set Battery SOC`, `Set Clock Speed`). Values set with
+        `Set Register` or `Set Inverter Value` stay pinned until `Release Register` or the end
+        of their scope. A ``snapshot`` (made by `Record Inverter Snapshot`) replays the recorded
+        inverter: its model, serial and every register, static unless ``simulate=True``. A
+        ``scenario`` (see `Load Scenario`) and the faults of a ``faults`` file (the
+        `Inject Fault` keys, one ``[[fault]]`` table each) apply for the mock's whole life.
 
         The new mock becomes the current one. A mock started in a test is stopped when the test
         ends; one started in a suite setup is stopped when the suite ends.
@@ -83,32 +79,13 @@ class LifecycleKeywords:
         | ${endpoints} = | Start Mock Sungrow | SG10RT | unit_id=3 |
         | Log | ${endpoints}[modbus] |
         | Start Mock Sungrow | SH10RT | doors=winet | firmware=tls |
+        | Start Mock Sungrow | host=${host} | standard_ports=${True} | faults=${CURDIR}/faults.toml |
 
         See also `Get Mock Sungrow Endpoint`, `Add Inverter`, `Find Free Loopback Address`,
         `Stop Mock Sungrow`, `Switch Mock Sungrow`.
         """
-        if simulate is None and snapshot is None:
-            simulate = self.ctx.default_simulate
-        mock = MockSungrow(
-            model=model or (None if snapshot else self.ctx.default_model),
-            host=host or self.ctx.default_host,
-            modbus_port=modbus_port,
-            unit_id=unit_id,
-            serial=serial,
-            doors=doors or self.ctx.default_doors,
-            encrypted_port=encrypted_port,
-            winet_ws_port=winet_ws_port,
-            winet_http_port=winet_http_port,
-            winet_tls_port=winet_tls_port,
-            firmware=firmware.value,
-            encryption_key=encryption_key,
-            clock_speed=self.ctx.default_clock_speed if clock_speed is None else clock_speed,
-            start_time=start_time or self.ctx.default_start_time,
-            simulate=simulate,
-            latitude=latitude,
-            seed=seed,
-            snapshot=snapshot,
-        )
+        given = {name: value for name, value in locals().items() if name not in ("self", "alias")}
+        mock = MockSungrow(options=StartOptions.of(self.ctx.defaults, **given))
         mock.start()
         try:
             alias = self.ctx.fleet.add(mock, alias)
@@ -117,6 +94,8 @@ class LifecycleKeywords:
             raise
         logger.info(f"Started mock {alias}: {mock.model} serial {mock.inverter.serial} unit {mock.unit_id} at {mock.endpoints}")
         return Endpoints(**mock.endpoints)
+
+    start_mock_sungrow.__doc__ = start_mock_sungrow.__doc__.replace("%OPTIONS%", _options_doc())
 
     @keyword
     def add_inverter(self, model: str, unit_id: int, serial: str | None = None, alias: str | None = None) -> None:
@@ -219,7 +198,7 @@ class LifecycleKeywords:
         | ${port} = | Get Mock Sungrow Endpoint | modbus | part=port |
         | ${address} = | Get Mock Sungrow Endpoint | winet_http |
         """
-        address = self.ctx.fleet.get(alias).endpoint(door.value)
+        address = self.ctx.fleet.get(alias).endpoint(door)
         host, _, port = address.rpartition(":")
         if part is EndpointPart.host:
             return host

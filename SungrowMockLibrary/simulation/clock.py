@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 _EPOCH = datetime(1970, 1, 1)
 DAY_S = 86400.0  # seconds in a day: simulated time has no DST and no leap seconds
+MAX_SPEED = 1_000_000
 
 
 def to_seconds(moment: datetime) -> float:
@@ -35,21 +36,22 @@ def parse_moment(text: str | datetime) -> datetime:
         raise ValueError(f"{text!r} is not an ISO 8601 date and time, e.g. 2026-06-21T12:00:00") from None
 
 
+def check_speed(speed: float) -> float:
+    """``speed`` as a float, or a ValueError naming the valid range."""
+    speed = float(speed)
+    if not 0 <= speed <= MAX_SPEED:
+        raise ValueError(f"clock speed {speed:g} is out of range; valid: 0 (frozen) .. {MAX_SPEED}")
+    return speed
+
+
 class Clock:
     """Simulated local time = anchor + (wall time since anchoring) x speed."""
 
     def __init__(self, start: datetime | str | None = None, speed: float = 1.0, wall=time.time):
         self._wall = wall
-        self._speed = self._checked_speed(speed)
+        self._speed = check_speed(speed)
         self._anchor_wall = wall()
         self._anchor = to_seconds(parse_moment(start)) if start is not None else to_seconds(datetime.now())
-
-    @staticmethod
-    def _checked_speed(speed: float) -> float:
-        speed = float(speed)
-        if not 0 <= speed <= 1_000_000:
-            raise ValueError(f"clock speed {speed:g} is out of range; valid: 0 (frozen) .. 1000000")
-        return speed
 
     def _rebase(self) -> None:
         now = self._wall()
@@ -76,7 +78,7 @@ class Clock:
 
     def set_speed(self, speed: float) -> float:
         """Run ``speed`` simulated seconds per wall second from now on (0 freezes); returns the old speed."""
-        speed = self._checked_speed(speed)
+        speed = check_speed(speed)
         self._rebase()
         previous, self._speed = self._speed, speed
         return previous

@@ -55,7 +55,10 @@ Bad Arguments Name The Valid Choices
     Run Keyword And Expect Error    *unknown model 'SH99RT'; valid: SH10RT, SH8.0RT, SH5.0RS, SG10RT, SG5.0RS, SG33CX*
     ...    Start Mock Sungrow    SH99RT
     Run Keyword And Expect Error    *unit id 300 is out of range; valid: 1..247*    Start Mock Sungrow    unit_id=300
-    Run Keyword And Expect Error    *modbus*    Get Mock Sungrow Endpoint    door=winet
+    Run Keyword And Expect Error    *unknown firmware 'v9'; valid: legacy, login, tls*    Start Mock Sungrow    firmware=v9
+    Run Keyword And Expect Error    *unknown door 'telnet'; valid: modbus, encrypted, winet*
+    ...    Start Mock Sungrow    doors=modbus,telnet
+    Run Keyword And Expect Error    *unknown endpoint 'winet'; valid: modbus, encrypted, winet_ws, winet_http*    Get Mock Sungrow Endpoint    door=winet
     Run Keyword And Expect Error    *alias 'suite_mock' is already running*    Start Mock Sungrow    alias=suite_mock
     Run Keyword And Expect Error    *no mock with alias 'nobody'*    Switch Mock Sungrow    nobody
 

@@ -97,7 +97,7 @@ Bad Values Name The Valid Ones
     Run Keyword And Expect Error    *does not fit U16*    Set Register    battery_level    70000
     Run Keyword And Expect Error    *did you mean battery_level*    Get Register    battery_levle
     Run Keyword And Expect Error    *give table=input or table=holding*    Get Register    5000
-    Run Keyword And Expect Error    *Available: 'HOLDING' and 'INPUT'*    Get Register    5000    table=coils
+    Run Keyword And Expect Error    *unknown table 'coils'; valid: input, holding*    Get Register    5000    table=coils
 
 Log Register Map Lists The Model's Registers
     ${count} =    Log Register Map

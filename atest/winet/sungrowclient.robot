@@ -65,7 +65,7 @@ An Expired Token Fails One Request And The Next Scrape Recovers
     ${running} =    Start Client    sungrowclient    --host    ${host}    --connection    http
     ...    --level    1    --scrapes    3    --timeout    3
     Wait For Client Phase    ${running}[handshake]    2    ${running}[handle]    timeout=60s
-    ${expired} =    Expire WiNet Token
+    ${expired} =    Expire WiNet Tokens
     Should Be True    ${expired} >= 1    No live token to expire: ${expired}
     Let Client Continue    ${running}[handshake]    2
     ${result} =    Wait For Client    ${running}

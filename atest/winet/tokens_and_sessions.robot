@@ -1,7 +1,7 @@
 *** Settings ***
 Documentation       WiNet-S tokens and sessions with the tests' own WiNet client (``drive_winet_ws.py``).
 ...
-...                 A token dies when ``Expire WiNet Token`` is called, after its lifetime
+...                 A token dies when ``Expire WiNet Tokens`` is called, after its lifetime
 ...                 (``Set WiNet Token Lifetime``), or when a login beyond the session limit pushes
 ...                 its session out; a request with a dead token gets 106 over WebSocket and HTTP,
 ...                 and ``connect`` (plus ``login`` where required) gives a new one (PROTOCOLS 4.1,
@@ -79,8 +79,8 @@ Expired Token Should Get 106
     ${running} =    Start Client    winet_ws    @{options}    @{sign_in}    devicelist    pause    real
     ...    ${GET_TYPE}    @{sign_in}    real    ${GET_TYPE}
     Wait For Client Phase    ${running}[handshake]    2    ${running}[handle]
-    ${expired} =    Expire WiNet Token
-    Should Be True    ${expired} >= 1    Expire WiNet Token found no live token: ${expired}
+    ${expired} =    Expire WiNet Tokens
+    Should Be True    ${expired} >= 1    Expire WiNet Tokens found no live token: ${expired}
     ${result} =    Wait For Client    ${running}
     ${n} =    Get Length    ${sign_in}
     VAR    ${steps} =    ${result}[steps]

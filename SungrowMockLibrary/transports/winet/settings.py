@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-FIRMWARES = ("legacy", "login", "tls")
+from ...errors import ChoiceError
+from ...vocabulary import DEFAULT_HOST, PORTS, Firmware
+
+FIRMWARES = tuple(Firmware)  # the vocabulary's, in its order
 
 DEFAULT_CREDENTIALS = {"admin": "pw8888", "user": "pw1111"}  # PROTOCOLS §4.1
 
@@ -30,8 +33,8 @@ class WinetSettings:
     takes effect at once.
     """
 
-    firmware: str = "legacy"
-    host: str = "127.0.0.1"
+    firmware: str = Firmware.LEGACY.value
+    host: str = DEFAULT_HOST
     ws_port: int = 0
     http_port: int = 0
     tls_port: int = 0
@@ -42,20 +45,20 @@ class WinetSettings:
 
     @property
     def tls(self) -> bool:
-        return self.firmware == "tls"
+        return self.firmware == Firmware.TLS
 
     @property
     def login_by_default(self) -> bool:
-        return self.firmware != "legacy"
+        return self.firmware != Firmware.LEGACY
 
     def check(self) -> None:
         """Raise ``ValueError`` naming the valid choices for the first bad setting."""
         if self.firmware not in FIRMWARES:
-            raise ValueError(f"unknown WiNet firmware {self.firmware!r}; valid: {', '.join(FIRMWARES)}")
+            raise ChoiceError(f"unknown WiNet firmware {self.firmware!r}; valid: {', '.join(FIRMWARES)}")
         for name in ("ws_port", "http_port", "tls_port"):
             port = getattr(self, name)
-            if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-                raise ValueError(f"{name} {port!r} is out of range; valid: 0..65535 (0 = a free port)")
+            if isinstance(port, bool) or not isinstance(port, int) or not PORTS[0] <= port <= PORTS[1]:
+                raise ValueError(f"{name} {port!r} is out of range; valid: {PORTS[0]}..{PORTS[1]} (0 = a free port)")
         if not self.host:
             raise ValueError("host must not be empty")
         if not isinstance(self.credentials, dict) or not all(

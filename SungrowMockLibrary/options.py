@@ -1,0 +1,303 @@
+"""The start options of a mock: one validated description that every face uses.
+
+``MockSungrow(...)``, `Start Mock Sungrow`, the library import (defaults of every start), the
+control endpoint (which starts mocks through `Start Mock Sungrow`) and ``sungrow-mock serve``
+(whose flags are generated from :data:`OPTIONS`) all build a :class:`StartOptions`, so they
+accept and refuse the same values with the same message. Each option's parser takes a native
+value or the text a Robot argument, a command-line flag or a file gives; ``None`` or empty text
+means "not given": the default applies.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from .device import catalogue
+from .errors import OptionError
+from .simulation.clock import check_speed, parse_moment
+from .vocabulary import DEFAULT_HOST, DEFAULT_MODEL, PORTS, STANDARD_PORTS, UNIT_IDS, Door, Firmware, choice, choices
+
+# -- parsers: a native value or text in, the option's value out, or an error naming the valid ones --
+
+
+def _whole(what: str, value) -> int:
+    if isinstance(value, bool):
+        raise OptionError(f"{what} {value!r} is not a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip().replace("_", "")
+        for base in (10, 0):  # decimal first, so that "08" is 8; then 0x.. and friends
+            try:
+                return int(text, base)
+            except ValueError:
+                pass
+    raise OptionError(f"{what} {value!r} is not a whole number")
+
+
+def _real(what: str, value) -> float:
+    if not isinstance(value, bool):
+        try:
+            number = float(value.strip() if isinstance(value, str) else value)
+        except (TypeError, ValueError):
+            pass
+        else:
+            if math.isfinite(number):
+                return number
+    raise OptionError(f"{what} {value!r} is not a finite number")
+
+
+def whole_between(what: str, low: int, high: int | None = None, note: str = "") -> Callable[[object], int]:
+    """A parser of a whole number in ``low..high`` (no upper end when ``high`` is None)."""
+    valid = f"{low}..{high}" if high is not None else f"{low} or more"
+
+    def parse(value) -> int:
+        number = _whole(what, value)
+        if number < low or (high is not None and number > high):
+            raise OptionError(f"{what} {number} is out of range; valid: {valid}{note}")
+        return number
+
+    return parse
+
+
+def real_between(what: str, low: float, high: float | None = None, unit: str = "") -> Callable[[object], float]:
+    """A parser of a finite number in ``low..high`` (no upper end when ``high`` is None)."""
+    valid = f"{low:g}..{high:g}" if high is not None else f"{low:g} or more"
+
+    def parse(value) -> float:
+        number = _real(what, value)
+        if number < low or (high is not None and number > high):
+            raise OptionError(f"{what} {number:g}{unit} is out of range; valid: {valid}{unit}")
+        return number
+
+    return parse
+
+
+_SWITCHES: set[Callable] = set()
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0", "none", "")
+
+
+def flag(what: str) -> Callable[[object], bool]:
+    """A parser of yes/no: a bool, or text such as ``True``, ``false``, ``yes``, ``off``."""
+
+    def parse(value) -> bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
+        raise OptionError(f"{what} {value!r} is not yes or no; valid: true, false")
+
+    _SWITCHES.add(parse)
+    return parse
+
+
+def _port(name: str) -> Callable[[object], int]:
+    return whole_between(name, PORTS[0], PORTS[1], " (0 = a free port)")
+
+
+def _text(what: str) -> Callable[[object], str]:
+    def parse(value) -> str:
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise OptionError(f"{what} {value!r} is not text")
+        return str(value).strip()
+
+    return parse
+
+
+def _model(value) -> str:
+    return catalogue.model(value).name
+
+
+def _doors(value) -> tuple[Door, ...]:
+    return choices(Door, value, "door")
+
+
+def _firmware(value) -> Firmware:
+    return choice(Firmware, value, "firmware")
+
+
+def _encryption_key(value) -> str:
+    from .transports.encrypted import parse_key  # imports cryptography: only when a key is given
+
+    return parse_key(value).hex()
+
+
+def _start_time(value) -> str:
+    try:
+        return parse_moment(value).isoformat()
+    except ValueError as error:
+        raise OptionError(f"start_time {error}") from None
+
+
+def _clock_speed(value) -> float:
+    try:
+        return check_speed(_real("clock speed", value))
+    except ValueError as error:
+        raise OptionError(str(error)) from None
+
+
+# -- the options -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    """One start option: its parser, help, and the default as words for the documentation."""
+
+    name: str
+    default: object
+    parse: Callable[[object], object]
+    help: str
+    default_text: str | None = None
+    metavar: str | None = None
+    choices: type[StrEnum] | None = None
+    switch: bool = False  # yes or no: --simulate / --no-simulate
+
+    @property
+    def flag(self) -> str:
+        """The command-line flag: ``--modbus-port`` for ``modbus_port``."""
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def default_words(self) -> str:
+        if self.default_text is not None:
+            return self.default_text
+        if isinstance(self.default, tuple):
+            return ",".join(self.default)
+        if isinstance(self.default, float):
+            return f"{self.default:g}"
+        return str(self.default)
+
+
+def _option(default, parse, help: str, default_text: str | None = None, metavar: str | None = None,
+            choices: type[StrEnum] | None = None):  # fmt: skip
+    meta = {"parse": parse, "help": help, "default_text": default_text, "metavar": metavar, "choices": choices,
+            "switch": parse in _SWITCHES}  # fmt: skip
+    return field(default=default, metadata=meta)
+
+
+_standard = STANDARD_PORTS
+
+
+@dataclass(frozen=True)
+class StartOptions:
+    """What a mock is started with, every value checked. Build it with :meth:`of`.
+
+    Fields left ``None`` take their default when the mock starts: ``model`` the snapshot's (or
+    SH10RT), ports a free port (or the standard one with ``standard_ports``), ``simulate`` on
+    unless a snapshot is replayed.
+    """
+
+    model: str | None = _option(
+        None, _model, "catalogue model: " + ", ".join(catalogue.models()), f"{DEFAULT_MODEL}, or the snapshot's model", "MODEL"
+    )
+    host: str = _option(DEFAULT_HOST, _text("host"), "address to bind; 0.0.0.0 for every interface", metavar="HOST")
+    unit_id: int = _option(
+        1, whole_between("unit id", *UNIT_IDS), f"Modbus unit id (and WiNet dev_id) of the inverter, {UNIT_IDS[0]}..{UNIT_IDS[1]}",
+        metavar="UNIT",
+    )  # fmt: skip
+    serial: str | None = _option(
+        None, _text("serial"), "serial number (at most 20 bytes; 10 characters suit every client)", "the model's", "SERIAL"
+    )
+    doors: tuple[Door, ...] = _option(
+        tuple(Door), _doors,
+        "doors to open, comma-separated: modbus (plain Modbus TCP), encrypted (Sungrow's AES Modbus TCP), "
+        "winet (the WiNet-S WebSocket + HTTP API)",
+        metavar="DOOR[,DOOR...]", choices=Door,
+    )  # fmt: skip
+    modbus_port: int | None = _option(None, _port("modbus_port"), "plain Modbus TCP port", "a free port", "PORT")
+    encrypted_port: int | None = _option(None, _port("encrypted_port"), "encrypted Modbus TCP port", "a free port", "PORT")
+    winet_ws_port: int | None = _option(None, _port("winet_ws_port"), "WiNet-S WebSocket port", "a free port", "PORT")
+    winet_http_port: int | None = _option(None, _port("winet_http_port"), "WiNet-S HTTP port", "a free port", "PORT")
+    winet_tls_port: int | None = _option(
+        None, _port("winet_tls_port"), "WiNet-S WSS + HTTPS port of the tls firmware", "a free port", "PORT"
+    )
+    standard_ports: bool = _option(
+        False, flag("standard_ports"),
+        f"use the real device's ports where none is given: Modbus {_standard['modbus_port']}, WiNet "
+        f"{_standard['winet_ws_port']} and {_standard['winet_http_port']}, TLS {_standard['winet_tls_port']} "
+        f"(the encrypted door takes {_standard['encrypted_port']} only when the plain Modbus door is closed)",
+        "off",
+    )  # fmt: skip
+    firmware: Firmware = _option(
+        Firmware.LEGACY, _firmware, "WiNet-S firmware profile: legacy (no login), login (login required), "
+        "tls (WSS + HTTPS on one port, login required)", choices=Firmware,
+    )  # fmt: skip
+    encryption_key: str | None = _option(
+        None, _encryption_key, "public key of the encrypted door, 32 hex digits", "random, stable for the mock's life", "HEX"
+    )
+    simulate: bool | None = _option(
+        None, flag("simulate"),
+        "a living inverter: sun, house load, battery and energy counters move with the clock and control "
+        "registers act; off serves static values",
+        "on, off when replaying a snapshot",
+    )  # fmt: skip
+    clock_speed: float = _option(1.0, _clock_speed, "simulated seconds per real second, 0 = frozen", metavar="SPEED")
+    start_time: str | None = _option(None, _start_time, "simulated local start time, ISO 8601", "now", "TIME")
+    latitude: float = _option(
+        50.0, real_between("latitude", -90, 90), "latitude of the simulated site (degrees)", metavar="DEGREES"
+    )
+    seed: int = _option(0, whole_between("seed", 0), "seed of the simulated load profile's variations", metavar="SEED")
+    scenario: str | None = _option(
+        None, _text("scenario"), "a scenario file (TOML) applied at start, for the mock's whole life; needs the simulation",
+        "none", "FILE",
+    )  # fmt: skip
+    snapshot: str | None = _option(None, _text("snapshot"), "a snapshot file (JSON) to replay", "none", "FILE")
+    faults: str | None = _option(
+        None, _text("faults"), "a fault file (TOML, [[fault]] tables) injected at start, for the mock's whole life",
+        "none", "FILE",
+    )  # fmt: skip
+    journal_capacity: int = _option(
+        100_000, whole_between("journal_capacity", 1), "how many requests the journal keeps", metavar="COUNT"
+    )
+
+    def __post_init__(self) -> None:
+        for option in OPTIONS.values():
+            value = getattr(self, option.name)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                value = option.default
+            else:
+                value = option.parse(value)
+            object.__setattr__(self, option.name, value)
+        if self.scenario and not self.simulated:
+            raise OptionError(f"scenario {self.scenario!r} needs the simulation, and simulate is off")
+
+    @classmethod
+    def of(cls, base: StartOptions | None = None, **given) -> StartOptions:
+        """``base`` (default: every default) with the options ``given``; ``None`` = not given."""
+        unknown = [name for name in given if name not in OPTIONS]
+        if unknown:
+            raise OptionError(f"unknown start option {unknown[0]!r}; valid: {', '.join(OPTIONS)}")
+        return dataclasses.replace(base or cls(), **{name: value for name, value in given.items() if value is not None})
+
+    @property
+    def simulated(self) -> bool:
+        """Whether the mock simulates: ``simulate``, else on unless a snapshot is replayed."""
+        return self.simulate if self.simulate is not None else self.snapshot is None
+
+    @property
+    def ports(self) -> dict[str, int]:
+        """Every port option resolved: the one given, else the standard one with
+        ``standard_ports`` (502 only for one Modbus door), else 0 (a free port)."""
+        resolved = {}
+        for name, standard in STANDARD_PORTS.items():
+            port = getattr(self, name)
+            if port is None and self.standard_ports and not (name == "encrypted_port" and Door.MODBUS in self.doors):
+                port = standard
+            resolved[name] = port or 0
+        return resolved
+
+    def given(self) -> dict[str, object]:
+        """The options that differ from their defaults, e.g. to show or to pass on."""
+        return {name: getattr(self, name) for name, option in OPTIONS.items() if getattr(self, name) != option.default}
+
+
+OPTIONS: dict[str, Option] = {
+    f.name: Option(name=f.name, default=f.default, **f.metadata) for f in dataclasses.fields(StartOptions)
+}
