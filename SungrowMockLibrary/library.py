@@ -34,14 +34,14 @@ class _ScopeListener:
         self._marks: dict[int, int] = {}  # id(mock) -> the journal's last seq when the test started
 
     def start_suite(self, data, result):
-        self._open.append(self.ctx.fleet.open_scope(Scope.SUITE, data.longname))
+        self._open.append(self.ctx.fleet.open_scope(Scope.suite, data.longname))
 
     def end_suite(self, data, result):
         self._close()
 
     def start_test(self, data, result):
         self._marks = {id(mock): mock.journal.last_seq for _, mock in self.ctx.fleet.items()}
-        self._open.append(self.ctx.fleet.open_scope(Scope.TEST, data.longname))
+        self._open.append(self.ctx.fleet.open_scope(Scope.test, data.longname))
 
     def end_test(self, data, result):
         for alias, mock in self.ctx.fleet.items():

@@ -31,7 +31,7 @@ from .vocabulary import DEFAULT_HOST, DEFAULT_MODEL, Door, Endpoint, InverterSta
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_MODEL", "MockSungrow", "MockSungrowError", "model_names"]
 
-MODBUS, ENCRYPTED, WINET = Door.MODBUS.value, Door.ENCRYPTED.value, Door.WINET.value
+MODBUS, ENCRYPTED, WINET = Door.modbus.value, Door.encrypted.value, Door.winet.value
 
 _numbers = itertools.count(1)
 _unit = OPTIONS["unit_id"].parse
@@ -118,12 +118,12 @@ class MockSungrow:
         self.faults = FaultEngine()
         self._attach(options.unit_id, first)
         self.encryption = None
-        if Door.ENCRYPTED in self.doors:
+        if Door.encrypted in self.doors:
             from .transports.encrypted import EncryptionKey
 
             self.encryption = EncryptionKey(options.encryption_key)
         self.winet_settings = None
-        if Door.WINET in self.doors:
+        if Door.winet in self.doors:
             from .transports.winet import WinetSettings
 
             self.winet_settings = WinetSettings(
@@ -139,7 +139,7 @@ class MockSungrow:
         self._settings = SettingsStack()
         # Start-time files go through the same paths as the keywords, for the mock's whole life.
         if options.scenario:
-            self.load_scenario(options.scenario, scope=Scope.GLOBAL)
+            self.load_scenario(options.scenario, scope=Scope["global"])
         if options.faults:
             self.inject_fault_file(options.faults)
 
@@ -264,7 +264,7 @@ class MockSungrow:
                 result.update(door.endpoints)
         return result
 
-    def endpoint(self, door: Endpoint | str = Endpoint.MODBUS) -> str:
+    def endpoint(self, door: Endpoint | str = Endpoint.modbus) -> str:
         """One endpoint's ``HOST:PORT``: ``modbus``, ``encrypted``, ``winet_ws`` or ``winet_http``."""
         door = choice(Endpoint, door, "endpoint").value
         if self._runtime is None:
@@ -299,7 +299,7 @@ class MockSungrow:
         return len(undos)
 
     @contextlib.contextmanager
-    def scope(self, scope: Scope | str = Scope.TEST, name: str = ""):
+    def scope(self, scope: Scope | str = Scope.test, name: str = ""):
         """``with mock.scope("test"):`` every setting made inside is undone at the end."""
         scope_id = self.open_scope(scope, name)
         try:
@@ -571,13 +571,13 @@ class MockSungrow:
 
     def _state_of(self, simulator) -> InverterState:
         if simulator.fault is not None:
-            return InverterState.FAULT
+            return InverterState.fault
         if simulator.grid_lost:
-            return InverterState.GRID_LOST
+            return InverterState.grid_lost
         command = simulator.inverter.layout.by_name["start_stop"]
         if simulator.inverter.get_raw(command.number, command.table) == command.raw_of("stop"):
-            return InverterState.STOPPED
-        return InverterState.RUNNING
+            return InverterState.stopped
+        return InverterState.running
 
     def get_inverter_state(self, unit_id: int | None = None) -> InverterState:
         """``running``, ``stopped`` (the start/stop register says stop), ``fault`` or ``grid_lost``
@@ -605,8 +605,8 @@ class MockSungrow:
             for simulator in simulators:
                 command = simulator.inverter.layout.by_name["start_stop"]
                 # As a client would: the start/stop command goes through the register's rules.
-                simulator.inverter.write(command.number - 1, [command.raw_of("stop" if state is InverterState.STOPPED else "start")])
-                simulator.set_condition(fault_code if state is InverterState.FAULT else None, state is InverterState.GRID_LOST)
+                simulator.inverter.write(command.number - 1, [command.raw_of("stop" if state is InverterState.stopped else "start")])
+                simulator.set_condition(fault_code if state is InverterState.fault else None, state is InverterState.grid_lost)
             return before, previous
 
         before, previous = self._on_loop(apply)
@@ -675,7 +675,7 @@ class MockSungrow:
         name, arguments = parse_fault({"kind": kind, **options, "scope": target.kind.value})
         return self._inject(name, arguments, target)
 
-    def inject_fault_file(self, path: str, scope: Scope | str | None = Scope.GLOBAL) -> list[Fault]:
+    def inject_fault_file(self, path: str, scope: Scope | str | None = Scope["global"]) -> list[Fault]:
         """Inject every ``[[fault]]`` table of a TOML file as :meth:`inject_fault` does, all or
         nothing, in ``scope`` (default global: for the mock's whole life)."""
         target = self._settings.target(scope)

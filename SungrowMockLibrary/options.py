@@ -226,7 +226,7 @@ class StartOptions:
         "off",
     )  # fmt: skip
     firmware: Firmware = _option(
-        Firmware.LEGACY, _firmware, "WiNet-S firmware profile: legacy (no login), login (login required), "
+        Firmware.legacy, _firmware, "WiNet-S firmware profile: legacy (no login), login (login required), "
         "tls (WSS + HTTPS on one port, login required)", choices=Firmware,
     )  # fmt: skip
     encryption_key: str | None = _option(
@@ -288,7 +288,7 @@ class StartOptions:
         resolved = {}
         for name, standard in STANDARD_PORTS.items():
             port = getattr(self, name)
-            if port is None and self.standard_ports and not (name == "encrypted_port" and Door.MODBUS in self.doors):
+            if port is None and self.standard_ports and not (name == "encrypted_port" and Door.modbus in self.doors):
                 port = standard
             resolved[name] = port or 0
         return resolved

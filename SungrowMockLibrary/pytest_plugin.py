@@ -58,7 +58,7 @@ def sungrow_module_mock_factory(request, sungrow_fleet):
 
     They stop when the module is done, and what the module's tests set on them is undone after
     each test (see ``sungrow_mock_scope``)."""
-    scope_id = sungrow_fleet.open_scope(Scope.SUITE, request.node.nodeid)
+    scope_id = sungrow_fleet.open_scope(Scope.suite, request.node.nodeid)
     yield _starter(sungrow_fleet)
     sungrow_fleet.close_scope(scope_id)
 
@@ -67,7 +67,7 @@ def sungrow_module_mock_factory(request, sungrow_fleet):
 def sungrow_mock_scope(request, sungrow_fleet) -> int:
     """A ``test`` scope on every mock of the session (wider-scoped fixtures' mocks too); what the
     test sets on them is undone when it ends. Returns the scope id."""
-    scope_id = sungrow_fleet.open_scope(Scope.TEST, request.node.nodeid)
+    scope_id = sungrow_fleet.open_scope(Scope.test, request.node.nodeid)
     yield scope_id
     sungrow_fleet.close_scope(scope_id)
 

@@ -23,7 +23,7 @@ from .errors import MockSungrowError
 from .vocabulary import Scope, choice
 
 # How wide each kind is: a setting asked for in a kind that is not open goes to the nearest wider one.
-_WIDTH = {Scope.TEST: 0, Scope.SUITE: 1, Scope.GLOBAL: 2}
+_WIDTH = {Scope.test: 0, Scope.suite: 1, Scope["global"]: 2}
 
 
 @dataclass
@@ -48,12 +48,12 @@ class SettingsStack:
     def __init__(self) -> None:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._stack = [OpenScope(0, Scope.GLOBAL, "global")]
+        self._stack = [OpenScope(0, Scope["global"], "global")]
 
     def open(self, scope: Scope | str, name: str = "") -> int:
         """Open a ``test`` or ``suite`` scope inside the innermost one; returns its id."""
         kind = choice(Scope, scope, "scope")
-        if kind is Scope.GLOBAL:
+        if kind is Scope["global"]:
             raise MockSungrowError("the global scope is always open; open a suite or a test scope")
         with self._lock:
             opened = OpenScope(next(self._ids), kind, str(name or ""))

@@ -57,12 +57,12 @@ def mock():
 
 @pytest.fixture
 def context(mock):
-    context = LibraryContext(default_model="SH10RT", default_host="127.0.0.1", default_doors="modbus",
-                             assertion_timeout=timedelta(seconds=0.3))  # fmt: skip
+    context = LibraryContext(assertion_timeout=timedelta(seconds=0.3))
     context.fleet = Fleet()
     context.fleet.add(mock, "house")
-    context.in_test = True
+    test = context.fleet.open_scope(Scope.test, "a test")
     yield context
+    context.fleet.close_scope(test)
     mock.clear_faults()
     mock.release_all_registers()
 

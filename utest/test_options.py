@@ -150,7 +150,7 @@ def test_a_fault_file_goes_through_inject_fault_for_the_mocks_whole_life(files):
     (fault,) = mock.faults.faults()
     assert (fault.kind, fault.scope, fault.triggered) == ("grid_loss", "global", 1)
     assert mock.get_register("system_state") == 0x1000  # off-grid: the device fault acts
-    with mock.scope(Scope.TEST):
+    with mock.scope(Scope.test):
         pass
     assert len(mock.faults.faults()) == 1  # no test or suite scope ends it
     library = SungrowMockLibrary()
@@ -166,7 +166,7 @@ def test_a_scenario_applies_at_start_in_every_face(files, capsys):
     scenario = str(files / "scenario.toml")
     mock = MockSungrow(doors="modbus", scenario=scenario)
     assert (mock.get_clock_speed(), mock.get_house_load(), mock.get_value("ems_mode")) == (0, 1234, 2)
-    with mock.scope(Scope.TEST):
+    with mock.scope(Scope.test):
         pass
     assert mock.get_house_load() == 1234  # global: it lasts as long as the mock
     library = SungrowMockLibrary()

@@ -206,7 +206,7 @@ def test_library_information_describes_every_keyword(rpc):
     info = rpc.get_library_information()
     assert {"Set Register", "Get Inverter Value", "Inject Fault", "Get Mock Requests", "Set Mock Time",
             "Advance Mock Clock", "Clear Faults", "Register Should Have Been Read", "Start Mock Sungrow"} <= set(info)  # fmt: skip
-    assert info["Set Register"]["args"] == ["register", "value", "table=None", "unit_id=None", "alias=None"]
+    assert info["Set Register"]["args"] == ["register", "value", "table=None", "unit_id=None", "scope=None", "alias=None"]
     assert info["Inject Fault"]["args"][:3] == ["kind", "*", "scope=None"] and "delay=None" in info["Inject Fault"]["args"]
     assert "Stores a raw value" in info["Set Register"]["doc"]
     assert "SungrowMockLibrary serves" in info["__intro__"]["doc"]
@@ -348,7 +348,7 @@ def test_register_routes(rpc, daemon):
     assert _api(control, "GET", "/api/registers/daily_power_yields")[1]["return"] == 77
     assert _api(control, "GET", "/api/registers/5003?table=input&unit_id=1")[1]["return"] == 77
     status, body, _ = _api(control, "PUT", "/api/registers/5003", {})
-    assert status == 400 and "expected 2 to 5 arguments, got 1" in body["error"]
+    assert status == 400 and "expected 2 to 6 arguments, got 1" in body["error"]
     status, body, _ = _api(control, "GET", "/api/registers/5003?unit_id=9")
     assert status == 400 and "no inverter at unit id 9" in body["error"]
 

@@ -60,7 +60,7 @@ def test_each_setting_is_undone_when_its_scope_closes(mock, what, change, read, 
         (tmp_path / "s.toml").write_text(SCENARIO)
         change = lambda m, c=change: c(m, str(tmp_path / "s.toml"))  # noqa: E731
     before = read(mock)
-    scope = mock.open_scope(Scope.TEST, what)
+    scope = mock.open_scope(Scope.test, what)
     change(mock)
     assert read(mock) != before
     assert mock.close_scope(scope) >= 1
@@ -70,8 +70,8 @@ def test_each_setting_is_undone_when_its_scope_closes(mock, what, change, read, 
 def test_setters_return_the_previous_value_and_getters_read_it(mock):
     assert mock.set_irradiance(800) is None and mock.set_irradiance(500) == 800 and mock.get_irradiance() == 500
     assert mock.set_house_load(100) is None and mock.get_house_load() == 100
-    assert mock.set_inverter_state("stopped") is InverterState.RUNNING
-    assert mock.set_inverter_state("running") is InverterState.STOPPED
+    assert mock.set_inverter_state("stopped") is InverterState.running
+    assert mock.set_inverter_state("running") is InverterState.stopped
     assert mock.set_clock_speed(3) == 0 and mock.get_clock_speed() == 3
     assert mock.require_winet_login() is False and mock.get_winet_login_required() is True
     assert mock.set_winet_token_lifetime(5) == 1800 and mock.get_winet_token_lifetime() == 5
@@ -81,24 +81,24 @@ def test_setters_return_the_previous_value_and_getters_read_it(mock):
 
 
 def test_release_undoes_a_pin_only_until_the_scope_closes(mock):
-    mock.set_value("battery_level", 80, scope=Scope.GLOBAL)
-    with mock.scope(Scope.TEST):
+    mock.set_value("battery_level", 80, scope=Scope["global"])
+    with mock.scope(Scope.test):
         assert mock.release_register("battery_level") is True
         assert not _pinned(mock, "battery_level")
     assert _pinned(mock, "battery_level") and mock.get_value("battery_level") == 80
-    with mock.scope(Scope.TEST):
+    with mock.scope(Scope.test):
         assert mock.release_all_registers() == 1
     assert _pinned(mock, "battery_level")
 
 
 def test_nested_scopes_close_inside_out_and_a_setting_may_name_a_wider_scope(mock):
-    suite = mock.open_scope(Scope.SUITE, "suite")
-    test = mock.open_scope(Scope.TEST, "test")
+    suite = mock.open_scope(Scope.suite, "suite")
+    test = mock.open_scope(Scope.test, "test")
     mock.set_clock_speed(10)  # the innermost: the test
-    mock.set_house_load(700, scope=Scope.SUITE)
+    mock.set_house_load(700, scope=Scope.suite)
     assert mock.close_scope(test) == 1
     assert (mock.get_clock_speed(), mock.get_house_load()) == (0, 700)
-    inner = mock.open_scope(Scope.TEST, "again")
+    inner = mock.open_scope(Scope.test, "again")
     mock.set_irradiance(100)
     assert mock.close_scope(suite) == 2  # closes the test scope inside it too
     assert (mock.get_irradiance(), mock.get_house_load()) == (None, None)
@@ -107,15 +107,15 @@ def test_nested_scopes_close_inside_out_and_a_setting_may_name_a_wider_scope(moc
 
 
 def test_global_settings_persist_and_a_scope_that_is_not_open_falls_back_to_a_wider_one(mock):
-    with mock.scope(Scope.TEST):
-        mock.set_clock_speed(7, scope=Scope.GLOBAL)
+    with mock.scope(Scope.test):
+        mock.set_clock_speed(7, scope=Scope["global"])
         mock.set_house_load(300, scope="suite")  # no suite scope is open: the widest, global
     assert (mock.get_clock_speed(), mock.get_house_load()) == (7, 300)
-    assert mock.scopes == [(0, Scope.GLOBAL, "global")]
+    assert mock.scopes == [(0, Scope["global"], "global")]
 
 
 def test_what_evolves_is_not_undone(mock):
-    with mock.scope(Scope.TEST):
+    with mock.scope(Scope.test):
         mock.set_time("2026-06-21T15:00:00")
         mock.advance_clock(timedelta(minutes=30))
         mock.set_battery_soc(20)
@@ -124,14 +124,14 @@ def test_what_evolves_is_not_undone(mock):
 
 
 def test_the_clock_registers_are_time_not_a_setting(mock):
-    with mock.scope(Scope.TEST) as scope:
+    with mock.scope(Scope.test) as scope:
         mock.set_register("year", 2030)
     assert mock.get_time().startswith("2030-")
     assert scope > 0
 
 
 def test_a_refused_setting_records_nothing(mock):
-    scope = mock.open_scope(Scope.TEST)
+    scope = mock.open_scope(Scope.test)
     with pytest.raises(OptionError, match="valid: 0..1500"):
         mock.set_irradiance(-5)
     with pytest.raises(ChoiceError, match="unknown scope 'case'; valid: test, suite, global"):
@@ -155,12 +155,12 @@ def test_a_fleet_scope_reaches_mocks_started_inside_it_and_stops_them():
     try:
         first = MockSungrow(doors="modbus", clock_speed=0).start()
         fleet.add(first, "first")
-        scope = fleet.open_scope(Scope.TEST, "t")
+        scope = fleet.open_scope(Scope.test, "t")
         later = MockSungrow(doors="modbus", clock_speed=0).start()
         fleet.add(later, "later")
         first.set_clock_speed(2)
         later.set_clock_speed(3)
-        assert later.scopes[-1][1:] == (Scope.TEST, "t")
+        assert later.scopes[-1][1:] == (Scope.test, "t")
         assert fleet.close_scope(scope) == 1  # the later mock stopped; the first one's setting undone
         assert not later.running and fleet.aliases == ["first"]
         assert first.get_clock_speed() == 0

@@ -146,11 +146,7 @@ class FaultKeywords:
             for name, value in locals().items()
             if name not in NOT_FAULT_OPTIONS and value is not None
         }
-        scope = scope or (Scope.test if self.ctx.in_test else Scope.suite)
-        mock = self.ctx.fleet.get(alias)
-        fault = mock.inject_fault(kind.value, scope=scope.value, **options)
-        if fault.scope == Scope.suite:
-            self.ctx.suite_faults.setdefault(self.ctx.current_suite, []).append((mock, fault.id))
+        fault = self.ctx.fleet.get(alias).inject_fault(kind.value, scope=scope, **options)
         logger.info(f"Injected fault {fault.id}: {fault.describe()} (scope {fault.scope})")
         return fault.id
 

@@ -16,7 +16,7 @@ from robotlibcore import keyword
 
 from ..device.catalogue import Register
 from ..errors import CatalogueError
-from ..keyword_types import Table
+from ..keyword_types import Scope, Table
 from ..mock import MockSungrow
 from .assertions import AssertionOperator, get_verified
 from .context import LibraryContext
@@ -85,7 +85,13 @@ class RegisterKeywords:
 
     @keyword
     def set_register(
-        self, register: str, value: int, table: Table = None, unit_id: int | None = None, alias: str | None = None
+        self,
+        register: str,
+        value: int,
+        table: Table = None,
+        unit_id: int | None = None,
+        scope: Scope = None,
+        alias: str | None = None,
     ) -> int:
         """Stores a raw value in a number register and returns the previous raw value.
 
@@ -101,6 +107,10 @@ class RegisterKeywords:
         engineering units with the device's rules applied, and `Set Register Text` for text
         registers such as ``serial_number``.
 
+        The value lasts until the scope it was set in closes (``scope``: ``test``, ``suite`` or
+        ``global``; by default the innermost open one: the test inside a test): then the previous
+        value and pin come back.
+
         Example:
         | Set Register | 13023 | 655 |
         | ${old} = | Set Register | export_power_limit | 0x0BB8 |
@@ -110,11 +120,17 @@ class RegisterKeywords:
         """
         mock = self.ctx.fleet.get(alias)
         _numbers_only(_register(mock, register, table, unit_id), "Set Register Text")
-        return mock.set_register(register, value, _table(table), unit_id)
+        return mock.set_register(register, value, _table(table), unit_id, scope)
 
     @keyword
     def set_register_text(
-        self, register: str, text: str, table: Table = None, unit_id: int | None = None, alias: str | None = None
+        self,
+        register: str,
+        text: str,
+        table: Table = None,
+        unit_id: int | None = None,
+        scope: Scope = None,
+        alias: str | None = None,
     ) -> str:
         """Stores text in a text register (``serial_number``, ``arm_software_version`` ...) and returns the previous text.
 
@@ -129,7 +145,7 @@ class RegisterKeywords:
         """
         mock = self.ctx.fleet.get(alias)
         _text_only(_register(mock, register, table, unit_id), "Set Register")
-        return mock.set_register(register, str(text), _table(table), unit_id)
+        return mock.set_register(register, str(text), _table(table), unit_id, scope)
 
     @keyword
     def get_register(
@@ -204,6 +220,7 @@ class RegisterKeywords:
         value: int | float | str,
         table: Table = None,
         unit_id: int | None = None,
+        scope: Scope = None,
         alias: str | None = None,
     ) -> float:
         """Stores a value in engineering units and returns the previous value (a number).
@@ -214,6 +231,10 @@ class RegisterKeywords:
         against the register's allowed values and ranges; the error lists the valid ones.
         Text registers have `Set Register Text`.
 
+        The value lasts until the scope it was set in closes (``scope``: ``test``, ``suite`` or
+        ``global``; by default the innermost open one: the test inside a test): then the previous
+        value and pin come back.
+
         Example:
         | Set Inverter Value | daily_power_yields | 12.3 |
         | ${old} = | Set Inverter Value | ems_mode | forced |
@@ -223,7 +244,7 @@ class RegisterKeywords:
         """
         mock = self.ctx.fleet.get(alias)
         _numbers_only(_register(mock, name, table, unit_id), "Set Register Text")
-        return mock.set_value(name, value, _table(table), unit_id)
+        return mock.set_value(name, value, _table(table), unit_id, scope)
 
     @keyword
     def get_inverter_value(

@@ -14,7 +14,7 @@ class ScopeKeywords:
         self.ctx = context
 
     @keyword
-    def open_mock_scope(self, scope: Scope = Scope.TEST, name: str = "") -> int:
+    def open_mock_scope(self, scope: Scope = Scope.test, name: str = "") -> int:
         """Opens a ``test`` or ``suite`` scope on every mock, and on every mock started while it is open; returns its id.
 
         Settings made from now on (pins, irradiance, house load, inverter state, clock speed,

@@ -33,7 +33,7 @@ class WinetSettings:
     takes effect at once.
     """
 
-    firmware: str = Firmware.LEGACY.value
+    firmware: str = Firmware.legacy.value
     host: str = DEFAULT_HOST
     ws_port: int = 0
     http_port: int = 0
@@ -45,11 +45,11 @@ class WinetSettings:
 
     @property
     def tls(self) -> bool:
-        return self.firmware == Firmware.TLS
+        return self.firmware == Firmware.tls
 
     @property
     def login_by_default(self) -> bool:
-        return self.firmware != Firmware.LEGACY
+        return self.firmware != Firmware.legacy
 
     def check(self) -> None:
         """Raise ``ValueError`` naming the valid choices for the first bad setting."""
