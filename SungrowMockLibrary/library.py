@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import ClassVar
 
 from robotlibcore import DynamicCore
 
@@ -158,7 +159,7 @@ class SungrowMockLibrary(DynamicCore):
     ROBOT_LIBRARY_VERSION = __version__
     ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
 
-    ROBOT_LIBRARY_CONVERTERS = {
+    ROBOT_LIBRARY_CONVERTERS: ClassVar[dict] = {
         enum: _converter(enum) for enum in (Door, Endpoint, EndpointPart, Firmware, InverterState, Scope, Table)
     }
 

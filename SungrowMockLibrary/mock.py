@@ -194,7 +194,7 @@ class MockSungrow:
     def running(self) -> bool:
         return self._runtime is not None
 
-    def start(self) -> "MockSungrow":
+    def start(self) -> MockSungrow:
         """Open every door; returns the mock itself."""
         if self._runtime is not None:
             raise MockSungrowError(f"{self._name} is already running")
@@ -245,7 +245,7 @@ class MockSungrow:
         finally:
             runtime.stop()
 
-    def __enter__(self) -> "MockSungrow":
+    def __enter__(self) -> MockSungrow:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:
@@ -292,7 +292,7 @@ class MockSungrow:
         for what, undo in undos:
             try:
                 undo()
-            except Exception as error:  # noqa: BLE001 - the other settings must still be undone
+            except Exception as error:
                 failed.append(f"{what}: {error}")
         if failed:
             raise MockSungrowError(f"{self._name} could not undo {len(failed)} setting(s): {'; '.join(failed)}")
@@ -315,7 +315,7 @@ class MockSungrow:
     # -- encryption and WiNet controls ----------------------------------------------------------
 
     def _door(self, name: str):
-        if name == ENCRYPTED and self.encryption is None or name == WINET and self.winet_settings is None:
+        if (name == ENCRYPTED and self.encryption is None) or (name == WINET and self.winet_settings is None):
             raise MockSungrowError(f"{self._name} was started without the {name} door; doors: {', '.join(self.doors)}")
         return self._doors.get(name)
 

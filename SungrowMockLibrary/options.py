@@ -225,7 +225,7 @@ class StartOptions:
         f"(the encrypted door takes {_standard['encrypted_port']} only when the plain Modbus door is closed)",
         "off",
     )  # fmt: skip
-    firmware: Firmware = _option(
+    firmware: Firmware = _option(  # noqa: RUF009 (a field with metadata, as every option)
         Firmware.legacy, _firmware, "WiNet-S firmware profile: legacy (no login), login (login required), "
         "tls (WSS + HTTPS on one port, login required)", choices=Firmware,
     )  # fmt: skip

@@ -12,7 +12,7 @@ CLI = [sys.executable, "-m", "SungrowMockLibrary"]
 
 
 def test_serve_prints_one_ready_line_and_stops_on_sigterm():
-    process = subprocess.Popen(CLI + ["serve", "--model", "SG10RT"], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen([*CLI, "serve", "--model", "SG10RT"], stdout=subprocess.PIPE, text=True)
     try:
         ready = json.loads(process.stdout.readline())
         assert ready["model"] == "SG10RT"
@@ -28,7 +28,7 @@ def test_serve_prints_one_ready_line_and_stops_on_sigterm():
 
 
 def test_serve_stops_on_sigint():
-    process = subprocess.Popen(CLI + ["serve"], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen([*CLI, "serve"], stdout=subprocess.PIPE, text=True)
     try:
         process.stdout.readline()
         process.send_signal(signal.SIGINT)
@@ -38,7 +38,7 @@ def test_serve_stops_on_sigint():
 
 
 def test_models_lists_the_catalogue():
-    result = subprocess.run(CLI + ["models", "--json"], capture_output=True, text=True, check=True)
+    result = subprocess.run([*CLI, "models", "--json"], capture_output=True, text=True, check=True)
     models = {row["model"]: row for row in json.loads(result.stdout)}
     assert set(models) >= {"SH10RT", "SH8.0RT", "SH5.0RS", "SG10RT", "SG5.0RS", "SG33CX"}
     assert models["SG33CX"]["type_code"] == "0x2C00"
@@ -68,13 +68,13 @@ def test_busy_port_is_reported_in_one_line():
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = subprocess.run(CLI + ["serve", "--modbus-port", str(port)], capture_output=True, text=True, timeout=10)
+        result = subprocess.run([*CLI, "serve", "--modbus-port", str(port)], capture_output=True, text=True, timeout=10)
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and "cannot listen" in result.stderr
 
 
 def _serve(*args: str) -> tuple[subprocess.Popen, dict]:
-    process = subprocess.Popen(CLI + ["serve", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([*CLI, "serve", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = process.stdout.readline()
     if not line:
         process.kill()
@@ -86,7 +86,7 @@ def test_serve_with_no_flags_opens_every_door_on_free_ports():
     process, ready = _serve()
     try:
         assert set(ready["endpoints"]) == {"modbus", "encrypted", "winet_ws", "winet_http"}
-        assert len({address for address in ready["endpoints"].values()}) == 4
+        assert len(set(ready["endpoints"].values())) == 4
         assert len(ready["encryption_key"]) == 32 and ready["firmware"] == "legacy"
         for address in ready["endpoints"].values():
             host, port = address.rsplit(":", 1)
@@ -159,7 +159,7 @@ def test_serve_injects_the_faults_of_a_file_and_rejects_a_bad_one(tmp_path):
         process.terminate()
         process.wait(5)
     faults.write_text('[[fault]]\nkind = "exception"\ncode = 5\n')
-    result = subprocess.run(CLI + ["serve", "--faults", str(faults)], capture_output=True, text=True, timeout=20)
+    result = subprocess.run([*CLI, "serve", "--faults", str(faults)], capture_output=True, text=True, timeout=20)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "fault 1" in result.stderr and "code" in result.stderr
 
@@ -169,7 +169,7 @@ def test_record_then_serve_the_snapshot(tmp_path):
     snapshot = tmp_path / "recorded.json"
     try:
         result = subprocess.run(
-            CLI + ["record", ready["endpoints"]["modbus"], str(snapshot)], capture_output=True, text=True, timeout=30
+            [*CLI, "record", ready["endpoints"]["modbus"], str(snapshot)], capture_output=True, text=True, timeout=30
         )
     finally:
         process.terminate()
@@ -182,7 +182,7 @@ def test_record_then_serve_the_snapshot(tmp_path):
     finally:
         replay.terminate()
         replay.wait(5)
-    failed = subprocess.run(CLI + ["record", "127.0.0.1:9", str(tmp_path / "x.json"), "--timeout", "1"],
+    failed = subprocess.run([*CLI, "record", "127.0.0.1:9", str(tmp_path / "x.json"), "--timeout", "1"],
                             capture_output=True, text=True, timeout=30)  # fmt: skip
     assert failed.returncode == 1 and "127.0.0.1:9" in failed.stderr
     assert len(failed.stderr.strip().splitlines()) == 1, failed.stderr

@@ -31,8 +31,8 @@ A Test Changes Every Setting
 The Next Test Finds Every Setting Back
     ${was_pinned} =    Release Register    daily_power_yields
     Should Not Be True    ${was_pinned}
-    ${max_soc} =    Get Inverter Value    max_soc
-    Should Be Equal As Numbers    ${max_soc}    ${MAX_SOC}
+    ${soc_limit} =    Get Inverter Value    max_soc
+    Should Be Equal As Numbers    ${soc_limit}    ${MAX_SOC}
     ${irradiance} =    Get Irradiance
     Should Be Equal As Numbers    ${irradiance}    300    the suite's hold is back, not the test's
     ${load} =    Get House Load
@@ -45,8 +45,8 @@ The Next Test Finds Every Setting Back
     Should Not Be True    ${login}
     ${limit} =    Get WiNet Session Limit
     Should Be Equal As Integers    ${limit}    1
-    ${key} =    Get Encryption Key
-    Should Be Equal    ${key}    ${START_KEY}
+    ${served_key} =    Get Encryption Key
+    Should Be Equal    ${served_key}    ${START_KEY}
     ${faults} =    Clear Faults
     Should Be Equal As Integers    ${faults}    0
     ${lifetime} =    Get WiNet Token Lifetime
@@ -74,13 +74,15 @@ Bad Scopes Name The Valid Ones
 
 *** Keywords ***
 Remember The Mock As It Starts
-    ${key} =    Get Encryption Key
-    Set Suite Variable    ${START_KEY}    ${key}
-    ${max_soc} =    Get Inverter Value    max_soc
-    Set Suite Variable    ${MAX_SOC}    ${max_soc}
+    [Documentation]    Keeps the key and SOC limit the mock starts with; holds the irradiance for the suite.
+    ${served_key} =    Get Encryption Key
+    VAR    ${START_KEY} =    ${served_key}    scope=SUITE    # robocop: off=no-suite-variable
+    ${soc_limit} =    Get Inverter Value    max_soc
+    VAR    ${MAX_SOC} =    ${soc_limit}    scope=SUITE    # robocop: off=no-suite-variable
     Set Irradiance    300
 
 Check Every Setting Changed
+    [Documentation]    Fails unless every setting the test made is in force.
     ${raw} =    Get Register    daily_power_yields
     Should Be Equal As Integers    ${raw}    77
     ${irradiance} =    Get Irradiance
@@ -93,7 +95,7 @@ Check Every Setting Changed
     Should Be True    ${login}
     ${limit} =    Get WiNet Session Limit
     Should Be Equal As Integers    ${limit}    3
-    ${key} =    Get Encryption Key
-    Should Be Equal    ${key}    ${KEY}
+    ${served_key} =    Get Encryption Key
+    Should Be Equal    ${served_key}    ${KEY}
     ${speed} =    Get Clock Speed
     Should Be Equal As Numbers    ${speed}    60
