@@ -1,6 +1,6 @@
 """Every keyword's documented example runs as written.
 
-Each keyword of the components below must have an ``Example:`` table in its docstring; the
+Every keyword must have an ``Example:`` table in its docstring; the
 tables become one Robot test per keyword, run against a fresh SH10RT (noon, clock running).
 ``Run My Client`` and ``Start My Client`` in the examples stand for the client under test
 (``example_client.py``). Add a component here once its examples are written to run.
@@ -8,6 +8,7 @@ tables become one Robot test per keyword, run against a fresh SH10RT (noon, cloc
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,12 +17,20 @@ import pytest
 from robot.api import ExecutionResult
 
 from SungrowMockLibrary import SungrowMockLibrary
+from SungrowMockLibrary.keywords.doors import DoorKeywords
 from SungrowMockLibrary.keywords.faults import FaultKeywords
 from SungrowMockLibrary.keywords.journal import JournalKeywords
+from SungrowMockLibrary.keywords.lifecycle import LifecycleKeywords
 from SungrowMockLibrary.keywords.registers import RegisterKeywords
+from SungrowMockLibrary.keywords.scopes import ScopeKeywords
+from SungrowMockLibrary.keywords.simulation import SimulationKeywords
 
-COMPONENTS = (RegisterKeywords, FaultKeywords, JournalKeywords)
+COMPONENTS = (
+    LifecycleKeywords, ScopeKeywords, RegisterKeywords, DoorKeywords, SimulationKeywords, FaultKeywords, JournalKeywords
+)
 CLIENT = Path(__file__).with_name("example_client.py")
+# Files the examples name as ${CURDIR}/... (the generated suite's own folder).
+EXAMPLE_FILES = Path(__file__).with_name("examples")
 SETUP = "Start Mock Sungrow    SH10RT    start_time=2026-06-21T12:00:00"
 
 
@@ -74,6 +83,8 @@ def results(tmp_path_factory) -> dict[str, tuple[str, str]]:
     folder = tmp_path_factory.mktemp("examples")
     suite = folder / "keyword_examples.robot"
     suite.write_text(_suite())
+    for example in EXAMPLE_FILES.iterdir():
+        shutil.copy(example, folder / example.name)
     subprocess.run(
         [sys.executable, "-m", "robot", "--outputdir", str(folder), "--log", "NONE", "--report", "NONE",
          "--console", "none", str(suite)],
@@ -84,7 +95,8 @@ def results(tmp_path_factory) -> dict[str, tuple[str, str]]:
 
 
 def test_the_components_have_keywords():
-    assert {"Inject Fault", "Get Register", "Get Mock Requests"} <= set(KEYWORDS)
+    assert {"Inject Fault", "Get Register", "Get Mock Requests", "Start Mock Sungrow", "Open Mock Scope"} <= set(KEYWORDS)
+    assert len(KEYWORDS) == len(SungrowMockLibrary().get_keyword_names()), "every keyword's example runs"
 
 
 @pytest.mark.parametrize("name", sorted(KEYWORDS))

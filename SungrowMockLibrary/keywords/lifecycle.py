@@ -79,7 +79,8 @@ class LifecycleKeywords:
         | ${endpoints} = | Start Mock Sungrow | SG10RT | unit_id=3 |
         | Log | ${endpoints}[modbus] |
         | Start Mock Sungrow | SH10RT | doors=winet | firmware=tls |
-        | Start Mock Sungrow | host=${host} | standard_ports=${True} | faults=${CURDIR}/faults.toml |
+        | ${host} = | Find Free Loopback Address | 502 | 8082 | 80 |
+        | Start Mock Sungrow | host=${host} | standard_ports=${True} | doors=modbus,winet | faults=${CURDIR}/faults.toml |
 
         See also `Get Mock Sungrow Endpoint`, `Add Inverter`, `Find Free Loopback Address`,
         `Stop Mock Sungrow`, `Switch Mock Sungrow`.
@@ -166,8 +167,12 @@ class LifecycleKeywords:
     def stop_all_mock_sungrows(self) -> None:
         """Stops every mock this library instance started, whatever its scope.
 
+        Use it in a teardown (``[Teardown]    Stop All Mock Sungrows``) to leave nothing running
+        whatever the test started.
+
         Example:
-        | [Teardown] | Stop All Mock Sungrows |
+        | Start Mock Sungrow | SG10RT | alias=garage |
+        | Stop All Mock Sungrows |
 
         See also `Stop Mock Sungrow`.
         """
@@ -230,9 +235,13 @@ class LifecycleKeywords:
         registers per request, ``timeout`` per request). Blocks the device refuses are noted in
         the file. Returns ``path``; `Start Mock Sungrow` with ``snapshot=path`` replays it.
 
+        Point it at a real inverter (``192.168.1.50:502``) to replay that inverter in tests; the
+        example records a running mock.
+
         Example:
-        | Record Inverter Snapshot | 192.168.1.50:502 | ${OUTPUT DIR}/inverter.json |
-        | Start Mock Sungrow | snapshot=${OUTPUT DIR}/inverter.json |
+        | ${endpoint} = | Get Mock Sungrow Endpoint | modbus |
+        | Record Inverter Snapshot | ${endpoint} | ${OUTPUT DIR}/inverter.json |
+        | Start Mock Sungrow | snapshot=${OUTPUT DIR}/inverter.json | alias=replay |
         """
         host, _, port = str(endpoint).rpartition(":")
         if not host or not port.isdigit():

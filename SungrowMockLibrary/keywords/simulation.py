@@ -285,6 +285,7 @@ class SimulationKeywords:
 
         Example:
         | ${count} = | Release All Registers |
+        | Add Inverter | SG5.0RS | 2 |
         | Release All Registers | unit_id=2 |
 
         See also `Release Register`, `Set Register`, `Set Inverter Value`.
