@@ -35,9 +35,11 @@ class Signature:
     named_only: tuple[str, ...] = ()
     var_named: str | None = None
     types: Mapping[str, TypeInfo] | None = None
+    # The library's ROBOT_LIBRARY_CONVERTERS: Robot converts with them in process, so here too.
+    converters: Mapping | None = None
 
     @classmethod
-    def from_dynamic(cls, keyword: str, arguments: Sequence, types=()) -> Signature:
+    def from_dynamic(cls, keyword: str, arguments: Sequence, types=(), converters: Mapping | None = None) -> Signature:
         """The signature a dynamic library reports: ``arguments`` as ``get_keyword_arguments`` gives
         them (``name``, ``name=default``, ``(name, default)``, ``*varargs``, ``*``, ``**kwargs``)
         and ``types`` as ``get_keyword_types`` does (a mapping, a list in argument order, or None)."""
@@ -71,6 +73,7 @@ class Signature:
             types=_type_infos(
                 types, [*positional, *filter(None, [var_positional]), *named_only, *filter(None, [var_named])]
             ),
+            converters=converters,
         )
 
     @property
@@ -148,7 +151,7 @@ class Signature:
         info = self.types.get(name)
         if info is not None:
             try:
-                return info.convert(value, name)
+                return info.convert(value, name, custom_converters=self.converters)
             except ValueError as error:
                 failure = error
             except TypeError:

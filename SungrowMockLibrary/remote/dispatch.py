@@ -97,7 +97,8 @@ class Keywords:
         found = self._signatures.get(real)
         if found is None:
             arguments, types = self.library.get_keyword_arguments(real), self.library.get_keyword_types(real)
-            found = self._signatures[real] = Signature.from_dynamic(self.shown(real), arguments, types)
+            converters = getattr(self.library, "ROBOT_LIBRARY_CONVERTERS", None)
+            found = self._signatures[real] = Signature.from_dynamic(self.shown(real), arguments, types, converters)
         return found
 
     def call(self, name: str, args: list, kwargs: dict, empty_is_none: bool = False) -> Outcome:
