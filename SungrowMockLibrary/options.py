@@ -11,13 +11,13 @@ means "not given": the default applies.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .device import catalogue
 from .errors import OptionError
+from .numbers import finite_number, whole_number
 from .simulation.clock import check_speed, parse_moment
 from .vocabulary import DEFAULT_HOST, DEFAULT_MODEL, PORTS, STANDARD_PORTS, UNIT_IDS, Door, Firmware, choice, choices
 
@@ -25,32 +25,17 @@ from .vocabulary import DEFAULT_HOST, DEFAULT_MODEL, PORTS, STANDARD_PORTS, UNIT
 
 
 def _whole(what: str, value) -> int:
-    if isinstance(value, bool):
-        raise OptionError(f"{what} {value!r} is not a whole number")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        text = value.strip().replace("_", "")
-        for base in (10, 0):  # decimal first, so that "08" is 8; then 0x.. and friends
-            try:
-                return int(text, base)
-            except ValueError:
-                pass
-    raise OptionError(f"{what} {value!r} is not a whole number")
+    try:
+        return whole_number(value)
+    except ValueError:
+        raise OptionError(f"{what} {value!r} is not a whole number") from None
 
 
 def _real(what: str, value) -> float:
-    if not isinstance(value, bool):
-        try:
-            number = float(value.strip() if isinstance(value, str) else value)
-        except (TypeError, ValueError):
-            pass
-        else:
-            if math.isfinite(number):
-                return number
-    raise OptionError(f"{what} {value!r} is not a finite number")
+    try:
+        return finite_number(value)
+    except ValueError:
+        raise OptionError(f"{what} {value!r} is not a finite number") from None
 
 
 def whole_between(what: str, low: int, high: int | None = None, note: str = "") -> Callable[[object], int]:

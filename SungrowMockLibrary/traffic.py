@@ -12,6 +12,7 @@ from .device import codec
 from .device.catalogue import TABLES, Register
 from .journal import Request
 from .mock import MockSungrow
+from .numbers import whole_number
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ def query(mock: MockSungrow, register: str | int, table: str | None = None, unit
     if not (text.isdigit() or text.lower().startswith("0x")):
         found = inverter.layout.find(text, table)
         return RegisterQuery(found.number, found.table, found, unit_id)
-    number = int(text, 0)
+    number = whole_number(text)
     starts = [inverter.layout.by_start[(t, number)] for t in ((table,) if table else TABLES) if (t, number) in inverter.layout.by_start]
     if len(starts) == 1:
         return RegisterQuery(number, starts[0].table, starts[0], unit_id)

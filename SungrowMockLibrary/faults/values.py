@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from ..numbers import whole_number
 from ..vocabulary import EXCEPTION_CODES
 
 
@@ -17,21 +18,10 @@ class Invalid(Exception):
 
 
 def integer(value) -> int:
-    if isinstance(value, bool):
-        raise Invalid(f"must be a whole number, got {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        text = value.strip().replace("_", "")
-        try:
-            if text.lower().startswith(("0x", "-0x")):
-                return int(text, 16)
-            return int(text, 10)
-        except ValueError:
-            pass
-    raise Invalid(f"must be a whole number, got {value!r}")
+    try:
+        return whole_number(value)
+    except ValueError:
+        raise Invalid(f"must be a whole number, got {value!r}") from None
 
 
 def int_between(low: int, high: int | None = None) -> Callable[[object], int]:

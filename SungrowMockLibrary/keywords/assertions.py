@@ -16,6 +16,7 @@ from typing import Any
 from assertionengine import AssertionOperator, verify_assertion
 
 from ..errors import SungrowMockError
+from ..numbers import whole_number
 
 __all__ = ["AssertionArgumentError", "AssertionOperator", "get_verified"]
 
@@ -47,7 +48,7 @@ def _expected_of(value, operator: AssertionOperator, expected: Any) -> Any:
         return expected
     text = str(expected).strip()
     try:
-        return int(text, 0) if isinstance(value, int) else float(text)
+        return whole_number(text) if isinstance(value, int) else float(text)
     except ValueError:
         pass
     try:

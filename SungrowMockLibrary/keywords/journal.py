@@ -11,6 +11,7 @@ from .. import traffic
 from ..errors import CatalogueError
 from ..faults import FaultKind
 from ..keyword_types import Door, Table
+from ..numbers import whole_number
 from .context import LibraryContext
 
 # ``fault=any``: every request an injected fault changed, whatever its kind.
@@ -166,7 +167,7 @@ class JournalKeywords:
             expected = inverter.parse_raw(query.register, value) if raw else inverter.to_raw(query.register, value)
         else:
             try:
-                expected = int(str(value).strip(), 0)
+                expected = whole_number(value)
             except ValueError:
                 raise CatalogueError(
                     f"{query.describe()} starts no register, so the value must be a raw integer (655, 0xAA); got {value!r}"

@@ -14,6 +14,7 @@ from datetime import datetime
 from ..device import codec
 from ..device.catalogue import HOLDING, CatalogueError, Layout, Register, layout
 from ..device.image import RegisterAccessError, RegisterImage
+from ..numbers import whole_number
 from ..vocabulary import ADDRESS_SPACE, ILLEGAL_ADDRESS, ILLEGAL_VALUE
 from .clock import Clock, to_datetime
 
@@ -61,7 +62,7 @@ class Inverter:
                     if label.lower() == text.lower():
                         return raw
             try:
-                value = int(text, 0)
+                value = whole_number(text)
             except ValueError:
                 try:
                     value = float(text)
@@ -81,7 +82,7 @@ class Inverter:
         if register.is_text or not isinstance(raw, str):
             return raw
         try:
-            return int(raw.strip(), 0)
+            return whole_number(raw)
         except ValueError:
             raise CatalogueError(f"{register.name} takes an integer raw value, got {raw!r}") from None
 
