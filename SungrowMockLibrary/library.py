@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from robotlibcore import DynamicCore
 
+from .faults import FaultKind
 from .keyword_types import Door, Endpoint, EndpointPart, Firmware, InverterState, Scope, Table
 from .keywords import reporting
 from .keywords.context import LibraryContext
@@ -160,7 +161,8 @@ class SungrowMockLibrary(DynamicCore):
     ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
 
     ROBOT_LIBRARY_CONVERTERS: ClassVar[dict] = {
-        enum: _converter(enum) for enum in (Door, Endpoint, EndpointPart, Firmware, InverterState, Scope, Table)
+        enum: _converter(enum)
+        for enum in (Door, Endpoint, EndpointPart, FaultKind, Firmware, InverterState, Scope, Table)
     }
 
     def __init__(self, *, assertion_timeout: timedelta = timedelta(seconds=5), **defaults):

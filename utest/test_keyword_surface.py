@@ -105,7 +105,7 @@ def test_every_kind_parameter_is_documented():
 def test_typed_arguments_reach_the_fault_as_values(context, mock):
     keywords = FaultKeywords(context)
     fault_id = keywords.inject_fault(
-        FaultKind.DELAY, door=Door.modbus, registers="5000-5010", table=Table.input, times=2, after=1,
+        FaultKind.delay, door=Door.modbus, registers="5000-5010", table=Table.input, times=2, after=1,
         probability="25%", seed=7, duration=timedelta(minutes=1), delay=timedelta(seconds=2),
         max_delay=timedelta(milliseconds=2500),
     )  # fmt: skip
@@ -114,28 +114,28 @@ def test_typed_arguments_reach_the_fault_as_values(context, mock):
     assert stats["target"] == {"door": "modbus", "table": "input", "first": 5000, "last": 5010}
     assert stats["dose"] == {"times": 2, "after": 1, "probability": 0.25, "seed": 7, "duration": 60.0}
     assert stats["scope"] == "test"
-    assert keywords.inject_fault(FaultKind.EXCEPTION, code="0B", scope=Scope["global"]) == fault_id + 1
+    assert keywords.inject_fault(FaultKind.exception, code="0B", scope=Scope["global"]) == fault_id + 1
     assert keywords.get_fault_statistics(fault_id + 1)["params"] == {"code": 11}
 
 
 def test_wrong_fault_arguments_name_the_valid_ones(context):
     keywords = FaultKeywords(context)
     with pytest.raises(FaultError, match=r"'code' must be one of 1, 2, 3, 4, 6, 11"):
-        keywords.inject_fault(FaultKind.EXCEPTION, code=5)
+        keywords.inject_fault(FaultKind.exception, code=5)
     with pytest.raises(FaultError, match=r"unknown key 'code' for fault kind 'reset'; valid: kind, scope, door, .*, duration$"):
-        keywords.inject_fault(FaultKind.RESET, code=2)
+        keywords.inject_fault(FaultKind.reset, code=2)
     with pytest.raises(FaultError, match=r"unknown key 'status' for fault kind 'delay'; valid: .*, duration, delay, max_delay$"):
-        keywords.inject_fault(FaultKind.DELAY, delay=timedelta(seconds=1), status=500)
+        keywords.inject_fault(FaultKind.delay, delay=timedelta(seconds=1), status=500)
     with pytest.raises(FaultError, match=r"does not apply to door 'winet'; it applies to: modbus, encrypted"):
-        keywords.inject_fault(FaultKind.NO_RESPONSE, door=Door.winet)
+        keywords.inject_fault(FaultKind.no_response, door=Door.winet)
     with pytest.raises(FaultError, match=r"no fault with id 99; injected: none"):
         keywords.get_fault_statistics(99)
 
 
 def test_fault_statistics_one_or_all(context):
     keywords = FaultKeywords(context)
-    first = keywords.inject_fault(FaultKind.REFUSE, times=1)
-    second = keywords.inject_fault(FaultKind.GRID_LOSS)
+    first = keywords.inject_fault(FaultKind.refuse, times=1)
+    second = keywords.inject_fault(FaultKind.grid_loss)
     assert isinstance(keywords.get_fault_statistics(first), dict)
     assert [stats["id"] for stats in keywords.get_all_fault_statistics()] == [first, second]
     assert keywords.clear_faults(Scope.test) == 2 and keywords.get_all_fault_statistics() == []

@@ -216,7 +216,7 @@ KINDS: dict[str, KindSpec] = {
 
 # The kinds as a choice (Libdoc lists it, Robot converts keyword arguments to it); made from the
 # table, so a new kind is one table row.
-FaultKind = StrEnum("FaultKind", {name.upper(): name for name in KINDS})
+FaultKind = StrEnum("FaultKind", {name: name for name in KINDS})  # members named as users type them
 FaultKind.__doc__ = "A fault kind; see `Inject Fault` for what each does, where, and its parameters."
 
 
