@@ -78,9 +78,10 @@ suite ends) or ``global`` (until the mock stops or the setting is changed back).
 # -- Modbus (PROTOCOLS §1) ----------------------------------------------------------------------
 
 READ_HOLDING, READ_INPUT, WRITE_SINGLE, WRITE_MULTIPLE = 3, 4, 6, 16
-READ_TABLES = {READ_HOLDING: Table.holding, READ_INPUT: Table.input}
+# Plain text values: these are looked up on every request, and an Enum member hashes in Python.
+READ_TABLES = {READ_HOLDING: Table.holding.value, READ_INPUT: Table.input.value}
 WRITE_FUNCTIONS = (WRITE_SINGLE, WRITE_MULTIPLE)
-FUNCTION_TABLES = {**READ_TABLES, WRITE_SINGLE: Table.holding, WRITE_MULTIPLE: Table.holding}
+FUNCTION_TABLES = {**READ_TABLES, WRITE_SINGLE: Table.holding.value, WRITE_MULTIPLE: Table.holding.value}
 MAX_READ = 125  # §1.6: the byte count of an FC 03/04 reply fits in one byte
 MAX_WRITE = 123  # FC 16: the byte count of the request fits in one byte
 ADDRESS_SPACE = 0x10000  # wire addresses 0..65535

@@ -19,7 +19,7 @@ from ..errors import CatalogueError
 from ..vocabulary import Table
 from . import codec
 
-INPUT, HOLDING = Table.input, Table.holding
+INPUT, HOLDING = Table.input.value, Table.holding.value  # plain text: table keys are hashed per request
 TABLES = tuple(Table)
 
 

@@ -81,12 +81,12 @@ def parse(unit: int, pdu: bytes) -> ModbusRequest:
         return ModbusRequest(unit, function, problem=ILLEGAL_FUNCTION)
     if len(pdu) < 5:
         return ModbusRequest(unit, function, table, problem=ILLEGAL_VALUE)
-    address = _word(pdu, 1)
+    address = (pdu[1] << 8) | pdu[2]
     if function == WRITE_SINGLE:
-        values = (_word(pdu, 3),)
+        values = ((pdu[3] << 8) | pdu[4],)
         problem = None if len(pdu) == 5 else ILLEGAL_VALUE
         return ModbusRequest(unit, function, table, address + 1, 1, values, problem)
-    count = _word(pdu, 3)
+    count = (pdu[3] << 8) | pdu[4]
     if function in READ_TABLES:
         problem = None
         if len(pdu) != 5 or not 1 <= count <= MAX_READ:
@@ -132,7 +132,7 @@ def answer(inverters: Mapping, unit: int, pdu: bytes, public_key: bytes = NO_KEY
     The key request is answered with ``public_key`` (all zero: this door does not encrypt).
     A write that fails changes nothing.
     """
-    if is_key_request(unit, pdu):
+    if unit == KEY_REQUEST_UNIT and pdu == KEY_REQUEST_PDU:
         return key_reply(public_key)
     inverter = inverters.get(unit)
     if inverter is None:
