@@ -83,6 +83,22 @@ class RegisterKeywords:
     def _timeout(self, timeout: timedelta | None) -> timedelta:
         return self.ctx.assertion_timeout if timeout is None else timeout
 
+    def _read_verified(self, alias, register, table, unit_id, text: bool, read: str, what: str, assertion):
+        """Read ``register`` with the mock's ``read`` method (``get_register`` or ``get_value``)
+        and verify it as the getters do; ``assertion`` is (operator, expected, message, timeout)."""
+        mock = self.ctx.fleet.get(alias)
+        found = _register(mock, register, table, unit_id)
+        if text:
+            _text_only(found, "Get Register")
+        else:
+            _numbers_only(found, "Get Register Text")
+        operator, expected, message, timeout = assertion
+        reader = getattr(mock, read)
+        return get_verified(
+            lambda: reader(register, _table(table), unit_id),
+            operator, expected, message, self._timeout(timeout), f"{what} {found.name}",
+        )  # fmt: skip
+
     @keyword
     def set_register(
         self,
@@ -177,13 +193,8 @@ class RegisterKeywords:
 
         See also `Get Inverter Value`.
         """
-        mock = self.ctx.fleet.get(alias)
-        found = _register(mock, register, table, unit_id)
-        _numbers_only(found, "Get Register Text")
-        return get_verified(
-            lambda: mock.get_register(register, _table(table), unit_id),
-            assertion_operator, assertion_expected, message, self._timeout(timeout), f"Register {found.name}",
-        )  # fmt: skip
+        assertion = (assertion_operator, assertion_expected, message, timeout)
+        return self._read_verified(alias, register, table, unit_id, False, "get_register", "Register", assertion)
 
     @keyword
     def get_register_text(
@@ -205,13 +216,8 @@ class RegisterKeywords:
 
         See also `Set Register Text`.
         """
-        mock = self.ctx.fleet.get(alias)
-        found = _register(mock, register, table, unit_id)
-        _text_only(found, "Get Register")
-        return get_verified(
-            lambda: mock.get_register(register, _table(table), unit_id),
-            assertion_operator, assertion_expected, message, self._timeout(timeout), f"Register {found.name}",
-        )  # fmt: skip
+        assertion = (assertion_operator, assertion_expected, message, timeout)
+        return self._read_verified(alias, register, table, unit_id, True, "get_register", "Register", assertion)
 
     @keyword
     def set_inverter_value(
@@ -274,13 +280,8 @@ class RegisterKeywords:
 
         See also `Set Inverter Value`, `Get Register`.
         """
-        mock = self.ctx.fleet.get(alias)
-        found = _register(mock, name, table, unit_id)
-        _numbers_only(found, "Get Register Text")
-        return get_verified(
-            lambda: mock.get_value(name, _table(table), unit_id),
-            assertion_operator, assertion_expected, message, self._timeout(timeout), f"Inverter value {found.name}",
-        )  # fmt: skip
+        assertion = (assertion_operator, assertion_expected, message, timeout)
+        return self._read_verified(alias, name, table, unit_id, False, "get_value", "Inverter value", assertion)
 
     @keyword
     def log_register_map(
