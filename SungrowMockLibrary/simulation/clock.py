@@ -11,9 +11,13 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 
+from ..limits import CLOCK_YEARS
+
 _EPOCH = datetime(1970, 1, 1)
 DAY_S = 86400.0  # seconds in a day: simulated time has no DST and no leap seconds
 MAX_SPEED = 1_000_000
+FIRST = datetime(CLOCK_YEARS[0], 1, 1)
+LAST = datetime(CLOCK_YEARS[1], 12, 31, 23, 59, 59)
 
 
 def to_seconds(moment: datetime) -> float:
@@ -29,11 +33,22 @@ def to_datetime(seconds: float) -> datetime:
 def parse_moment(text: str | datetime) -> datetime:
     """A naive local datetime from ISO 8601 text (``2026-06-21T12:00``, ``2026-06-21 12:00:00``)."""
     if isinstance(text, datetime):
-        return text.replace(tzinfo=None)
+        return check_moment(text.replace(tzinfo=None))
     try:
-        return datetime.fromisoformat(str(text).strip()).replace(tzinfo=None)
+        moment = datetime.fromisoformat(str(text).strip()).replace(tzinfo=None)
     except ValueError:
         raise ValueError(f"{text!r} is not an ISO 8601 date and time, e.g. 2026-06-21T12:00:00") from None
+    return check_moment(moment)
+
+
+def check_moment(moment: datetime) -> datetime:
+    """``moment`` if the clock can show it (years 2000..2099, as the clock register), else ValueError."""
+    if not FIRST <= moment <= LAST:
+        raise ValueError(
+            f"{moment.isoformat()} is out of the clock's range {FIRST.isoformat()} .. {LAST.isoformat()}"
+            " (the years the inverter's clock register takes)"
+        )
+    return moment
 
 
 def check_speed(speed: float) -> float:
@@ -44,23 +59,27 @@ def check_speed(speed: float) -> float:
     return speed
 
 
+_LAST_S = (LAST - _EPOCH).total_seconds()
+
+
 class Clock:
-    """Simulated local time = anchor + (wall time since anchoring) x speed."""
+    """Simulated local time = anchor + (wall time since anchoring) x speed; a fast clock stops at
+    the last second of 2099 (the clock register's range)."""
 
     def __init__(self, start: datetime | str | None = None, speed: float = 1.0, wall=time.time):
         self._wall = wall
         self._speed = check_speed(speed)
         self._anchor_wall = wall()
-        self._anchor = to_seconds(parse_moment(start)) if start is not None else to_seconds(datetime.now())
+        self._anchor = to_seconds(parse_moment(start) if start is not None else check_moment(datetime.now()))
 
     def _rebase(self) -> None:
         now = self._wall()
-        self._anchor += (now - self._anchor_wall) * self._speed
+        self._anchor = min(self._anchor + (now - self._anchor_wall) * self._speed, _LAST_S)
         self._anchor_wall = now
 
     def timestamp(self) -> float:
         """Simulated seconds since 1970-01-01 local."""
-        return self._anchor + (self._wall() - self._anchor_wall) * self._speed
+        return min(self._anchor + (self._wall() - self._anchor_wall) * self._speed, _LAST_S)
 
     def now(self) -> datetime:
         return to_datetime(self.timestamp())
@@ -88,5 +107,10 @@ class Clock:
         if seconds < 0:
             raise ValueError(f"cannot advance the clock by {seconds:g} s; use Set Mock Time to go back")
         self._rebase()
+        if not self._anchor + seconds <= _LAST_S:  # also refuses nan and inf
+            raise ValueError(
+                f"cannot advance the clock by {seconds:g} s: it would pass {LAST.isoformat()}"
+                " (the last time the inverter's clock register takes)"
+            )
         self._anchor += seconds
         return self.now()

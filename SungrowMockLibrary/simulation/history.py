@@ -89,24 +89,32 @@ class History:
         self.now = end if self.now is None else max(self.now, end)
 
     def _book_days(self, start: float, stop: float, rates: dict[str, float]) -> None:
-        """Book ``start`` to midnight ``stop`` into the months and years, and into the days of its
-        last month (only the current month's days are ever shown)."""
+        """Book ``start`` to midnight ``stop`` into the years, into the months of its last year and
+        into the days of its last month (only this year's months and this month's days are ever
+        shown): a century costs a hundred years, twelve months and a month of days."""
         booked = [(name, rate) for name in self.counters if (rate := rates.get(name, 0.0))]
+        last = _day(stop - 1.0) if stop > start else _day(start)
         t = start
+        while t < stop:
+            day = _day(t)
+            year_end = min(stop, _midnight(date(day.year + 1, 1, 1)))
+            for name, rate in booked:
+                self.years[day.year][name] += rate * (year_end - t)
+            t = year_end
+        t = max(start, _midnight(date(last.year, 1, 1)))
         while t < stop:
             day = _day(t)
             month_end = min(stop, _midnight(date(day.year + day.month // 12, day.month % 12 + 1, 1)))
             for name, rate in booked:
                 self.months[(day.year, day.month)][name] += rate * (month_end - t)
-                self.years[day.year][name] += rate * (month_end - t)
-            if month_end == stop:
-                while t < stop:
-                    day = _day(t)
-                    day_end = min(stop, _midnight(day) + DAY_S)
-                    for name, rate in booked:
-                        self.days[day][name] += rate * (day_end - t)
-                    t = day_end
             t = month_end
+        t = max(start, _midnight(date(last.year, last.month, 1)))
+        while t < stop:
+            day = _day(t)
+            day_end = min(stop, _midnight(day) + DAY_S)
+            for name, rate in booked:
+                self.days[day][name] += rate * (day_end - t)
+            t = day_end
 
     def _new_day(self, day: date) -> None:
         self.today = day

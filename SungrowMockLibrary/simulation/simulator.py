@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from ..device import codec
-from .clock import to_datetime
+from ..limits import LONG_JUMP_S, SAMPLE_DAY_STEPS
+from .clock import DAY_S, to_datetime
 from .controls import read_controls
 from .history import History, HistoryWriter
 from .inverter import Inverter
+from .plant import COUNTERS as PLANT_COUNTERS
 from .plant import Controls, Environment, OperatingPoint, PlantSpec, PlantState, advance, new_state
 
 MIN_INTERVAL = 1.0  # simulated seconds between two integrations; reads in between see the same values
-MAX_STEPS = 240  # a long jump (the first read after midnight, a fast clock) is integrated in coarser steps
+MAX_STEPS = 240  # a jump of up to LONG_JUMP_S (the first read after midnight, a fast clock) is integrated in coarser steps
 
 # Running-state codes clients accept (PROTOCOLS §2.5.1 and §2.5.3; pysungrow's SH subset).
 # Plant states as the catalogue's labels of the state registers (registers.csv holds the codes).
@@ -183,16 +186,48 @@ class Simulator:
             derate=condition.derate,
             battery_fault=condition.battery_fault,
         )
+        book = self._book if self.history.counters else None
+        if now - self.state.last_time > LONG_JUMP_S:
+            self.state = self._skip(now, book)
         step = max(self.step, (now - self.state.last_time) / MAX_STEPS)
-        self.state, point = advance(
-            self.spec, self.state, self.controls, self.environment, now, step, self._book if self.history.counters else None
-        )
+        self.state, point = advance(self.spec, self.state, self.controls, self.environment, now, step, book)
         values = quantities(self.spec, self.state, point, self.controls)
         self._fault_values(values, point, condition, now)
         self._write(values)
         if self.history.counters:
             self._history_writer.write(self.history)
         self._stale = False  # only once the registers show the new state: a failure retries next read
+
+    def _skip(self, now: float, book: Callable | None) -> PlantState:
+        """Carry the state over the whole days of a long clock jump at the cost of one day.
+
+        The first day after the jump starts is simulated (in coarse steps, SAMPLE_DAY_STEPS of
+        them); every whole day after it, up to less than a day before ``now``, is estimated in
+        closed form as that day repeated: the counters gain the sampled day's energy per day (the
+        statistics arrays book it at the sampled day's average rates, month by month), and SOC and
+        temperatures are those the sampled day ended with. Its last, partial day is booked so that
+        its day entry equals the daily counter. The caller then simulates the rest (under a day).
+        """
+        start = self.state
+        sample_end = start.last_time + DAY_S
+        sample_step = max(self.step, DAY_S / SAMPLE_DAY_STEPS)
+        sampled, _ = advance(self.spec, start, self.controls, self.environment, sample_end, sample_step, book)
+        days = math.floor((now - sample_end) / DAY_S)
+        if days < 1:
+            return sampled
+        skip_end = sample_end + days * DAY_S  # the same time of day as the sampled day's end
+        midnight = self.environment.local_midnight(skip_end)
+        average = {name: (sampled.total(name) - start.total(name)) / DAY_S for name in PLANT_COUNTERS}
+        whole = midnight - sample_end
+        if book is not None:
+            if whole > 0:
+                book(sample_end, midnight, average)
+            if skip_end > midnight:
+                book(midnight, skip_end, {n: sampled.daily(n) / (skip_end - midnight) for n in PLANT_COUNTERS})
+        totals = {f"{n}_total": sampled.total(n) + average[n] * whole + sampled.daily(n) for n in PLANT_COUNTERS}
+        return dataclasses.replace(
+            sampled, last_time=skip_end, day=self.environment.local_date(skip_end), flows=None, anchor=None, **totals
+        )
 
     def _condition(self) -> DeviceCondition:
         """What Set Inverter State asked for, combined with the injected device faults."""

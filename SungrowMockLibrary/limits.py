@@ -1,0 +1,62 @@
+"""Every limit on what a client may make the mock do, in one place (docs/decisions.md §24).
+
+All doors share one event loop, so one request that makes the mock compute for a second stalls
+every client of every door for that second. The limits below keep the work of any single request
+small and bounded; each says why it is where it is. A request beyond a limit is refused the way
+its protocol refuses a bad request, before any work is done and without changing anything.
+"""
+
+from __future__ import annotations
+
+# -- what one request may carry -------------------------------------------------------------------
+#
+# Modbus (plain and encrypted): the frame sizes are protocol facts and bound every request by
+# themselves: an MBAP length of at most 254 (unit + a 253-byte PDU, transports/mbap.py), an
+# encrypted frame of at most 255 bytes (its length travels in one byte, transports/encrypted.py),
+# reads of at most 125 and writes of at most 123 registers (vocabulary.MAX_READ / MAX_WRITE).
+# Nothing a Modbus request carries is parsed beyond that.
+
+WINET_MAX_MESSAGE = 64 * 1024
+"""Bytes of one WebSocket message; larger ones are refused by aiohttp with close code 1009. The
+dongle's largest real request (a ``param`` write of a few items) is under 1 KB."""
+
+WINET_MAX_BODY = 64 * 1024
+"""Bytes of one HTTP request body (HTTP 413 beyond). The only bodies the dongle takes are a token
+and a pass-through RTU frame of at most 256 bytes."""
+
+WINET_MAX_LINE = 8190
+"""Bytes of the HTTP request line (path and query string) and of each header: aiohttp's own limit
+(HTTP 400 beyond), kept as is. Every query parameter the dongle reads is a short number or a token."""
+
+WINET_MAX_NUMBER_TEXT = 40
+"""Characters of a number a WiNet client sends as text or JSON (``param_value``, ``dev_id``,
+``param_addr``...). The widest register holds 32 bits (10 digits); 40 leaves room for signs,
+decimals and spelling such as ``3.000000``. Longer numbers are refused with result code 402."""
+
+WINET_MAX_EXPONENT = 12
+"""The largest decimal exponent (in either direction) of a number in a WiNet request: a 32-bit
+register scaled by 0.001 holds at most about 4e9 × 1000, so nothing valid needs more, and
+``1e300000`` (whose conversion to an integer is quadratic in the exponent) is refused at once."""
+
+WINET_MAX_PARAM_DEVICES = 16
+"""Device ids in one ``param`` request's ``devid_array``. A WiNet-S serves one RS-485 bus with a
+handful of inverters and its app sends one id per request; 16 leaves room for fleets in tests.
+More ids are refused with 402 before any device is looked up."""
+
+WINET_MAX_PARAM_ITEMS = 32
+"""Items in one ``param`` request's ``list``, and entries in one type-3 item. The app sends at most
+the three EMS settings at once and the mock's parameter table has fewer than 32 rows, so a
+longer list cannot be valid. Refused with 402 before anything is planned."""
+
+LONG_JUMP_S = 2 * 86400.0
+"""A clock jump longer than this (simulated seconds) is not integrated step by step: the first day
+is simulated and the whole days after it are booked in closed form as that day repeated
+(simulation/simulator.py ``Simulator._skip``), so any jump costs about two simulated days."""
+
+SAMPLE_DAY_STEPS = 48
+"""Steps (of half an hour) in which the sampled first day of a long jump is integrated."""
+
+CLOCK_YEARS = (2000, 2099)
+"""The years the simulated clock may show: those the inverter's clock register (holding 5000)
+accepts. Setting or advancing the clock beyond is refused; a fast clock stops at the last second
+of 2099. This also bounds a jump to a century and keeps every datetime computable."""
