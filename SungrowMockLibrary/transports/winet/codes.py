@@ -13,6 +13,7 @@ for requests a real dongle would never receive from its web UI.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 SUCCESS = (1, "success")
@@ -76,5 +77,42 @@ def envelope(result: tuple[int, str], data: dict[str, Any] | None = None, servic
 
 
 def dumps(message: dict) -> str:
-    """JSON as the dongle writes it: tab-indented, non-ASCII (℃, kΩ) left as UTF-8."""
-    return json.dumps(message, indent="\t", ensure_ascii=False)
+    """JSON as the dongle writes it: tab-indented, non-ASCII (℃, kΩ) left as UTF-8.
+
+    Text that cannot be UTF-8 (a lone surrogate echoed from a request) is escaped instead, so a
+    reply can always be sent; requests carrying such text are refused anyway (:func:`has_lone_surrogate`).
+    """
+    text = json.dumps(message, indent="\t", ensure_ascii=False)
+    if not text.isascii() and _SURROGATE.search(text):
+        text = json.dumps(message, indent="\t", ensure_ascii=True)
+    return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def has_lone_surrogate(text: str | bytes, parsed: Any) -> bool:
+    """Whether the JSON ``parsed`` from ``text`` holds a string with a lone UTF-16 surrogate (sent
+    as a ``\\udXXX`` escape): such a string is not Unicode text and cannot be written back as UTF-8.
+
+    Costs a scan of ``text`` when it has no surrogate escape, one walk of ``parsed`` otherwise.
+    """
+    if isinstance(text, bytes):
+        if not _SURROGATE_ESCAPE_BYTES.search(text):  # UTF-8 cannot carry a surrogate itself
+            return False
+    elif not _SURROGATE_ESCAPE.search(text) and not _SURROGATE.search(text):
+        return False
+    pending = [parsed]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False

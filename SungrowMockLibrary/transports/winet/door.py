@@ -25,6 +25,7 @@ from aiohttp import web
 
 from ...faults import FaultEngine
 from ...journal import Journal
+from ...limits import WINET_MAX_BODY
 from ...simulation.inverter import Inverter
 from .dongle import Dongle
 from .middleware import journal_and_faults
@@ -33,7 +34,7 @@ from .settings import WinetSettings
 from .tls import self_signed
 from .websocket import CLOSE_TIMEOUT, WS_PATH, Connection, WebSocketEndpoint
 
-MAX_BODY = 64 * 1024  # larger HTTP bodies get HTTP 413
+MAX_BODY = WINET_MAX_BODY  # larger HTTP bodies get HTTP 413
 SHUTDOWN_TIMEOUT = 1.0  # how long stop waits for an HTTP request still being handled
 
 

@@ -26,7 +26,17 @@ from ...device.catalogue import HOLDING, INPUT
 from ...device.image import RegisterAccessError
 from ...vocabulary import MAX_READ
 from . import catalog, writes
-from .codes import BAD_REQUEST, INTERNAL_ERROR, PARAM_ERROR, READ_FAILED, SUCCESS, WinetError, dumps, envelope
+from .codes import (
+    BAD_REQUEST,
+    INTERNAL_ERROR,
+    PARAM_ERROR,
+    READ_FAILED,
+    SUCCESS,
+    WinetError,
+    dumps,
+    envelope,
+    has_lone_surrogate,
+)
 from .dongle import Dongle, device_name, parse_int
 from .services import connect_data
 from .sessions import Session
@@ -78,6 +88,8 @@ async def request_params(request: web.Request) -> dict[str, Any]:
             raise WinetError(BAD_REQUEST, "the body is not JSON") from None
         if not isinstance(data, dict):
             raise WinetError(BAD_REQUEST, "the JSON body is not an object")
+        if has_lone_surrogate(text, data):
+            raise WinetError(BAD_REQUEST, "the JSON body holds a lone UTF-16 surrogate")
         params.update(data)
     else:
         params.update(parse_qsl(text.decode("utf-8", "replace"), keep_blank_values=True))

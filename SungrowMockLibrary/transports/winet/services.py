@@ -26,6 +26,7 @@ from .codes import (
     UNKNOWN_SERVICE,
     WinetError,
     envelope,
+    has_lone_surrogate,
 )
 from .dongle import Dongle, device_name
 from .sessions import Session
@@ -48,7 +49,9 @@ class Call:
 
 
 def parse_text(text: str) -> dict[str, Any] | None:
-    """The request object of one text frame, or None when it is not a JSON object.
+    """The request object of one text frame, or None when it is not a JSON object of Unicode text
+    (a lone UTF-16 surrogate escape is not: the dongle answers it as a bad request, and nothing
+    the message asks for is done).
 
     The bare text ``ping`` counts as the ping service. Separate from :func:`handle` so that the
     door can journal and fault a request by its service before answering it.
@@ -59,7 +62,9 @@ def parse_text(text: str) -> dict[str, Any] | None:
         request = json.loads(text)
     except (ValueError, RecursionError):
         return None
-    return request if isinstance(request, dict) else None
+    if not isinstance(request, dict) or has_lone_surrogate(text, request):
+        return None
+    return request
 
 
 def handle_text(dongle: Dongle, text: str, connection: Any = None, local_ip: str = "") -> tuple[dict, list]:

@@ -18,6 +18,7 @@ import aiohttp
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from ...faults import RequestInfo
+from ...limits import WINET_MAX_MESSAGE
 from ...vocabulary import Door
 from ..wire import reset
 from . import services
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WS_PATH = "/ws/home/overview"
-MAX_MESSAGE = 64 * 1024  # larger WebSocket messages are refused with close code 1009
+MAX_MESSAGE = WINET_MAX_MESSAGE  # larger WebSocket messages are refused with close code 1009
 CLOSE_TIMEOUT = 1.0  # how long a closing websocket waits for the client's close frame
 _CLOSED = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED)
 WINET = Door.winet.value  # the journal's door, as plain text like the Modbus doors'

@@ -13,6 +13,7 @@ from typing import Any
 from ...device import codec
 from ...device.catalogue import HOLDING, CatalogueError, Register
 from ...device.image import RegisterAccessError
+from ...limits import WINET_MAX_EXPONENT, WINET_MAX_NUMBER_TEXT, WINET_MAX_PARAM_DEVICES, WINET_MAX_PARAM_ITEMS
 from ...simulation.inverter import Inverter
 from .. import pdu
 from . import catalog
@@ -33,17 +34,26 @@ def apply_params(dongle: Dongle, request: dict[str, Any]) -> list[dict[str, Any]
 
     Returns the per-item results; raises 391 (with the results) when any item cannot be applied.
     """
-    kind = str(request.get("type", "")).strip()
+    kind = request.get("type", "")
+    kind = str(kind).strip() if isinstance(kind, (str, int)) else ""
     if kind not in PARAM_TYPES:
-        raise WinetError(PARAM_ERROR, f"param type {request.get('type')!r} is not one of {', '.join(PARAM_TYPES)}")
+        raise WinetError(PARAM_ERROR, f"param type {_short(request.get('type'))} is not one of {', '.join(PARAM_TYPES)}")
     items = request.get("list")
-    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+    if not isinstance(items, list) or not items:
         raise WinetError(PARAM_ERROR, "param needs a non-empty list of objects")
+    if len(items) > WINET_MAX_PARAM_ITEMS:
+        raise WinetError(PARAM_ERROR, f"param takes at most {WINET_MAX_PARAM_ITEMS} items, got {len(items)}")
+    if not all(isinstance(i, dict) for i in items):
+        raise WinetError(PARAM_ERROR, "param needs a non-empty list of objects")
+    if kind == "3" and any(len(i) > WINET_MAX_PARAM_ITEMS for i in items):
+        raise WinetError(PARAM_ERROR, f"a type 3 item takes at most {WINET_MAX_PARAM_ITEMS} entries")
     dev_ids = request.get("devid_array")
     if dev_ids is None and "dev_id" in request:
         dev_ids = [request["dev_id"]]
     if not isinstance(dev_ids, list) or not dev_ids:
         raise WinetError(PARAM_ERROR, "param needs devid_array (or dev_id)")
+    if len(dev_ids) > WINET_MAX_PARAM_DEVICES:
+        raise WinetError(PARAM_ERROR, f"devid_array takes at most {WINET_MAX_PARAM_DEVICES} ids, got {len(dev_ids)}")
     devices = [dongle.device(dev_id) for dev_id in dev_ids]
 
     plan: list[tuple[Inverter, int, list[int]]] = []
@@ -99,19 +109,39 @@ def _planned(inverter: Inverter, target: ParamTarget, value: Any) -> tuple[Inver
 
 def _raw(register: Register, target: ParamTarget, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise TypeError(f"unusable value {value!r}")
+        raise TypeError(f"unusable value {_short(value)}")
+    if isinstance(value, int) and value.bit_length() > 64:  # before str(): its cost grows with the digits
+        raise ValueError("the value has too many digits")
     text = str(value).strip()
     if target.values:
         return register.raw_of(target.values[text])
-    number = Decimal(text)
-    if not number.is_finite():
-        raise InvalidOperation(text)
+    number = bounded_decimal(text)
     if target.unit:
         number = number * factor(target.unit, register.unit) / Decimal(repr(register.scale))
         return int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if number != number.to_integral_value():
         raise ValueError(f"{text} is not an integer")
     return int(number)
+
+
+def bounded_decimal(text: str) -> Decimal:
+    """The finite number ``text``, refused (ValueError) when it is longer than
+    WINET_MAX_NUMBER_TEXT or its exponent passes WINET_MAX_EXPONENT: nothing valid is, and the
+    integer conversion of ``1e300000`` would stall every door for seconds."""
+    if len(text) > WINET_MAX_NUMBER_TEXT:
+        raise ValueError(f"a number of {len(text)} characters")
+    number = Decimal(text)  # parsing only: linear in the text, whatever the exponent says
+    if not number.is_finite():
+        raise InvalidOperation(text)
+    if number and abs(number.adjusted()) > WINET_MAX_EXPONENT:
+        raise ValueError(f"{text} is out of range")
+    return number
+
+
+def _short(value: Any) -> str:
+    """``repr(value)`` cut short, for messages about values a client sent."""
+    text = repr(value) if not isinstance(value, int) or value.bit_length() <= 64 else "a huge integer"
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def read_param(inverter: Inverter, target: ParamTarget) -> str:
