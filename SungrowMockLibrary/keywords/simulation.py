@@ -41,7 +41,8 @@ class SimulationKeywords:
 
         The clock keeps its speed: it runs on from ``moment`` (or stays there when frozen with
         `Set Clock Speed` 0). Clients writing the clock registers move it the same way.
-        Simulated time evolves: the end of a test does not put it back.
+        Simulated time evolves: the end of a test does not put it back. The clock shows the
+        years its register takes, 2000 to 2099; a time outside them is refused.
 
         Example:
         | ${previous} = | Set Mock Time | 2026-06-21T11:59:00 |
@@ -56,7 +57,9 @@ class SimulationKeywords:
 
         ``duration`` is a Robot Framework time (``90 s``, ``1 hour 30 min``, ``1d``) or a
         number of seconds. Works whether the clock runs or is frozen; like all simulated time,
-        the end of a test does not put it back.
+        the end of a test does not put it back. A jump of any length is answered at once: past
+        two days, the first day is simulated and the whole days after it repeat its energy.
+        The clock cannot pass 2099-12-31T23:59:59 (the last time its register takes).
 
         Example:
         | Set Clock Speed | 0 |

@@ -46,13 +46,14 @@ def send_param(door, request_of, raw: bool = False):
 
 
 @pytest.mark.parametrize("value", ["1e300000", "-1e300000", "1e-300000", "9" * 5000, "3." + "0" * 100])
-def test_a_huge_exponent_in_param_value_is_refused_at_once(start_door, on_loop, value):
+@pytest.mark.parametrize("field", ["mode", "power"])  # an integer parameter, and one in kW
+def test_a_huge_exponent_in_param_value_is_refused_at_once(start_door, on_loop, value, field):
     inverter = Inverter("SH10RT")
     door = start_door(devices={1: inverter})
     before = ems_registers(on_loop, inverter)
-    reply, took, served = send_param(door, lambda token: ems_request(token, power=value))
+    reply, took, served = send_param(door, lambda token: ems_request(token, **{field: value}))
     assert (reply["result_code"], reply["result_msg"]) == (391, "I18N_COMMON_SET_FAILED")
-    assert [i["result"] for i in reply["result_data"]["list"]] == [1, 1, 0]
+    assert [i["result"] for i in reply["result_data"]["list"]] == ([0, 1, 1] if field == "mode" else [1, 1, 0])
     assert took < FAST and served
     assert ems_registers(on_loop, inverter) == before  # all or nothing: the good items are not written
 
@@ -61,7 +62,7 @@ def test_a_huge_json_number_in_param_value_is_refused_at_once(start_door, on_loo
     inverter = Inverter("SH10RT")
     door = start_door(devices={1: inverter})
     before = ems_registers(on_loop, inverter)
-    request = lambda token: json.dumps(ems_request(token, power=0)).replace('"param_value": 0', '"param_value": ' + "9" * 4000)  # noqa: E731
+    request = lambda token: json.dumps(ems_request(token, mode=0)).replace('"param_value": 0', '"param_value": ' + "9" * 4000)  # noqa: E731
     reply, took, served = send_param(door, request, raw=True)
     assert reply["result_code"] == 391 and took < FAST and served
     assert ems_registers(on_loop, inverter) == before
