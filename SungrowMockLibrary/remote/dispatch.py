@@ -13,9 +13,11 @@ import logging
 import re
 import threading
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
+from ..limits import CONTROL_MAX_NESTING
 from .arguments import ArgumentError, Signature
 
 # robot.api.logger documents that outside a Robot run it logs to this logger, TRACE as DEBUG // 2.
@@ -49,6 +51,22 @@ class Outcome:
         return self.problem is None
 
 
+def nested_too_deeply(value, limit: int = CONTROL_MAX_NESTING) -> bool:
+    """Whether lists, tuples and mappings in ``value`` nest more than ``limit`` deep (walked
+    without recursion, so any depth is safe to ask about)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            item = item.values()
+        elif not isinstance(item, list | tuple):
+            continue
+        if depth >= limit:
+            return True
+        stack.extend((nested, depth + 1) for nested in item)
+    return False
+
+
 def normalized(name: str) -> str:
     """A keyword name as Robot matches it: case, spaces, underscores and hyphens do not count."""
     return re.sub(r"[\s_-]", "", name).lower()
@@ -79,7 +97,7 @@ class Keywords:
 
     def find(self, name: str) -> str | None:
         """The library's own name of the keyword ``name``, or None."""
-        return self._real.get(normalized(name))
+        return self._real.get(normalized(name)) if isinstance(name, str) else None
 
     def shown(self, real: str) -> str:
         return self._shown[real]
@@ -103,14 +121,20 @@ class Keywords:
 
     def call(self, name: str, args: list, kwargs: dict, empty_is_none: bool = False) -> Outcome:
         """Run a keyword (blocking: call it on a worker thread, never on an event loop)."""
+        if not isinstance(name, str):
+            return Outcome(problem="unknown", error=f"A keyword name must be text, not {type(name).__name__}.")
         real = self.find(name)
         if real is None:
             return Outcome(problem="unknown", error=f"No keyword with name '{name}' found.")
+        if nested_too_deeply([args, kwargs], CONTROL_MAX_NESTING + 1):
+            return Outcome(problem="arguments", error=f"Arguments nest more than {CONTROL_MAX_NESTING} levels deep.")
         with _captured_log() as lines:
             try:
                 positional, named = self.signature(real).bind(args, kwargs, empty_is_none)
             except ArgumentError as error:
                 return Outcome(output=_output(lines), problem="arguments", error=str(error))
+            except Exception as error:  # a value Robot's conversion trips over: still the caller's arguments
+                return Outcome(output=_output(lines), problem="arguments", error=error_message(error))
             try:
                 value = self.library.run_keyword(real, positional, named)
             except Exception as error:
