@@ -127,10 +127,16 @@ class ControlServer:
 
     def _import_doc(self) -> str:
         path = "TOKEN" if self.token else ""
+        recording = ", ".join(self.access.recording_from or ()) or "nowhere else"
+        doors = "any host" if self.access.public_doors else "loopback only (127.0.0.0/8, ::1)"
         return (
             "Import the control endpoint of a running ``sungrow-mock serve --control-port PORT`` with\n"
             f"| Library | Remote | http://HOST:PORT/{path} |\n\n"
-            f"Keywords act on the served mock (alias ``{SERVED}``) unless another is started or switched to."
+            f"Keywords act on the served mock (alias ``{SERVED}``) unless another is started or switched to.\n\n"
+            "What the keywords may touch beyond the mock is limited: files (`Record Inverter Snapshot`, "
+            "`Load Scenario`, ``snapshot``, ``scenario`` and ``faults`` of `Start Mock Sungrow`) are paths "
+            "inside the daemon's data directory (``--data-dir``), relative to it; `Record Inverter Snapshot` "
+            f"records from loopback and {recording}; `Start Mock Sungrow` opens doors on {doors}."
         )
 
     # -- lifecycle --------------------------------------------------------------------------------
