@@ -688,3 +688,20 @@ def test_in_process_users_keep_full_access(tmp_path):
                                                           str(tmp_path / "x.json")], {}).passed  # fmt: skip
     finally:
         library.stop_all_mocks()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        b"<param><value><struct><member><name>a</name></member></struct></value></param>",  # IndexError inside xmlrpc.client
+        b"<param><value><struct><member><value><array><data/></array></value><value>2</value></member></struct></value></param>",
+        b"<param><value><i4>" + b"9" * 5000 + b"</i4></value></param>",
+        b"<param><value><dateTime.iso8601>yesterday</dateTime.iso8601></value></param>",
+        b"<param><value><double>one</double></value></param>",
+    ],
+)
+def test_xmlrpc_that_pythons_reader_trips_over_gets_a_parse_fault(daemon, params):
+    body = b"<?xml version='1.0'?><methodCall><methodName>run_keyword</methodName><params>" + params + b"</params></methodCall>"
+    status, raw = _post(daemon["endpoints"]["control"], "/", body)
+    fault = _fault(raw)
+    assert status == 200 and fault.faultCode == -32700 and fault.faultString.startswith("the request is not XML-RPC")

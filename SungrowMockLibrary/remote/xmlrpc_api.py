@@ -65,6 +65,8 @@ class RemoteApi:
             params, method = xmlrpc.client.loads(body, use_builtin_types=True)
         except (ExpatError, xmlrpc.client.ResponseError, ValueError, TypeError) as error:
             return fault_body(PARSE_ERROR, f"the request is not XML-RPC: {error}")
+        except Exception as error:  # e.g. a struct member without a value: xmlrpc.client trips over it
+            return fault_body(PARSE_ERROR, f"the request is not XML-RPC: {type(error).__name__}")
         if not isinstance(method, str):
             return fault_body(PARSE_ERROR, "the request is not XML-RPC: it names no method")
         if nested_too_deeply(params):
@@ -105,7 +107,11 @@ class RemoteApi:
     async def _run_keyword(self, name: str, args: list | None = None, kwargs: dict | None = None) -> dict:
         if not isinstance(name, str):
             raise _BadParams(f"run_keyword: the keyword name must be a string, not {type(name).__name__}")
-        if not isinstance(args or [], list) or not isinstance(kwargs or {}, dict):
+        if (
+            not isinstance(args or [], list)
+            or not isinstance(kwargs or {}, dict)
+            or not all(isinstance(key, str) for key in kwargs or {})
+        ):
             raise _BadParams("run_keyword takes a name, a list of arguments and a struct of named arguments")
         # Robot's Remote library sends ${None} as '': XML-RPC has no null.
         outcome = await self._run(name, args or [], kwargs or {}, True)
