@@ -652,6 +652,8 @@ def test_recording_from_a_public_host_needs_permission(confined):
         message = _error(control, "record_inverter_snapshot", [endpoint, "x.json"], {"timeout": "30s"})
         assert "needs permission" in message and "--allow-recording-from" in message, message
     assert not (confined[1] / "data" / "x.json").exists()
+    message = _error(control, "find_reachable_address", ["192.0.2.1"], {})
+    assert message.startswith("the route towards '192.0.2.1' needs permission"), message
 
 
 def test_doors_beyond_loopback_need_permission(confined):

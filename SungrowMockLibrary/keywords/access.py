@@ -9,7 +9,8 @@ callers it does not know, so its library gets a restricted :class:`AccessPolicy`
   (``--data-dir``); a path that leaves it (absolute elsewhere, ``..``, a symbolic link out) is
   refused with one message that does not depend on what exists outside;
 - `Record Inverter Snapshot` connects to loopback only, and to the hosts and networks of
-  ``--allow-recording-from``;
+  ``--allow-recording-from``; `Find Reachable Address` (which tells the daemon's own address on
+  the route to a host) answers for those hosts only;
 - `Start Mock Sungrow` opens doors on loopback only, unless ``--allow-public-doors``.
 """
 
@@ -103,8 +104,8 @@ class AccessPolicy:
             )
         return str(candidate)
 
-    def recording_host(self, host: str) -> None:
-        """Refuses recording from ``host`` unless it is loopback or allowed."""
+    def recording_host(self, host: str, what: str = "recording from") -> None:
+        """Refuses reaching out to ``host`` (``what`` says for what) unless it is loopback or allowed."""
         if self.recording_from is None or is_loopback(host):
             return
         wanted = host.strip().strip("[]")
@@ -118,8 +119,8 @@ class AccessPolicy:
             if address is not None and not isinstance(entry, str) and address.version == entry.version and address in entry:
                 return
         raise AccessError(
-            f"recording from {host!r} needs permission: the control endpoint records from loopback only, "
-            "and from the hosts of sungrow-mock serve --allow-recording-from HOST[,HOST...]"
+            f"{what} {host!r} needs permission: the control endpoint reaches loopback only, "
+            "and the hosts of sungrow-mock serve --allow-recording-from HOST[,HOST...]"
         )
 
     def door_host(self, host: str) -> None:

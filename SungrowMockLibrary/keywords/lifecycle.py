@@ -148,8 +148,12 @@ class LifecycleKeywords:
         | Start Mock Sungrow | host=0.0.0.0 |
         | Log | inverter-host for the charm: ${address} |
 
+        Through the control endpoint of ``sungrow-mock serve``, ``towards`` is loopback or a host of
+        ``--allow-recording-from``: the answer tells the daemon's network addresses.
+
         See also `Get Mock Sungrow Endpoint`, `Find Free Loopback Address`.
         """
+        self.ctx.access.recording_host(towards, "the route towards")
         return reachable_address(towards)
 
     @keyword
