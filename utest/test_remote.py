@@ -22,7 +22,7 @@ import SungrowMockLibrary.remote
 from SungrowMockLibrary.errors import ChoiceError
 from SungrowMockLibrary.keywords.access import AccessError, AccessPolicy
 from SungrowMockLibrary.library import SungrowMockLibrary as Library
-from SungrowMockLibrary.limits import CONTROL_MAX_BODY_BYTES, CONTROL_MAX_NESTING
+from SungrowMockLibrary.limits import CONTROL_MAX_BODY_BYTES, CONTROL_MAX_NESTING, CONTROL_MAX_VALUES
 from SungrowMockLibrary.remote import Keywords
 from SungrowMockLibrary.vocabulary import Table
 
@@ -516,7 +516,7 @@ def test_deeply_nested_json_gets_a_json_error(daemon, depth):
     for path in ("/api/keywords/get_register", "/api/faults", "/api/scopes"):
         status, body, _ = _api(control, "POST", path, raw=b'{"args": [' + _nested(depth) + b"]}")
         assert status == 400 and body == {
-            "status": "FAIL", "error": f"the body nests arrays and objects more than {CONTROL_MAX_NESTING} levels deep",
+            "status": "FAIL", "error": f"the body's arrays and objects nest more than {CONTROL_MAX_NESTING} levels deep",
         }  # fmt: skip
     depth = min(depth, CONTROL_MAX_BODY_BYTES // 8)  # objects take more bytes per level
     status, body, _ = _api(control, "POST", "/api/keywords/get_register", raw=b"{" + b'"a": {' * depth + b"}" * (depth + 1))
@@ -541,6 +541,16 @@ def test_deeply_nested_xmlrpc_gets_a_fault(daemon):
     flood = b"<?xml version='1.0'?><methodCall><methodName>run_keyword</methodName><params><param>" + array
     status, raw = _post(daemon["endpoints"]["control"], "/", flood[: CONTROL_MAX_BODY_BYTES - 100] + b"</param></params></methodCall>")
     assert status == 200 and _fault(raw).faultCode in (-32700, -32602)
+
+
+def test_too_many_values_get_a_json_error_or_a_fault(daemon):
+    control = daemon["endpoints"]["control"]
+    values = ["5000", ["1"] * CONTROL_MAX_VALUES]
+    status, body, _ = _api(control, "POST", "/api/keywords/get_register", {"args": values})
+    assert (status, body["error"]) == (400, f"the body's arrays and objects hold more than {CONTROL_MAX_VALUES} values")
+    status, raw = _post(control, "/", xmlrpc.client.dumps(("Get Register", values), "run_keyword").encode())
+    assert _fault(raw).faultString == f"run_keyword: arrays and structs hold more than {CONTROL_MAX_VALUES} values"
+    assert _api(control, "POST", "/api/keywords/get_register", {"args": ["5000", ["1"] * 10]})[1]["error"].startswith("Argument")
 
 
 def test_bodies_larger_than_the_limit_get_413_as_json_or_a_fault(daemon):

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from ..limits import CONTROL_MAX_NESTING
+from ..limits import CONTROL_MAX_NESTING, CONTROL_MAX_VALUES
 from .arguments import ArgumentError, Signature
 
 # robot.api.logger documents that outside a Robot run it logs to this logger, TRACE as DEBUG // 2.
@@ -51,20 +51,24 @@ class Outcome:
         return self.problem is None
 
 
-def nested_too_deeply(value, limit: int = CONTROL_MAX_NESTING) -> bool:
-    """Whether lists, tuples and mappings in ``value`` nest more than ``limit`` deep (walked
-    without recursion, so any depth is safe to ask about)."""
-    stack = [(value, 0)]
+def shape_refusal(value, nesting: int = CONTROL_MAX_NESTING, values: int = CONTROL_MAX_VALUES) -> str | None:
+    """Why lists, tuples and mappings in ``value`` are too deep or too many to be a keyword's
+    arguments (``nest more than 32 levels deep``, ``hold more than 1000 values``), or None.
+    Walked without recursion, and it stops at the first excess: any value is safe to ask about."""
+    stack, count = [(value, 0)], 0
     while stack:
         item, depth = stack.pop()
         if isinstance(item, Mapping):
             item = item.values()
         elif not isinstance(item, list | tuple):
             continue
-        if depth >= limit:
-            return True
+        if depth >= nesting:
+            return f"nest more than {nesting} levels deep"
+        count += len(item)
+        if count > values:
+            return f"hold more than {values} values"
         stack.extend((nested, depth + 1) for nested in item)
-    return False
+    return None
 
 
 def normalized(name: str) -> str:
@@ -126,8 +130,9 @@ class Keywords:
         real = self.find(name)
         if real is None:
             return Outcome(problem="unknown", error=f"No keyword with name '{name}' found.")
-        if nested_too_deeply([args, kwargs], CONTROL_MAX_NESTING + 1):
-            return Outcome(problem="arguments", error=f"Arguments nest more than {CONTROL_MAX_NESTING} levels deep.")
+        refusal = shape_refusal([*args, *kwargs.values()])
+        if refusal is not None:
+            return Outcome(problem="arguments", error=f"Arguments {refusal}.")
         with _captured_log() as lines:
             try:
                 positional, named = self.signature(real).bind(args, kwargs, empty_is_none)

@@ -26,7 +26,7 @@ from ..library import SungrowMockLibrary
 from ..limits import CONTROL_MAX_BODY_BYTES, CONTROL_MAX_NESTING
 from ..mock import DEFAULT_HOST, MockSungrow
 from ..runtime import EventLoopThread
-from .dispatch import Keywords, Outcome, nested_too_deeply
+from .dispatch import Keywords, Outcome, shape_refusal
 from .xmlrpc_api import INTERNAL_ERROR, RemoteApi, fault_body
 
 SERVED = "served"
@@ -351,14 +351,15 @@ def _json(data, status: int = 200, **headers) -> web.Response:
 
 async def _body(request: web.Request, allowed: tuple[str, ...] | None = None) -> dict:
     """The request's JSON object (empty when there is no body), at most
-    :data:`~..limits.CONTROL_MAX_BODY_BYTES` long and :data:`~..limits.CONTROL_MAX_NESTING` deep."""
+    :data:`~..limits.CONTROL_MAX_BODY_BYTES` long, :data:`~..limits.CONTROL_MAX_NESTING` deep and
+    holding :data:`~..limits.CONTROL_MAX_VALUES` values."""
     try:
         text = (await request.read()).decode("utf-8")
     except UnicodeDecodeError as error:
         raise _Refused(400, f"the body is not UTF-8: {error.reason} at byte {error.start}") from None
     if not text.strip():
         return {}
-    too_deep = f"the body nests arrays and objects more than {CONTROL_MAX_NESTING} levels deep"
+    too_deep = f"the body's arrays and objects nest more than {CONTROL_MAX_NESTING} levels deep"
     try:
         body = json.loads(text)
     except json.JSONDecodeError as error:
@@ -367,8 +368,9 @@ async def _body(request: web.Request, allowed: tuple[str, ...] | None = None) ->
         raise _Refused(400, too_deep) from None
     except ValueError as error:  # an integer of more digits than Python converts
         raise _Refused(400, f"the body is not usable JSON: {error}") from None
-    if nested_too_deeply(body):
-        raise _Refused(400, too_deep)
+    refusal = shape_refusal(body)
+    if refusal is not None:
+        raise _Refused(400, f"the body's arrays and objects {refusal}")
     if not isinstance(body, dict):
         raise _Refused(400, "the body must be a JSON object")
     unknown = sorted(set(body) - set(allowed)) if allowed is not None else []

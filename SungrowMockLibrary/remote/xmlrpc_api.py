@@ -17,8 +17,7 @@ from enum import Enum
 from typing import ClassVar
 from xml.parsers.expat import ExpatError
 
-from ..limits import CONTROL_MAX_NESTING
-from .dispatch import Keywords, Outcome, nested_too_deeply
+from .dispatch import Keywords, Outcome, shape_refusal
 
 # XML-RPC fault codes of the common "specification for fault code interoperability".
 PARSE_ERROR, NO_METHOD, BAD_PARAMS, INTERNAL_ERROR = -32700, -32601, -32602, -32603
@@ -69,8 +68,9 @@ class RemoteApi:
             return fault_body(PARSE_ERROR, f"the request is not XML-RPC: {type(error).__name__}")
         if not isinstance(method, str):
             return fault_body(PARSE_ERROR, "the request is not XML-RPC: it names no method")
-        if nested_too_deeply(params):
-            return fault_body(BAD_PARAMS, f"{method}: arrays and structs nest more than {CONTROL_MAX_NESTING} levels deep")
+        refusal = shape_refusal(params)
+        if refusal is not None:
+            return fault_body(BAD_PARAMS, f"{method}: arrays and structs {refusal}")
         handler = {
             "get_library_information": lambda: self.information,
             "get_keyword_names": lambda: self.keywords.names,
