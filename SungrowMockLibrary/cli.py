@@ -1,7 +1,8 @@
 """``sungrow-mock``: serve a mock inverter from the command line, record a real one, or list the models.
 
 ``serve`` prints exactly one JSON line to stdout once every door accepts connections, then
-serves until SIGINT or SIGTERM. Bad arguments get one line on stderr and exit code 2.
+serves until SIGINT or SIGTERM. Bad arguments get one line on stderr and exit code 2, and so does
+a control endpoint beyond loopback without a token (unless ``--insecure``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 
 from .device import catalogue
 from .errors import RecordingError, SungrowMockError
+from .keywords.access import AccessPolicy, is_loopback
 from .mock import MockSungrow
 from .options import OPTIONS, StartOptions, whole_between
 from .recording import record
@@ -58,6 +60,25 @@ def start_options(args: argparse.Namespace) -> StartOptions:
     return StartOptions.of(**{name: getattr(args, name) for name in OPTIONS})
 
 
+def _host_list(text: str) -> tuple[str, ...]:
+    hosts = tuple(host.strip() for host in text.split(","))
+    try:
+        AccessPolicy.control_endpoint(recording_from=hosts)
+    except SungrowMockError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return hosts
+
+
+def control_refusal(args: argparse.Namespace) -> str | None:
+    """Why ``serve`` must not open this control endpoint, in one line, or None."""
+    if args.control_port is None or args.control_token or args.insecure or is_loopback(args.control_host):
+        return None
+    return (
+        f"a control endpoint on {args.control_host!r} without a token lets anyone who reaches it drive the mock: "
+        "give --control-token TOKEN (or $SUNGROW_MOCK_CONTROL_TOKEN), or --insecure to serve it anyway"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sungrow-mock", description="A mock Sungrow inverter for testing clients.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -74,6 +95,24 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("SUNGROW_MOCK_CONTROL_TOKEN") or None,
         help="require this token from control requests (default: $SUNGROW_MOCK_CONTROL_TOKEN, else none)",
     )
+    control.add_argument(
+        "--insecure", action="store_true",
+        help="serve a control endpoint beyond loopback without a token (refused otherwise: anyone who reaches it drives the mock)",
+    )  # fmt: skip
+    control.add_argument(
+        "--data-dir", default=".", metavar="DIR",
+        help="the only directory whose files control requests may read and write (snapshots, scenarios, fault files); "
+        "paths that leave it are refused (default: the working directory)",
+    )  # fmt: skip
+    control.add_argument(
+        "--allow-recording-from", type=_host_list, default=(), metavar="HOST[,HOST...]",
+        help="hosts or networks (10.0.0.0/8) Record Inverter Snapshot may reach through the control endpoint "
+        "besides loopback (default: loopback only)",
+    )  # fmt: skip
+    control.add_argument(
+        "--allow-public-doors", action="store_true",
+        help="let Start Mock Sungrow through the control endpoint open doors beyond loopback (default: loopback only)",
+    )  # fmt: skip
     recorder = commands.add_parser("record", help="record every register of an inverter (or a mock) into a snapshot file")
     recorder.add_argument("endpoint", help="HOST:PORT of the inverter's plain Modbus TCP server")
     recorder.add_argument("path", help="the snapshot file to write (JSON)")
@@ -88,16 +127,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def serve(args: argparse.Namespace) -> int:
+    refusal = control_refusal(args)
+    if refusal is not None:
+        print(f"sungrow-mock: error: {refusal}", file=sys.stderr)
+        return USAGE_ERROR
     try:
         options = start_options(args)
+        access = None
+        if args.control_port is not None:
+            access = AccessPolicy.control_endpoint(args.data_dir, args.allow_recording_from, args.allow_public_doors)
         mock = MockSungrow(options=options)
         control = None
-        if args.control_port is not None:
+        if access is not None:
             from .remote import ControlServer  # imports Robot Framework: only when asked for
 
             control = ControlServer(
-                mock, args.control_host, args.control_port, args.control_token, options.clock_speed, options.start_time
-            )
+                mock, args.control_host, args.control_port, args.control_token, options.clock_speed, options.start_time,
+                access=access,
+            )  # fmt: skip
+            if not args.control_token and not is_loopback(args.control_host):
+                print(f"sungrow-mock: warning: the control endpoint on {args.control_host!r} has no token (--insecure)",
+                      file=sys.stderr)  # fmt: skip
     except (SungrowMockError, ValueError) as error:
         print(f"sungrow-mock: error: {error}", file=sys.stderr)
         return USAGE_ERROR

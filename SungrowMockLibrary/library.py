@@ -209,3 +209,7 @@ class SungrowMockLibrary(DynamicCore):
 
     def stop_all_mocks(self) -> None:
         self._context.fleet.stop_all()
+
+    def restrict_access(self, policy) -> None:
+        """Which files and hosts the keywords may use from now on (a :class:`~.keywords.access.AccessPolicy`)."""
+        self._context.access = policy

@@ -1,9 +1,11 @@
-"""Every limit on what a client may make the mock do, in one place (docs/decisions.md §24).
+"""Every limit on what a client may make the mock do, in one place (docs/decisions.md §24, §25).
 
 All doors share one event loop, so one request that makes the mock compute for a second stalls
 every client of every door for that second. The limits below keep the work of any single request
 small and bounded; each says why it is where it is. A request beyond a limit is refused the way
 its protocol refuses a bad request, before any work is done and without changing anything.
+
+Each limit says what it bounds and why the value; the code that enforces it imports it from here.
 """
 
 from __future__ import annotations
@@ -60,3 +62,22 @@ CLOCK_YEARS = (2000, 2099)
 """The years the simulated clock may show: those the inverter's clock register (holding 5000)
 accepts. Setting or advancing the clock beyond is refused; a fast clock stops at the last second
 of 2099. This also bounds a jump to a century and keeps every datetime computable."""
+
+
+# -- the control endpoint (``sungrow-mock serve --control-port``) -----------------------------------
+
+# A request body, JSON or XML-RPC. A keyword's arguments are a few short values; files go by path
+# (inside the data directory), never in a body. Larger bodies get 413 before they are read whole.
+# At 1 MiB the widest body (350,000 empty JSON arrays) took 2.5 s to refuse and a concurrent Modbus
+# reader waited 455 ms; with this limit and CONTROL_MAX_VALUES every hostile body is answered in
+# under 15 ms and the reader waits under 5 ms (benchmarks/control_bodies.py).
+CONTROL_MAX_BODY_BYTES = 64 * 1024
+# How deeply arrays and objects (XML-RPC arrays and structs) may nest in a request. No keyword
+# takes more than a list of lists; far below Python's recursion limit, so nothing that walks a
+# value recursively (conversion, messages, marshalling) can run out of stack.
+CONTROL_MAX_NESTING = 32
+# How many values arrays and objects may hold in one request, all together. A keyword's arguments
+# are a few values (a register block is at most 125); the limit stops a 64 KiB body of 21,000 tiny
+# values before Robot's conversion and the keyword see it (that took 0.2 s and stalled a concurrent
+# Modbus reader 90 ms on a loaded machine).
+CONTROL_MAX_VALUES = 1000

@@ -1,6 +1,7 @@
 """The command line: ready line, model list, one-line errors with exit code 2."""
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -186,3 +187,70 @@ def test_record_then_serve_the_snapshot(tmp_path):
                             capture_output=True, text=True, timeout=30)  # fmt: skip
     assert failed.returncode == 1 and "127.0.0.1:9" in failed.stderr
     assert len(failed.stderr.strip().splitlines()) == 1, failed.stderr
+
+
+# -- the control endpoint's flags -------------------------------------------------------------------
+
+
+def _without_token() -> dict:
+    return {name: value for name, value in os.environ.items() if name != "SUNGROW_MOCK_CONTROL_TOKEN"}
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "mock.example"])
+def test_serve_refuses_a_public_control_endpoint_without_a_token(host):
+    result = subprocess.run([*CLI, "serve", "--doors", "modbus", "--control-port", "0", "--control-host", host],
+                            capture_output=True, text=True, timeout=20, env=_without_token())  # fmt: skip
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "without a token" in lines[0] and "--control-token" in lines[0] and "--insecure" in lines[0]
+
+
+@pytest.mark.parametrize(
+    "flags, refused",
+    [
+        (["--control-host", "127.0.0.1"], False),
+        (["--control-host", "127.9.8.7"], False),
+        (["--control-host", "localhost"], False),
+        (["--control-host", "::1"], False),
+        (["--control-host", "0.0.0.0", "--control-token", "t0ken"], False),
+        (["--control-host", "0.0.0.0", "--insecure"], False),
+        (["--control-host", "0.0.0.0"], True),
+        (["--control-host", ""], True),  # every interface
+    ],
+)
+def test_only_a_control_endpoint_beyond_loopback_without_token_or_insecure_is_refused(flags, refused, monkeypatch):
+    from SungrowMockLibrary.cli import build_parser, control_refusal
+
+    monkeypatch.delenv("SUNGROW_MOCK_CONTROL_TOKEN", raising=False)
+    args = build_parser().parse_args(["serve", "--control-port", "0", *flags])
+    assert (control_refusal(args) is not None) == refused
+
+
+def test_insecure_serves_a_public_control_endpoint_and_says_so_in_one_line():
+    process = subprocess.Popen(
+        [*CLI, "serve", "--doors", "modbus", "--control-port", "0", "--control-host", "0.0.0.0", "--insecure"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_without_token(),
+    )  # fmt: skip
+    try:
+        ready = json.loads(process.stdout.readline())
+        port = int(ready["endpoints"]["control"].rsplit(":", 1)[1])
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    finally:
+        process.terminate()
+        assert process.wait(5) == 0
+    warning = process.stderr.read().strip().splitlines()
+    assert len(warning) == 1 and "has no token (--insecure)" in warning[0]
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--data-dir", "/no/such/directory"], "data directory '/no/such/directory' is not a directory"),
+        (["--allow-recording-from", "192.168.1.50,,"], "an empty host"),
+    ],
+)
+def test_bad_control_flags_get_one_line_and_exit_2(flags, message):
+    result = subprocess.run([*CLI, "serve", "--doors", "modbus", "--control-port", "0", *flags],
+                            capture_output=True, text=True, timeout=20)  # fmt: skip
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr

@@ -11,6 +11,7 @@ import pytest
 
 from SungrowMockLibrary import MockSungrow, cli
 from SungrowMockLibrary.errors import SungrowMockError
+from SungrowMockLibrary.keywords.access import AccessPolicy
 from SungrowMockLibrary.library import SungrowMockLibrary
 from SungrowMockLibrary.netutil import free_loopback_address
 from SungrowMockLibrary.options import OPTIONS, StartOptions
@@ -94,7 +95,9 @@ def _command_line(options: dict, capsys) -> str:
 def control():
     """The control endpoint of a served mock, as `sungrow-mock serve --control-port` runs it."""
     with MockSungrow(doors="modbus", simulate=False) as served:
-        server = ControlServer(served).start()
+        # Files from anywhere: this compares the options' messages; the endpoint's data directory
+        # and its refusals are tested in test_remote.py.
+        server = ControlServer(served, access=AccessPolicy()).start()
         try:
             yield server.address
         finally:
@@ -143,9 +146,11 @@ def test_every_face_takes_every_option_and_nothing_else():
                for a in SungrowMockLibrary().get_keyword_arguments("start_mock_sungrow")]  # fmt: skip
     serve = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices["serve"]
     flags = {s for action in serve._actions for s in action.option_strings if s.startswith("--")}
+    control = next(group for group in serve._action_groups if group.title.startswith("control endpoint"))
+    control_flags = {s for action in control._group_actions for s in action.option_strings}
     assert set(python) == set(OPTIONS)
     assert set(keyword) == set(OPTIONS) | {"alias"}
-    assert flags - {"--help", "--control-port", "--control-host", "--control-token"} == (
+    assert flags - {"--help"} - control_flags == (
         {o.flag for o in OPTIONS.values()} | {f"--no-{o.flag[2:]}" for o in OPTIONS.values() if o.switch}
     )
     with pytest.raises(SungrowMockError, match="unknown start option 'colour'; valid: model, host, unit_id"):

@@ -20,6 +20,9 @@ from robotlibcore import DynamicCore, keyword
 
 import SungrowMockLibrary.remote
 from SungrowMockLibrary.errors import ChoiceError
+from SungrowMockLibrary.keywords.access import AccessError, AccessPolicy
+from SungrowMockLibrary.library import SungrowMockLibrary as Library
+from SungrowMockLibrary.limits import CONTROL_MAX_BODY_BYTES, CONTROL_MAX_NESTING, CONTROL_MAX_VALUES
 from SungrowMockLibrary.remote import Keywords
 from SungrowMockLibrary.vocabulary import Table
 
@@ -464,3 +467,254 @@ def test_without_control_port_there_is_no_control_endpoint():
         assert set(ready["endpoints"]) == {"modbus"}
     finally:
         assert _stop(process) == 0
+
+
+# -- whatever the body: JSON errors and XML-RPC faults, never a traceback -----------------------------
+
+
+def _post(control: str, path: str, raw: bytes) -> tuple[int, bytes]:
+    request = urllib.request.Request(f"http://{control}{path}", data=raw, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def _fault(raw: bytes) -> xmlrpc.client.Fault:
+    with pytest.raises(xmlrpc.client.Fault) as fault:
+        xmlrpc.client.loads(raw)
+    return fault.value
+
+
+@pytest.mark.parametrize(
+    "method, params",
+    [
+        ("run_keyword", (123, [])),
+        ("run_keyword", ([1, 2], [], {})),
+        ("run_keyword", ({"name": "Get Register"}, ["5000"])),
+        ("get_keyword_arguments", (123,)),
+        ("get_keyword_documentation", (True,)),
+        ("get_keyword_tags", ([],)),
+    ],
+)
+def test_a_keyword_name_that_is_not_text_gets_an_xmlrpc_fault(daemon, method, params):
+    control = daemon["endpoints"]["control"]
+    status, raw = _post(control, "/", xmlrpc.client.dumps(params, method).encode())
+    fault = _fault(raw)
+    assert status == 200 and fault.faultCode == -32602 and "must be a string" in fault.faultString
+    assert b"Traceback" not in raw and _api(control, "GET", "/api/health")[0] == 200
+
+
+def _nested(depth: int, opening: bytes = b"[", closing: bytes = b"]") -> bytes:
+    return opening * depth + closing * depth
+
+
+@pytest.mark.parametrize("depth", [CONTROL_MAX_NESTING + 1, 5_000, CONTROL_MAX_BODY_BYTES // 2 - 100])
+def test_deeply_nested_json_gets_a_json_error(daemon, depth):
+    control = daemon["endpoints"]["control"]
+    for path in ("/api/keywords/get_register", "/api/faults", "/api/scopes"):
+        status, body, _ = _api(control, "POST", path, raw=b'{"args": [' + _nested(depth) + b"]}")
+        assert status == 400 and body == {
+            "status": "FAIL", "error": f"the body's arrays and objects nest more than {CONTROL_MAX_NESTING} levels deep",
+        }  # fmt: skip
+    depth = min(depth, CONTROL_MAX_BODY_BYTES // 8)  # objects take more bytes per level
+    status, body, _ = _api(control, "POST", "/api/keywords/get_register", raw=b"{" + b'"a": {' * depth + b"}" * (depth + 1))
+    assert status == 400 and "levels deep" in body["error"]
+    assert _api(control, "GET", "/api/health")[0] == 200
+
+
+def test_nesting_up_to_the_limit_reaches_the_keyword(daemon):
+    status, body, _ = _api(daemon["endpoints"]["control"], "POST", "/api/keywords/get_register",
+                           raw=b'{"args": [' + _nested(CONTROL_MAX_NESTING - 2) + b"]}")  # fmt: skip
+    assert status == 400 and "levels deep" not in body["error"] and "no register" in body["error"], body
+
+
+def test_deeply_nested_xmlrpc_gets_a_fault(daemon):
+    deep: list = ["5000"]
+    for _ in range(CONTROL_MAX_NESTING + 1):
+        deep = [deep]
+    status, raw = _post(daemon["endpoints"]["control"], "/", xmlrpc.client.dumps(("Get Register", deep), "run_keyword").encode())
+    fault = _fault(raw)
+    assert status == 200 and fault.faultCode == -32602 and f"more than {CONTROL_MAX_NESTING} levels" in fault.faultString
+    array = b"<value><array><data>" * 100_000 + b"</data></array></value>" * 100_000
+    flood = b"<?xml version='1.0'?><methodCall><methodName>run_keyword</methodName><params><param>" + array
+    status, raw = _post(daemon["endpoints"]["control"], "/", flood[: CONTROL_MAX_BODY_BYTES - 100] + b"</param></params></methodCall>")
+    assert status == 200 and _fault(raw).faultCode in (-32700, -32602)
+
+
+def test_too_many_values_get_a_json_error_or_a_fault(daemon):
+    control = daemon["endpoints"]["control"]
+    values = ["5000", ["1"] * CONTROL_MAX_VALUES]
+    status, body, _ = _api(control, "POST", "/api/keywords/get_register", {"args": values})
+    assert (status, body["error"]) == (400, f"the body's arrays and objects hold more than {CONTROL_MAX_VALUES} values")
+    status, raw = _post(control, "/", xmlrpc.client.dumps(("Get Register", values), "run_keyword").encode())
+    assert _fault(raw).faultString == f"run_keyword: arrays and structs hold more than {CONTROL_MAX_VALUES} values"
+    assert _api(control, "POST", "/api/keywords/get_register", {"args": ["5000", ["1"] * 10]})[1]["error"].startswith("Argument")
+
+
+def test_bodies_larger_than_the_limit_get_413_as_json_or_a_fault(daemon):
+    control = daemon["endpoints"]["control"]
+    big = b'{"args": ["' + b"x" * CONTROL_MAX_BODY_BYTES + b'"]}'
+    status, body, _ = _api(control, "POST", "/api/keywords/get_register", raw=big)
+    assert status == 413 and body == {"status": "FAIL", "error": f"the body is larger than {CONTROL_MAX_BODY_BYTES} bytes"}
+    status, raw = _post(control, "/", xmlrpc.client.dumps(("Get Register", ["x" * CONTROL_MAX_BODY_BYTES]), "run_keyword").encode())
+    assert status == 413 and _fault(raw).faultCode == 413
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (b"\xff\xfe{}", "the body is not UTF-8"),
+        (b'{"args": [' + b"9" * 5000 + b"]}", "the body is not usable JSON"),
+    ],
+)
+def test_bodies_python_cannot_read_get_json_errors(daemon, raw, message):
+    status, body, _ = _api(daemon["endpoints"]["control"], "POST", "/api/keywords/get_register", raw=raw)
+    assert status == 400 and body["status"] == "FAIL" and body["error"].startswith(message)
+
+
+def test_xml_with_a_document_type_gets_a_fault(daemon):
+    laughs = b"""<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>
+<methodCall><methodName>&b;</methodName></methodCall>"""
+    status, raw = _post(daemon["endpoints"]["control"], "/", laughs)
+    assert status == 200 and "document type declaration is not allowed" in _fault(raw).faultString
+
+
+# -- what the endpoint may touch: files in the data directory, hosts on loopback -----------------------
+
+
+SECRET = "password = 'swordfish'\n"
+
+
+@pytest.fixture(scope="module")
+def confined(tmp_path_factory):
+    """A daemon whose data directory is ``data``; beside it, outside, a secret and a symbolic link to it."""
+    root = tmp_path_factory.mktemp("confined")
+    data = root / "data"
+    data.mkdir()
+    (root / "secret.toml").write_text(SECRET)
+    (data / "link.toml").symlink_to(root / "secret.toml")
+    (data / "inside.toml").write_text("[battery]\nsoc = 40\n")
+    (data / "link-inside.toml").symlink_to(data / "inside.toml")
+    process, ready = _serve("--doors", "modbus", "--control-port", "0", "--data-dir", str(data), *FROZEN)
+    yield ready, root
+    assert _stop(process) == 0
+
+
+def _error(control: str, name: str, args: list, kwargs: dict) -> str:
+    status, body, _ = _api(control, "POST", f"/api/keywords/{name}", {"args": args, "kwargs": kwargs})
+    assert status == 400 and body["status"] == "FAIL", body
+    return body["error"]
+
+
+def test_paths_outside_the_data_dir_are_refused_without_revealing_the_file_system(confined):
+    ready, root = confined
+    control = ready["endpoints"]["control"]
+    outside = [
+        str(root / "secret.toml"),  # exists, absolute
+        str(root / "missing.toml"),  # does not exist
+        "../secret.toml",
+        "../missing.toml",
+        "link.toml",  # a symbolic link out
+        "nowhere/../../secret.toml",
+        "/etc/passwd",
+        "/etc",
+        "/no/such/dir/x.json",
+    ]
+    modbus = ready["endpoints"]["modbus"]
+    calls = {
+        "Load Scenario": lambda path: ([path], {}),
+        "Start Mock Sungrow": lambda path: ([], {"scenario": path}),
+        "Record Inverter Snapshot": lambda path: ([modbus, path], {}),
+    }
+    for name, call in calls.items():
+        messages = {path: _error(control, name.replace(" ", "_"), *call(path)) for path in outside}
+        for path, message in messages.items():
+            assert "swordfish" not in message and "password" not in message and "exist" not in message, message
+            assert message.replace(repr(path), "PATH") == messages[outside[0]].replace(repr(outside[0]), "PATH"), message
+        assert "is not inside the control endpoint's data directory" in messages[outside[0]]
+    for option in ("snapshot", "faults"):
+        messages = {_error(control, "start_mock_sungrow", [], {option: path}).replace(repr(path), "PATH") for path in outside}
+        refusal = f"{option} PATH is not inside the control endpoint's data directory: give a path relative to it"
+        assert messages == {f"{refusal} (sungrow-mock serve --data-dir)"}
+    assert not (root / "missing.toml").exists() and (root / "secret.toml").read_text() == SECRET
+
+
+def test_files_inside_the_data_dir_are_read_and_written(confined):
+    ready, root = confined
+    control = ready["endpoints"]["control"]
+    status, body, _ = _api(control, "POST", "/api/keywords/record_inverter_snapshot", {"args": [ready["endpoints"]["modbus"], "replay.json"]})
+    assert (status, body["return"]) == (200, "replay.json"), body
+    assert json.loads((root / "data" / "replay.json").read_text())["model"] == "SH10RT"
+    status, body, _ = _api(control, "POST", "/api/keywords/start_mock_sungrow",
+                           {"kwargs": {"snapshot": "replay.json", "alias": "replay"}})  # fmt: skip
+    assert status == 200, body
+    _api(control, "POST", "/api/keywords/stop_mock_sungrow", {"args": ["replay"]})
+    for path in ("inside.toml", "link-inside.toml", str(root / "data" / "inside.toml")):
+        status, body, _ = _api(control, "POST", "/api/keywords/load_scenario", {"args": [path], "kwargs": {"scope": "global"}})
+        assert status == 200, body
+    assert "missing.toml" in _error(control, "load_scenario", ["missing.toml"], {})  # inside: the loader's own message
+
+
+def test_recording_from_a_public_host_needs_permission(confined):
+    control = confined[0]["endpoints"]["control"]
+    for endpoint in ("192.0.2.1:502", "10.1.2.3:502", "inverter.lan:502", "0.0.0.0:502", "[2001:db8::1]:502"):
+        message = _error(control, "record_inverter_snapshot", [endpoint, "x.json"], {"timeout": "30s"})
+        assert "needs permission" in message and "--allow-recording-from" in message, message
+    assert not (confined[1] / "data" / "x.json").exists()
+    message = _error(control, "find_reachable_address", ["192.0.2.1"], {})
+    assert message.startswith("the route towards '192.0.2.1' needs permission"), message
+
+
+def test_doors_beyond_loopback_need_permission(confined):
+    control = confined[0]["endpoints"]["control"]
+    for host in ("0.0.0.0", "::", "192.0.2.1", "inverter.lan"):
+        message = _error(control, "start_mock_sungrow", [], {"host": host})
+        assert "beyond loopback" in message and "--allow-public-doors" in message, message
+    status, body, _ = _api(control, "POST", "/api/keywords/start_mock_sungrow", {"kwargs": {"host": "127.0.0.1", "alias": "near"}})
+    assert status == 200 and body["return"]["modbus"].startswith("127.0.0.1:"), body
+    _api(control, "POST", "/api/keywords/stop_mock_sungrow", {"args": ["near"]})
+
+
+def test_the_policy_allows_listed_hosts_and_networks_and_nothing_else(tmp_path):
+    policy = AccessPolicy.control_endpoint(tmp_path, ("192.168.1.50", "10.0.0.0/8", "Inverter.LAN", "2001:db8::/32"))
+    for host in ("192.168.1.50", "10.9.8.7", "inverter.lan", "2001:db8::5", "[2001:db8::5]", "127.0.0.1", "localhost", "::1"):
+        policy.recording_host(host)
+    for host in ("192.168.1.51", "11.0.0.1", "other.lan", "2001:db9::1", "0.0.0.0", ""):
+        with pytest.raises(AccessError, match="needs permission"):
+            policy.recording_host(host)
+    with pytest.raises(AccessError, match="beyond loopback"):
+        policy.door_host("0.0.0.0")
+    AccessPolicy.control_endpoint(tmp_path, public_doors=True).door_host("0.0.0.0")
+
+
+def test_in_process_users_keep_full_access(tmp_path):
+    scenario = tmp_path / "anywhere.toml"
+    scenario.write_text("[battery]\nsoc = 40\n")
+    library = Library()
+    keywords = Keywords(library)
+    try:
+        assert keywords.call("Start Mock Sungrow", [], {"doors": "modbus", "scenario": str(scenario)}).passed
+        assert keywords.call("Load Scenario", [str(scenario)], {}).passed
+        assert keywords.call("Record Inverter Snapshot", [library.run_keyword("get_mock_sungrow_endpoint", [], {}),
+                                                          str(tmp_path / "x.json")], {}).passed  # fmt: skip
+    finally:
+        library.stop_all_mocks()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        b"<param><value><struct><member><name>a</name></member></struct></value></param>",  # IndexError inside xmlrpc.client
+        b"<param><value><struct><member><value><array><data/></array></value><value>2</value></member></struct></value></param>",
+        b"<param><value><i4>" + b"9" * 5000 + b"</i4></value></param>",
+        b"<param><value><dateTime.iso8601>yesterday</dateTime.iso8601></value></param>",
+        b"<param><value><double>one</double></value></param>",
+    ],
+)
+def test_xmlrpc_that_pythons_reader_trips_over_gets_a_parse_fault(daemon, params):
+    body = b"<?xml version='1.0'?><methodCall><methodName>run_keyword</methodName><params>" + params + b"</params></methodCall>"
+    status, raw = _post(daemon["endpoints"]["control"], "/", body)
+    fault = _fault(raw)
+    assert status == 200 and fault.faultCode == -32700 and fault.faultString.startswith("the request is not XML-RPC")

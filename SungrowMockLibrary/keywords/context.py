@@ -1,5 +1,5 @@
-"""What every keyword component shares: the fleet of mocks (with its open scopes) and the start
-options the library was imported with."""
+"""What every keyword component shares: the fleet of mocks (with its open scopes), the start
+options the library was imported with, and what the keywords may touch beyond the mock."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import timedelta
 from ..fleet import Fleet
 from ..options import StartOptions
 from ..vocabulary import Scope
+from .access import AccessPolicy
 
 
 @dataclass
@@ -17,6 +18,8 @@ class LibraryContext:
     # How long a getter given an assertion operator retries (`Get Inverter Value  x  >=  5`).
     assertion_timeout: timedelta = timedelta(seconds=5)
     fleet: Fleet = field(default_factory=Fleet)
+    # Files and hosts the keywords may use: everything in process; the control endpoint restricts it.
+    access: AccessPolicy = field(default_factory=AccessPolicy)
 
     @property
     def in_test(self) -> bool:

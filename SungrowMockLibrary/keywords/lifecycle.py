@@ -75,6 +75,10 @@ class LifecycleKeywords:
         The new mock becomes the current one. A mock started in a test is stopped when the test
         ends; one started in a suite setup is stopped when the suite ends.
 
+        Through the control endpoint of ``sungrow-mock serve``, the ``snapshot``, ``scenario``
+        and ``faults`` files are paths inside its data directory (``--data-dir``), and ``host``
+        must be loopback unless the endpoint was started with ``--allow-public-doors``.
+
         Example:
         | ${endpoints} = | Start Mock Sungrow | SG10RT | unit_id=3 |
         | Log | ${endpoints}[modbus] |
@@ -86,7 +90,8 @@ class LifecycleKeywords:
         `Stop Mock Sungrow`, `Switch Mock Sungrow`.
         """
         given = {name: value for name, value in locals().items() if name not in ("self", "alias")}
-        mock = MockSungrow(options=StartOptions.of(self.ctx.defaults, **given))
+        options = self.ctx.access.start_options(StartOptions.of(self.ctx.defaults, **given))
+        mock = MockSungrow(options=options)
         mock.start()
         try:
             alias = self.ctx.fleet.add(mock, alias)
@@ -143,8 +148,12 @@ class LifecycleKeywords:
         | Start Mock Sungrow | host=0.0.0.0 |
         | Log | inverter-host for the charm: ${address} |
 
+        Through the control endpoint of ``sungrow-mock serve``, ``towards`` is loopback or a host of
+        ``--allow-recording-from``: the answer tells the daemon's network addresses.
+
         See also `Get Mock Sungrow Endpoint`, `Find Free Loopback Address`.
         """
+        self.ctx.access.recording_host(towards, "the route towards")
         return reachable_address(towards)
 
     @keyword
@@ -236,7 +245,9 @@ class LifecycleKeywords:
         the file. Returns ``path``; `Start Mock Sungrow` with ``snapshot=path`` replays it.
 
         Point it at a real inverter (``192.168.1.50:502``) to replay that inverter in tests; the
-        example records a running mock.
+        example records a running mock. Through the control endpoint of ``sungrow-mock serve``,
+        ``path`` is inside its data directory (``--data-dir``) and ``endpoint`` is on loopback
+        or a host of ``--allow-recording-from``.
 
         Example:
         | ${endpoint} = | Get Mock Sungrow Endpoint | modbus |
@@ -246,7 +257,9 @@ class LifecycleKeywords:
         host, _, port = str(endpoint).rpartition(":")
         if not host or not port.isdigit():
             raise ValueError(f"endpoint {endpoint!r} is not HOST:PORT")
-        snapshot = record(host, int(port), unit=int(unit_id), model=model, timeout=timestr_to_secs(timeout))
-        snapshot.save(path)
+        target = self.ctx.access.file(path, "snapshot file")
+        self.ctx.access.recording_host(host)
+        snapshot = record(host.strip("[]"), int(port), unit=int(unit_id), model=model, timeout=timestr_to_secs(timeout))
+        snapshot.save(target)
         logger.info(f"Recorded {snapshot.word_count} registers of a {snapshot.model} (serial {snapshot.serial}) from {endpoint} to {path}")
         return str(path)

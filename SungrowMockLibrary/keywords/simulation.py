@@ -203,7 +203,8 @@ class SimulationKeywords:
         A bad file fails naming the line and the field, and changes nothing. The site,
         irradiance, load, clock speed and registers go back when ``scope`` (`Scope`, default:
         the current test or suite) ends; the start time and the battery level are where the
-        evolving clock and battery go on from.
+        evolving clock and battery go on from. Through the control endpoint of ``sungrow-mock
+        serve``, ``path`` is inside its data directory (``--data-dir``).
 
         Example:
         | Start Mock Sungrow | SH10RT | simulate=True |
@@ -212,7 +213,7 @@ class SimulationKeywords:
         See also `Set Mock Time`, `Set Clock Speed`, `Set Battery SOC`, `Set Irradiance`,
         `Set House Load`.
         """
-        self.ctx.fleet.get(alias).load_scenario(path, unit_id, scope)
+        self.ctx.fleet.get(alias).load_scenario(self.ctx.access.file(path, "scenario"), unit_id, scope)
 
     @keyword
     def get_inverter_state(self, unit_id: int | None = None, alias: str | None = None) -> InverterState:

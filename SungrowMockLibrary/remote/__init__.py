@@ -30,6 +30,12 @@ Both run the keywords of one real ``SungrowMockLibrary`` whose current mock is t
 (alias ``served``), so they behave exactly as in-process: Robot's argument rules and conversion,
 Robot's error messages, on Robot's public API only (``robot.api``, the dynamic library API).
 
+What differs from in-process is what the keywords may touch beyond the mock: the endpoint's
+library has a restricted :class:`~..keywords.access.AccessPolicy` (files inside ``--data-dir``,
+recording from loopback and ``--allow-recording-from``, doors on loopback unless
+``--allow-public-doors``). Every answer is JSON (under ``/api/``) or an XML-RPC fault, never a
+traceback; bodies are bounded in size and nesting (:mod:`..limits`).
+
 Modules: :mod:`.arguments` binds and converts a keyword's arguments, :mod:`.dispatch` finds and
 calls keywords, :mod:`.xmlrpc_api` speaks Robot's remote API, :mod:`.server` serves both over HTTP.
 """

@@ -13,9 +13,11 @@ import logging
 import re
 import threading
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
+from ..limits import CONTROL_MAX_NESTING, CONTROL_MAX_VALUES
 from .arguments import ArgumentError, Signature
 
 # robot.api.logger documents that outside a Robot run it logs to this logger, TRACE as DEBUG // 2.
@@ -49,6 +51,26 @@ class Outcome:
         return self.problem is None
 
 
+def shape_refusal(value, nesting: int = CONTROL_MAX_NESTING, values: int = CONTROL_MAX_VALUES) -> str | None:
+    """Why lists, tuples and mappings in ``value`` are too deep or too many to be a keyword's
+    arguments (``nest more than 32 levels deep``, ``hold more than 1000 values``), or None.
+    Walked without recursion, and it stops at the first excess: any value is safe to ask about."""
+    stack, count = [(value, 0)], 0
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            item = item.values()
+        elif not isinstance(item, list | tuple):
+            continue
+        if depth >= nesting:
+            return f"nest more than {nesting} levels deep"
+        count += len(item)
+        if count > values:
+            return f"hold more than {values} values"
+        stack.extend((nested, depth + 1) for nested in item)
+    return None
+
+
 def normalized(name: str) -> str:
     """A keyword name as Robot matches it: case, spaces, underscores and hyphens do not count."""
     return re.sub(r"[\s_-]", "", name).lower()
@@ -79,7 +101,7 @@ class Keywords:
 
     def find(self, name: str) -> str | None:
         """The library's own name of the keyword ``name``, or None."""
-        return self._real.get(normalized(name))
+        return self._real.get(normalized(name)) if isinstance(name, str) else None
 
     def shown(self, real: str) -> str:
         return self._shown[real]
@@ -103,14 +125,21 @@ class Keywords:
 
     def call(self, name: str, args: list, kwargs: dict, empty_is_none: bool = False) -> Outcome:
         """Run a keyword (blocking: call it on a worker thread, never on an event loop)."""
+        if not isinstance(name, str):
+            return Outcome(problem="unknown", error=f"A keyword name must be text, not {type(name).__name__}.")
         real = self.find(name)
         if real is None:
             return Outcome(problem="unknown", error=f"No keyword with name '{name}' found.")
+        refusal = shape_refusal([*args, *kwargs.values()])
+        if refusal is not None:
+            return Outcome(problem="arguments", error=f"Arguments {refusal}.")
         with _captured_log() as lines:
             try:
                 positional, named = self.signature(real).bind(args, kwargs, empty_is_none)
             except ArgumentError as error:
                 return Outcome(output=_output(lines), problem="arguments", error=str(error))
+            except Exception as error:  # a value Robot's conversion trips over: still the caller's arguments
+                return Outcome(output=_output(lines), problem="arguments", error=error_message(error))
             try:
                 value = self.library.run_keyword(real, positional, named)
             except Exception as error:

@@ -21,11 +21,13 @@ from enum import Enum
 
 from aiohttp import web
 
+from ..keywords.access import AccessPolicy
 from ..library import SungrowMockLibrary
+from ..limits import CONTROL_MAX_BODY_BYTES, CONTROL_MAX_NESTING
 from ..mock import DEFAULT_HOST, MockSungrow
 from ..runtime import EventLoopThread
-from .dispatch import Keywords, Outcome
-from .xmlrpc_api import RemoteApi, fault_body
+from .dispatch import Keywords, Outcome, shape_refusal
+from .xmlrpc_api import INTERNAL_ERROR, RemoteApi, fault_body
 
 SERVED = "served"
 # The library's keywords behind the /api/scopes routes (scopes live in the core, not here).
@@ -82,7 +84,9 @@ class _Refused(Exception):
 class ControlServer:
     """The control endpoint of a served mock: start it once the mock runs.
 
-    ``token`` (default: none) is required from every request when given. Mocks started through
+    ``token`` (default: none) is required from every request when given. ``access`` says which
+    files and hosts the keywords may use (default: files in the working directory, recording from
+    loopback, doors on loopback; see :class:`~..keywords.access.AccessPolicy`). Mocks started through
     the endpoint inherit the served mock's model, host, doors and simulation, and ``clock_speed``
     and ``start_time``; they live until stopped or until :meth:`stop`, which stops every mock
     of the endpoint's library, the served one included. ``ready`` is what ``GET /api/mock``
@@ -97,8 +101,10 @@ class ControlServer:
         token: str | None = None,
         clock_speed: float = 1.0,
         start_time: str | None = None,
+        access: AccessPolicy | None = None,
     ):
         self.token = check_token(token)
+        self.access = access if access is not None else AccessPolicy.control_endpoint()
         self.host, self.port = host, port
         self.library = SungrowMockLibrary(
             model=mock.model,
@@ -108,6 +114,7 @@ class ControlServer:
             clock_speed=clock_speed,
             start_time=start_time,
         )
+        self.library.restrict_access(self.access)
         # Outside a Robot run no listener opens scopes, so the served mock is global: it stays.
         self.library.adopt_mock(mock, SERVED)
         self.keywords = Keywords(self.library)
@@ -120,10 +127,16 @@ class ControlServer:
 
     def _import_doc(self) -> str:
         path = "TOKEN" if self.token else ""
+        recording = ", ".join(self.access.recording_from or ()) or "nowhere else"
+        doors = "any host" if self.access.public_doors else "loopback only (127.0.0.0/8, ::1)"
         return (
             "Import the control endpoint of a running ``sungrow-mock serve --control-port PORT`` with\n"
             f"| Library | Remote | http://HOST:PORT/{path} |\n\n"
-            f"Keywords act on the served mock (alias ``{SERVED}``) unless another is started or switched to."
+            f"Keywords act on the served mock (alias ``{SERVED}``) unless another is started or switched to.\n\n"
+            "What the keywords may touch beyond the mock is limited: files (`Record Inverter Snapshot`, "
+            "`Load Scenario`, ``snapshot``, ``scenario`` and ``faults`` of `Start Mock Sungrow`) are paths "
+            "inside the daemon's data directory (``--data-dir``), relative to it; `Record Inverter Snapshot` "
+            f"records from loopback and {recording}; `Start Mock Sungrow` opens doors on {doors}."
         )
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -141,7 +154,7 @@ class ControlServer:
         return self
 
     async def _open(self) -> str:
-        app = web.Application(middlewares=[self._api_guard])
+        app = web.Application(middlewares=[self._api_guard], client_max_size=CONTROL_MAX_BODY_BYTES)
         app.router.add_get("/api/health", self._health)
         app.router.add_get("/api/mock", self._mock)
         app.router.add_get("/api/keywords", self._keyword_names)
@@ -199,7 +212,11 @@ class ControlServer:
         denied = self._remote_denied(request)
         if denied is not None:
             return denied
-        return web.Response(text=await self.remote.respond(await request.read()), content_type="text/xml")
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return self._fault(413, f"the request is larger than {CONTROL_MAX_BODY_BYTES} bytes", status=413)
+        return web.Response(text=await self.remote.respond(body), content_type="text/xml")
 
     def _remote_denied(self, request: web.Request) -> web.Response | None:
         given = request.match_info.get("token", "")
@@ -225,8 +242,14 @@ class ControlServer:
 
     @web.middleware
     async def _api_guard(self, request: web.Request, handler) -> web.StreamResponse:
+        # Every answer is JSON (under /api/) or an XML-RPC fault (elsewhere), never a traceback.
         if not request.path.startswith("/api/"):
-            return await handler(request)
+            try:
+                return await handler(request)
+            except web.HTTPException:
+                raise
+            except Exception as error:
+                return self._fault(INTERNAL_ERROR, f"the control endpoint could not answer: {type(error).__name__}", 500)
         try:
             # Health carries no secret: a Kubernetes readiness probe cannot send the token.
             if self.token is not None and request.path != "/api/health":
@@ -239,10 +262,15 @@ class ControlServer:
             return await handler(request)
         except _Refused as refused:
             return _json({"status": "FAIL", "error": refused.error}, refused.status, **refused.headers)
+        except web.HTTPRequestEntityTooLarge:
+            return _json({"status": "FAIL", "error": f"the body is larger than {CONTROL_MAX_BODY_BYTES} bytes"}, 413)
         except web.HTTPException as error:
             if error.status < 400:
                 raise
             return _json({"status": "FAIL", "error": f"{request.method} {request.path}: {error.reason}"}, error.status)
+        except Exception as error:  # a bug here must not become a traceback for the caller
+            message = f"the control endpoint could not answer: {type(error).__name__}"
+            return _json({"status": "FAIL", "error": message}, 500)
 
     async def _call(self, name: str, args: list, kwargs: dict) -> web.Response:
         outcome = await self._run(name, args, kwargs)
@@ -264,9 +292,9 @@ class ControlServer:
         body = await _body(request, allowed=("args", "kwargs"))
         args, kwargs = body.get("args", []), body.get("kwargs", {})
         if not isinstance(args, list):
-            raise _Refused(400, f"'args' must be a JSON array, not {json.dumps(args)}")
+            raise _Refused(400, f"'args' must be a JSON array, not {_shown(args)}")
         if not isinstance(kwargs, dict):
-            raise _Refused(400, f"'kwargs' must be a JSON object, not {json.dumps(kwargs)}")
+            raise _Refused(400, f"'kwargs' must be a JSON object, not {_shown(kwargs)}")
         return await self._call(request.match_info["name"], args, kwargs)
 
     async def _get_register(self, request: web.Request) -> web.Response:
@@ -311,19 +339,38 @@ def _json_default(value):
 _dumps = functools.partial(json.dumps, default=_json_default)
 
 
+def _shown(value) -> str:
+    """A value of the caller's in a message: JSON, cut short."""
+    text = json.dumps(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
 def _json(data, status: int = 200, **headers) -> web.Response:
     return web.json_response(data, status=status, dumps=_dumps, headers=headers or None)
 
 
 async def _body(request: web.Request, allowed: tuple[str, ...] | None = None) -> dict:
-    """The request's JSON object (empty when there is no body)."""
-    text = await request.text()
+    """The request's JSON object (empty when there is no body), at most
+    :data:`~..limits.CONTROL_MAX_BODY_BYTES` long, :data:`~..limits.CONTROL_MAX_NESTING` deep and
+    holding :data:`~..limits.CONTROL_MAX_VALUES` values."""
+    try:
+        text = (await request.read()).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _Refused(400, f"the body is not UTF-8: {error.reason} at byte {error.start}") from None
     if not text.strip():
         return {}
+    too_deep = f"the body's arrays and objects nest more than {CONTROL_MAX_NESTING} levels deep"
     try:
         body = json.loads(text)
     except json.JSONDecodeError as error:
         raise _Refused(400, f"the body is not JSON: {error}") from None
+    except RecursionError:  # deeper than Python's parser goes: far beyond the limit
+        raise _Refused(400, too_deep) from None
+    except ValueError as error:  # an integer of more digits than Python converts
+        raise _Refused(400, f"the body is not usable JSON: {error}") from None
+    refusal = shape_refusal(body)
+    if refusal is not None:
+        raise _Refused(400, f"the body's arrays and objects {refusal}")
     if not isinstance(body, dict):
         raise _Refused(400, "the body must be a JSON object")
     unknown = sorted(set(body) - set(allowed)) if allowed is not None else []

@@ -17,10 +17,10 @@ from enum import Enum
 from typing import ClassVar
 from xml.parsers.expat import ExpatError
 
-from .dispatch import Keywords, Outcome
+from .dispatch import Keywords, Outcome, shape_refusal
 
 # XML-RPC fault codes of the common "specification for fault code interoperability".
-PARSE_ERROR, NO_METHOD, BAD_PARAMS = -32700, -32601, -32602
+PARSE_ERROR, NO_METHOD, BAD_PARAMS, INTERNAL_ERROR = -32700, -32601, -32602, -32603
 _SPECIAL = ("__intro__", "__init__")
 
 # (name, args, kwargs, empty_is_none) -> the keyword's outcome, run off the event loop.
@@ -51,11 +51,26 @@ class RemoteApi:
         self.information["__init__"] = {"doc": import_doc}
 
     async def respond(self, body: bytes) -> str:
-        """The methodResponse to one request body."""
+        """The methodResponse to one request body: a result or a Fault, whatever the body."""
+        try:
+            return await self._respond(body)
+        except Exception as error:  # a bug here must not become a traceback for the caller
+            return fault_body(INTERNAL_ERROR, f"the control endpoint could not answer: {type(error).__name__}")
+
+    async def _respond(self, body: bytes) -> str:
+        if b"<!DOCTYPE" in body:  # XML-RPC has no document types; entities are a way to blow up the parser
+            return fault_body(PARSE_ERROR, "the request is not XML-RPC: a document type declaration is not allowed")
         try:
             params, method = xmlrpc.client.loads(body, use_builtin_types=True)
         except (ExpatError, xmlrpc.client.ResponseError, ValueError, TypeError) as error:
             return fault_body(PARSE_ERROR, f"the request is not XML-RPC: {error}")
+        except Exception as error:  # e.g. a struct member without a value: xmlrpc.client trips over it
+            return fault_body(PARSE_ERROR, f"the request is not XML-RPC: {type(error).__name__}")
+        if not isinstance(method, str):
+            return fault_body(PARSE_ERROR, "the request is not XML-RPC: it names no method")
+        refusal = shape_refusal(params)
+        if refusal is not None:
+            return fault_body(BAD_PARAMS, f"{method}: arrays and structs {refusal}")
         handler = {
             "get_library_information": lambda: self.information,
             "get_keyword_names": lambda: self.keywords.names,
@@ -80,6 +95,8 @@ class RemoteApi:
         return _response((xmlrpc_safe(result),))
 
     def _about(self, name: str, what: str):
+        if not isinstance(name, str):
+            raise _BadParams(f"a keyword name must be a string, not {type(name).__name__}")
         if name in _SPECIAL and what == "doc":
             return self.information[name]["doc"]
         real = self.keywords.find(name)
@@ -88,7 +105,13 @@ class RemoteApi:
         return self.information[self.keywords.shown(real)][what]
 
     async def _run_keyword(self, name: str, args: list | None = None, kwargs: dict | None = None) -> dict:
-        if not isinstance(args or [], list) or not isinstance(kwargs or {}, dict):
+        if not isinstance(name, str):
+            raise _BadParams(f"run_keyword: the keyword name must be a string, not {type(name).__name__}")
+        if (
+            not isinstance(args or [], list)
+            or not isinstance(kwargs or {}, dict)
+            or not all(isinstance(key, str) for key in kwargs or {})
+        ):
             raise _BadParams("run_keyword takes a name, a list of arguments and a struct of named arguments")
         # Robot's Remote library sends ${None} as '': XML-RPC has no null.
         outcome = await self._run(name, args or [], kwargs or {}, True)
