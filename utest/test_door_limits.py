@@ -211,6 +211,7 @@ def test_idle_connections_are_closed_after_the_idle_timeout():
         }
         quiet["half a frame"].sendall(ONE_READ[:5])
         quiet["winet http after a request"].sendall(b"GET /about/list HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert not closed_by_peer(quiet["modbus"], idle / 2)  # not before the idle timeout
         polite = PlainModbus(mock.endpoint("modbus"))
         talking = websocket_handshake(mock.endpoint("winet_ws"))
         started = time.monotonic()

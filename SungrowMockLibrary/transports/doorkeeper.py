@@ -35,7 +35,7 @@ class Doorkeeper:
         self.door = door
         self.max_connections = max_connections
         self.idle_timeout = idle_timeout
-        self._quiet: dict[Guest, int] = {}  # guest -> looks in a row that found it idle
+        self._quiet: dict[Guest, int] = {}  # guest -> looks in a row that found it idle, after the first
         self._timer: asyncio.TimerHandle | None = None
         self._refusals = Throttled(log, ACCEPT_ERROR_LOG_INTERVAL)
 
@@ -53,7 +53,7 @@ class Doorkeeper:
                 self.door, self.max_connections,
             )  # fmt: skip
             return False
-        self._quiet[guest] = 0
+        self._quiet[guest] = -1  # arriving counts as activity: the first look does not count against it
         return True
 
     def leave(self, guest: Guest) -> None:

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from ..errors import EncryptionKeyError
 from ..limits import FRAMES_PER_TURN
 from ..vocabulary import ILLEGAL_VALUE
+from .doorkeeper import Doorkeeper
 from .mbap import MAX_LENGTH, FrameHandler, TrackedProtocol, as_is
 from .modbus import exception_frame
 from .pdu import NO_KEY
@@ -102,7 +103,7 @@ class EncryptionKey:
 class EncryptedMbapProtocol(TrackedProtocol):
     """One connection of the encrypted door: plain and encrypted frames, each answered in kind."""
 
-    def __init__(self, handle: FrameHandler, key: EncryptionKey, connections, wire: Wire | None = None):
+    def __init__(self, handle: FrameHandler, key: EncryptionKey, connections: Doorkeeper, wire: Wire | None = None):
         super().__init__(handle, connections, wire)
         self._key = key
 

@@ -25,7 +25,7 @@ class TrackedProtocol(asyncio.Protocol):
 
     With a :class:`~.wire.Wire`, every request goes through it (journal, faults); without one,
     frames go straight to the handler. ``connections`` is the door's
-    :class:`~.doorkeeper.Doorkeeper` (its cap and idle timeout; a plain set in older callers).
+    :class:`~.doorkeeper.Doorkeeper` (its cap and idle timeout).
 
     Backpressure: while the peer does not read its replies (the write buffer is above
     ``WRITE_BUFFER_HIGH``), or too many replies wait in fault timers, the connection is not read
@@ -33,7 +33,7 @@ class TrackedProtocol(asyncio.Protocol):
     reads costs at most one read chunk plus the write buffer.
     """
 
-    def __init__(self, handle: FrameHandler, connections: Doorkeeper | set, wire: Wire | None = None):
+    def __init__(self, handle: FrameHandler, connections: Doorkeeper, wire: Wire | None = None):
         self._handle = handle
         self._connections = connections
         self._wire = wire
@@ -46,14 +46,10 @@ class TrackedProtocol(asyncio.Protocol):
         self.transport = transport
         transport.set_write_buffer_limits(high=WRITE_BUFFER_HIGH, low=WRITE_BUFFER_LOW)
         self.connection = Connection(transport, as_is, self._rotate_key, self._unstalled)
-        connections = self._connections
-        open_connections = len(connections)
-        if isinstance(connections, Doorkeeper):
-            if not connections.admit(self):
-                transport.close()  # beyond the door's cap: refused cleanly, the others keep going
-                return
-        else:
-            connections.add(self)
+        open_connections = len(self._connections)
+        if not self._connections.admit(self):
+            transport.close()  # beyond the door's cap: refused cleanly, the others keep going
+            return
         if self._wire is not None and not self._wire.admit(self.connection, open_connections):
             self._leave()
 
@@ -64,11 +60,7 @@ class TrackedProtocol(asyncio.Protocol):
             self.connection.closed()
 
     def _leave(self) -> None:
-        connections = self._connections
-        if isinstance(connections, Doorkeeper):
-            connections.leave(self)
-        else:
-            connections.discard(self)
+        self._connections.leave(self)
 
     # -- backpressure and idleness --------------------------------------------------------------
 
