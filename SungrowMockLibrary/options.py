@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 
 from .device import catalogue
@@ -69,14 +70,19 @@ def duration(what: str) -> Callable[[object], float]:
     """A parser of a time of 0 seconds or more: seconds, a timedelta, or Robot's time text (``5 min``)."""
 
     def parse(value) -> float:
-        from robot.utils import timestr_to_secs  # only when a time is given as text
-
         number = None
-        if not isinstance(value, bool):
+        if isinstance(value, timedelta):
+            number = value.total_seconds()
+        elif not isinstance(value, bool):
             try:
-                number = finite_number(timestr_to_secs(value, round_to=None))
-            except (TypeError, ValueError):
-                pass
+                number = finite_number(value)
+            except ValueError:
+                from robot.utils import timestr_to_secs  # only for text such as "5 min": serving never pays for Robot
+
+                try:
+                    number = finite_number(timestr_to_secs(value, round_to=None))
+                except (TypeError, ValueError):
+                    pass
         if number is None:
             raise OptionError(f"{what} {value!r} is not a time; give seconds or a time such as 5 min")
         if number < 0:
