@@ -85,6 +85,8 @@ class MockSungrow:
         standard_ports: bool | None = None,
         scenario: str | None = None,
         faults: str | None = None,
+        idle_timeout: float | timedelta | None = None,
+        max_connections: int | None = None,
         *,
         options: StartOptions | None = None,
     ):
@@ -210,9 +212,10 @@ class MockSungrow:
 
     async def _open_doors(self) -> None:
         handler = ModbusHandler(self.inverters)
+        limits = (self.options.max_connections, self.options.idle_timeout)
         if MODBUS in self.doors:
             wire = Wire(MODBUS, self.inverters, self.journal, self.faults)
-            self._doors[MODBUS] = await serve_modbus(handler.handle, self.host, self._ports[MODBUS], wire)
+            self._doors[MODBUS] = await serve_modbus(handler.handle, self.host, self._ports[MODBUS], wire, *limits)
         if ENCRYPTED in self.doors:
             from .transports.encrypted import EncryptedMbapProtocol
 
@@ -222,12 +225,15 @@ class MockSungrow:
                 lambda connections: EncryptedMbapProtocol(handler.handle, key, connections, wire),
                 self.host,
                 self._ports[ENCRYPTED],
+                ENCRYPTED,
+                *limits,
             )
         if WINET in self.doors:
             from .transports.winet import serve_winet
 
             self._doors[WINET] = await serve_winet(
-                self.inverters, self.winet_settings, journal=self.journal, faults=self.faults
+                self.inverters, self.winet_settings, journal=self.journal, faults=self.faults,
+                max_connections=self.options.max_connections, idle_timeout=self.options.idle_timeout,
             )
 
     async def _close_doors(self) -> None:

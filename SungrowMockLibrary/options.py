@@ -13,10 +13,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 
 from .device import catalogue
 from .errors import OptionError
+from .limits import IDLE_TIMEOUT, MAX_CONNECTIONS
 from .numbers import finite_number, whole_number
 from .simulation.clock import check_speed, parse_moment
 from .vocabulary import DEFAULT_HOST, DEFAULT_MODEL, PORTS, STANDARD_PORTS, UNIT_IDS, Door, Firmware, choice, choices
@@ -59,6 +61,32 @@ def real_between(what: str, low: float, high: float | None = None, unit: str = "
         number = _real(what, value)
         if number < low or (high is not None and number > high):
             raise OptionError(f"{what} {number:g}{unit} is out of range; valid: {valid}{unit}")
+        return number
+
+    return parse
+
+
+def duration(what: str) -> Callable[[object], float]:
+    """A parser of a time of 0 seconds or more: seconds, a timedelta, or Robot's time text (``5 min``)."""
+
+    def parse(value) -> float:
+        number = None
+        if isinstance(value, timedelta):
+            number = value.total_seconds()
+        elif not isinstance(value, bool):
+            try:
+                number = finite_number(value)
+            except ValueError:
+                from robot.utils import timestr_to_secs  # only for text such as "5 min": serving never pays for Robot
+
+                try:
+                    number = finite_number(timestr_to_secs(value, round_to=None))
+                except (TypeError, ValueError):
+                    pass
+        if number is None:
+            raise OptionError(f"{what} {value!r} is not a time; give seconds or a time such as 5 min")
+        if number < 0:
+            raise OptionError(f"{what} {number:g} s is out of range; valid: 0 s or more (0 = none)")
         return number
 
     return parse
@@ -241,6 +269,18 @@ class StartOptions:
     journal_capacity: int = _option(
         100_000, whole_between("journal_capacity", 1), "how many requests the journal keeps", metavar="COUNT"
     )
+    idle_timeout: float = _option(
+        IDLE_TIMEOUT, duration("idle_timeout"),
+        "seconds (or a time such as 5 min) a connection may go without a request before its door closes it; "
+        "WiNet HTTP keep-alive and WebSockets alike; 0 = never",
+        f"{IDLE_TIMEOUT:g} s", "SECONDS",
+    )  # fmt: skip
+    max_connections: int = _option(
+        MAX_CONNECTIONS, whole_between("max_connections", 0),
+        "open connections per door (WiNet: WebSocket and HTTP together); one more is closed at once while "
+        "the others keep being served; 0 = no cap",
+        metavar="COUNT",
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
         for option in OPTIONS.values():

@@ -8,13 +8,71 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import errno
+import logging
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
+
+from .limits import ACCEPT_ERROR_LOG_INTERVAL
 
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 10.0
+
+log = logging.getLogger("SungrowMockLibrary.doors")
+
+_OUT_OF_RESOURCES = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
+
+
+class Throttled:
+    """A logger that writes one line per ``interval`` seconds and counts the ones it held back."""
+
+    def __init__(self, logger: logging.Logger, interval: float):
+        self._logger = logger
+        self._interval = interval
+        self._next = 0.0
+        self._held = 0
+
+    def warning(self, message: str, *args) -> bool:
+        """Log ``message`` unless a line went out less than ``interval`` ago; True if logged."""
+        now = time.monotonic()
+        if now < self._next:
+            self._held += 1
+            return False
+        held, self._held = self._held, 0
+        suffix = f" ({held} more since the last message)" if held else ""
+        self._logger.warning(message + suffix, *args)
+        self._next = now + self._interval
+        return True
+
+
+class AcceptErrors:
+    """The loop's exception handler: accept errors (out of file descriptors or memory) become one
+    log line per interval without a traceback; everything else goes to asyncio's default handler.
+
+    asyncio (3.11) reports such an error once per pending connection, up to the listen backlog,
+    each with a traceback, and retries the accept every second: at the file-descriptor limit that
+    was megabytes of log per minute.
+    """
+
+    def __init__(self, interval: float = ACCEPT_ERROR_LOG_INTERVAL):
+        self._log = Throttled(log, interval)
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        error = context.get("exception")
+        if isinstance(error, OSError) and error.errno in _OUT_OF_RESOURCES and "accept" in context.get("message", ""):
+            sock = context.get("socket")
+            where = ""
+            if sock is not None:
+                try:
+                    where = " on {}:{}".format(*sock.getsockname()[:2])
+                except (OSError, TypeError, ValueError):
+                    pass
+            self._log.warning("cannot accept connections%s: %s; retrying every second", where, error.strerror or error)
+            return
+        loop.default_exception_handler(context)
 
 
 class EventLoopThread:
@@ -22,6 +80,7 @@ class EventLoopThread:
 
     def __init__(self, name: str):
         self.loop = asyncio.new_event_loop()
+        self.loop.set_exception_handler(AcceptErrors())
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._started = threading.Event()
 

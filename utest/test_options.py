@@ -44,6 +44,8 @@ BAD = [
     ({"start_time": "yesterday"}, "start_time 'yesterday' is not an ISO 8601 date and time"),
     ({"latitude": 100}, "latitude 100 is out of range; valid: -90..90"),
     ({"journal_capacity": 0}, "journal_capacity 0 is out of range; valid: 1 or more"),
+    ({"idle_timeout": -1}, "idle_timeout -1 s is out of range; valid: 0 s or more (0 = none)"),
+    ({"max_connections": -1}, "max_connections -1 is out of range; valid: 0 or more"),
     ({"simulate": False, "scenario": "{files}/scenario.toml"}, "needs the simulation, and simulate is off"),
     ({"simulate": False, "faults": "{files}/grid_loss.toml"},
      "fault kind 'grid_loss' changes the simulated inverter, but"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from robot.api import logger
 from robot.utils import timestr_to_secs
 from robotlibcore import keyword
@@ -51,6 +53,8 @@ class LifecycleKeywords:
         scenario: str | None = None,
         faults: str | None = None,
         journal_capacity: int | None = None,
+        idle_timeout: timedelta | None = None,
+        max_connections: int | None = None,
     ) -> Endpoints:
         """Starts a mock inverter and returns its endpoints, e.g. ``{'modbus': '127.0.0.1:40123', ...}``.
 
@@ -85,6 +89,7 @@ class LifecycleKeywords:
         | Start Mock Sungrow | SH10RT | doors=winet | firmware=tls |
         | ${host} = | Find Free Loopback Address | 502 | 8082 | 80 |
         | Start Mock Sungrow | host=${host} | standard_ports=${True} | doors=modbus,winet | faults=${CURDIR}/faults.toml |
+        | Start Mock Sungrow | doors=modbus | idle_timeout=30 s | max_connections=4 |
 
         See also `Get Mock Sungrow Endpoint`, `Add Inverter`, `Find Free Loopback Address`,
         `Stop Mock Sungrow`, `Switch Mock Sungrow`.

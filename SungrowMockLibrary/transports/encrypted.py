@@ -14,7 +14,9 @@ import secrets
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from ..errors import EncryptionKeyError
+from ..limits import FRAMES_PER_TURN
 from ..vocabulary import ILLEGAL_VALUE
+from .doorkeeper import Doorkeeper
 from .mbap import MAX_LENGTH, FrameHandler, TrackedProtocol, as_is
 from .modbus import exception_frame
 from .pdu import NO_KEY
@@ -101,7 +103,7 @@ class EncryptionKey:
 class EncryptedMbapProtocol(TrackedProtocol):
     """One connection of the encrypted door: plain and encrypted frames, each answered in kind."""
 
-    def __init__(self, handle: FrameHandler, key: EncryptionKey, connections: set, wire: Wire | None = None):
+    def __init__(self, handle: FrameHandler, key: EncryptionKey, connections: Doorkeeper, wire: Wire | None = None):
         super().__init__(handle, connections, wire)
         self._key = key
 
@@ -115,38 +117,45 @@ class EncryptedMbapProtocol(TrackedProtocol):
         return self._key.wrap(reply)
 
     def data_received(self, data: bytes) -> None:
-        buffer = self._buffer + data
+        buffer = self._buffer + data if self._buffer else data
         connection = self.connection
-        while len(buffer) >= 4:
-            if buffer[2] == 0 and buffer[3] == 0:
-                if len(buffer) < 7:
+        size = len(buffer)
+        start = 0  # frames are cut at offsets: a chunk of many frames is copied once, not once per frame
+        turn = FRAMES_PER_TURN
+        while size - start >= 4 and not connection.stalled:
+            if buffer[start + 2] == 0 and buffer[start + 3] == 0:
+                if size - start < 7:
                     break
-                length = (buffer[4] << 8) | buffer[5]
+                length = (buffer[start + 4] << 8) | buffer[start + 5]
                 if length < 2 or length > MAX_LENGTH:
                     return self._drop()
-                end = 6 + length
-                if len(buffer) < end:
+                end = start + 6 + length
+                if size < end:
                     break
-                frame, buffer = buffer[:end], buffer[end:]
+                frame = buffer[start:end]
                 connection.encode = as_is
-            elif buffer[0] == 1 and buffer[1] == 0:
-                size, padding = buffer[2], buffer[3]
-                if size < 8 or not 1 <= padding <= 16 or (size + padding) % 16:
+            elif buffer[start] == 1 and buffer[start + 1] == 0:
+                length, padding = buffer[start + 2], buffer[start + 3]
+                if length < 8 or not 1 <= padding <= 16 or (length + padding) % 16:
                     return self._drop()
-                end = 4 + size + padding
-                if len(buffer) < end:
+                end = start + 4 + length + padding
+                if size < end:
                     break
-                block, buffer = buffer[4:end], buffer[end:]
-                frame = self._unwrap(block, size)
+                frame = self._unwrap(buffer[start + 4 : end], length)
                 if frame is None:
                     return self._drop()
                 connection.encode = self._wrap
             else:
                 return self._drop()
+            start = end
             self._serve(frame, self._answer)
             if self.transport.is_closing():
                 return
-        self._buffer = buffer
+            turn -= 1
+            if not turn and size - start >= 4:
+                return self._take_turns(buffer[start:])
+        # a partial frame, or the frames waiting while the peer reads nothing
+        self._buffer = buffer[start:] if start else buffer
 
     def _unwrap(self, block: bytes, size: int) -> bytes | None:
         """The plain frame inside an encrypted block, or None when it does not decrypt to one.

@@ -24,6 +24,7 @@ from time import perf_counter
 from ..device.hints import describe
 from ..faults import Fault, FaultEngine, RequestInfo, Stage, kinds_at
 from ..journal import Journal, Request
+from ..limits import MAX_OWED_REPLIES
 from ..simulation.inverter import Inverter
 from ..vocabulary import EXCEPTION_BIT, MAX_READ
 from .modbus import exception_frame, is_key_request, request_of
@@ -56,11 +57,19 @@ def _outcome(reply: bytes | None) -> str:
 
 
 class Connection:
-    """Per-connection state the wire needs: the peer, requests answered, a reply held back."""
+    """Per-connection state the wire needs: the peer, requests answered, a reply held back, and
+    whether the door may read more requests.
 
-    __slots__ = ("answered", "encode", "held", "on_key_rotated", "peer", "transport", "write")
+    The door stops reading (``stalled``) while the peer does not take its replies (the transport's
+    write buffer is above its high-water mark) or while too many replies wait in fault timers;
+    ``on_unstall`` then lets the door serve the requests it had read but not yet answered.
+    """
 
-    def __init__(self, transport: asyncio.Transport, encode: Callable[[bytes], bytes], on_key_rotated=None):
+    __slots__ = ("_timers", "_writing_paused", "answered", "encode", "held", "on_key_rotated", "on_unstall", "peer",
+                 "stalled", "transport", "write")  # fmt: skip
+
+    def __init__(self, transport: asyncio.Transport, encode: Callable[[bytes], bytes], on_key_rotated=None,
+                 on_unstall: Callable[[], None] | None = None):  # fmt: skip
         self.transport = transport
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
@@ -69,6 +78,10 @@ class Connection:
         self.encode = encode
         self.write = transport.write
         self.on_key_rotated = on_key_rotated
+        self.on_unstall = on_unstall
+        self.stalled = False
+        self._writing_paused = False
+        self._timers: set[asyncio.TimerHandle] = set()
 
     def send(self, reply: bytes | None) -> None:
         if reply is not None and not self.transport.is_closing():
@@ -78,6 +91,54 @@ class Connection:
         held, self.held = self.held, None
         if held is not None and not self.transport.is_closing():
             self.write(held)
+
+    # -- backpressure ---------------------------------------------------------------------------
+
+    @property
+    def owed(self) -> int:
+        """Replies waiting in fault timers."""
+        return len(self._timers)
+
+    def later(self, delay: float, action: Callable[..., None], *args) -> None:
+        """Run ``action(*args)`` (a reply going out) after ``delay`` seconds; it counts as owed
+        until then, and is dropped if the connection closes first."""
+        timer: asyncio.TimerHandle | None = None
+
+        def fire() -> None:
+            self._timers.discard(timer)
+            try:
+                action(*args)
+            finally:
+                self._update()
+
+        timer = asyncio.get_running_loop().call_later(delay, fire)
+        self._timers.add(timer)
+        self._update()
+
+    def writing_paused(self, paused: bool) -> None:
+        """The transport's write buffer went above its high-water mark (True) or below its low one."""
+        self._writing_paused = paused
+        self._update()
+
+    def _update(self) -> None:
+        stalled = self._writing_paused or len(self._timers) >= MAX_OWED_REPLIES
+        if stalled == self.stalled:
+            return
+        self.stalled = stalled
+        if stalled:
+            self.transport.pause_reading()
+        elif not self.transport.is_closing():
+            self.transport.resume_reading()
+            if self.on_unstall is not None:
+                self.on_unstall()
+
+    def closed(self) -> None:
+        """The connection is gone: drop what it was owed, so that its memory goes with it."""
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
+        self.held = None
+        self.on_unstall = None
 
 
 class Wire:
@@ -185,14 +246,14 @@ def _answered(act: Callable[[Fault, Connection, bytes], str]) -> Action:
 @_answered
 def _delay(fault: Fault, connection: Connection, reply: bytes) -> str:
     seconds = fault.draw_delay()
-    asyncio.get_running_loop().call_later(seconds, connection.send, reply)
+    connection.later(seconds, connection.send, reply)
     return f"{_outcome(reply)}, delayed {seconds:g} s"
 
 
 @_answered
 def _late(fault: Fault, connection: Connection, reply: bytes) -> str:
     connection.held = connection.encode(reply)
-    asyncio.get_running_loop().call_later(fault.params["delay"], connection.flush_held)
+    connection.later(fault.params["delay"], connection.flush_held)
     return f"{_outcome(reply)}, late"
 
 

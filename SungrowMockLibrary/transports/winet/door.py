@@ -7,6 +7,12 @@ HTTP endpoints on ``http_port`` (two applications, as the dongle's port 8082 and
 ``stop`` closes every websocket with 1001 (going away), every HTTP connection, and the
 listening sockets before it returns. No threads: everything runs on the caller's event loop.
 
+Limits (:mod:`...limits`): the door admits at most ``max_connections`` connections at once,
+WebSocket and HTTP together (one more is closed at once); a connection with no HTTP request
+and no WebSocket frame for ``idle_timeout`` seconds is closed (a websocket with 1001), and HTTP
+keep-alive ends after the same time (aiohttp's ``keepalive_timeout``). aiohttp itself waits for
+a peer that does not read (its writes drain), so a slow reader holds up only its own connection.
+
 The door holds what its parts share; the parts are the WebSocket handler (:mod:`.websocket`), the
 HTTP journal and faults (:mod:`.middleware`) and the fault actions (:mod:`.fault_actions`). With a
 :class:`~SungrowMockLibrary.journal.Journal` the door records every WebSocket message and every
@@ -25,10 +31,11 @@ from aiohttp import web
 
 from ...faults import FaultEngine
 from ...journal import Journal
-from ...limits import WINET_MAX_BODY
+from ...limits import IDLE_TIMEOUT, MAX_CONNECTIONS, WINET_MAX_BODY
 from ...simulation.inverter import Inverter
+from ..doorkeeper import Doorkeeper
 from .dongle import Dongle
-from .middleware import journal_and_faults
+from .middleware import activity, journal_and_faults
 from .routes import HttpApi
 from .settings import WinetSettings
 from .tls import self_signed
@@ -47,6 +54,8 @@ class WinetDoor:
         settings: WinetSettings,
         journal: Journal | None = None,
         faults: FaultEngine | None = None,
+        max_connections: int = MAX_CONNECTIONS,
+        idle_timeout: float = IDLE_TIMEOUT,
     ):
         self.settings = settings
         self.journal = journal
@@ -60,6 +69,8 @@ class WinetDoor:
         self._sockets: list[socket.socket] = []
         self._halting: asyncio.Future | None = None  # done once stop began: ends fault delays
         self._websocket = WebSocketEndpoint(self)
+        self.doorkeeper = Doorkeeper("winet", max_connections, idle_timeout)
+        self.guards: dict[asyncio.BaseProtocol, Guard] = {}  # aiohttp's request handler -> its guard
 
     # -- the contract ---------------------------------------------------------------------------
 
@@ -88,6 +99,7 @@ class WinetDoor:
                 loop.remove_reader(sock.fileno())
         for _ in range(3):
             await asyncio.sleep(0)
+        self.doorkeeper.stop()
         open_sockets = list(self.connections)
         for connection in open_sockets:
             connection.stop()
@@ -105,6 +117,7 @@ class WinetDoor:
     async def _start(self) -> None:
         settings = self.settings
         self._halting = asyncio.get_running_loop().create_future()
+        self.doorkeeper.start()
         api = HttpApi(self.dongle)
         try:
             if settings.tls:
@@ -121,7 +134,7 @@ class WinetDoor:
             raise
 
     def _app(self, websocket: bool = False, http: HttpApi | None = None) -> web.Application:
-        middlewares = []
+        middlewares = [activity(self)]
         if http is not None and (self.journal is not None or self.faults is not None):
             middlewares.append(journal_and_faults(self, websocket))
         app = web.Application(client_max_size=MAX_BODY, middlewares=middlewares)
@@ -132,12 +145,14 @@ class WinetDoor:
         return app
 
     async def _serve(self, app: web.Application, port: int, context=None) -> str:
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
+        idle = self.doorkeeper.idle_timeout
+        keepalive = {"keepalive_timeout": idle} if idle > 0 else {}
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT, **keepalive)
         await runner.setup()
         self.runners.append(runner)
         sock = _listen(self.settings.host, port)
         self._sockets.append(sock)
-        await web.SockSite(runner, sock, ssl_context=context).start()
+        await GuardedSite(runner, sock, self, ssl_context=context).start()
         host, bound = sock.getsockname()[:2]
         return f"{host}:{bound}"
 
@@ -152,6 +167,89 @@ class WinetDoor:
             return True
         done, _ = await asyncio.wait(stops, timeout=seconds)
         return not done
+
+
+class Guard(asyncio.Protocol):
+    """One connection of the door in front of aiohttp's request handler: admitted by the door's
+    :class:`~..doorkeeper.Doorkeeper` (else closed at once) and watched for idleness.
+
+    Busy means: bytes arrived since the last look, or an HTTP request is being answered (marked
+    by the :func:`.middleware.activity` middleware). The handler gets every call unchanged.
+    """
+
+    def __init__(self, door: WinetDoor, inner: asyncio.Protocol):
+        self._door = door
+        self._inner = inner
+        self._admitted = False
+        self.transport: asyncio.BaseTransport | None = None
+        self.received = False
+        self.requests = 0  # HTTP requests being answered
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        door = self._door
+        if door.stopped or not door.doorkeeper.admit(self):
+            transport.close()  # beyond the door's cap (or stopping): refused, the others keep going
+            return
+        self._admitted = True
+        door.guards[self._inner] = self
+        self._inner.connection_made(transport)
+
+    def connection_lost(self, exc) -> None:
+        if not self._admitted:
+            return
+        self._admitted = False
+        self._door.doorkeeper.leave(self)
+        self._door.guards.pop(self._inner, None)
+        self._inner.connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        self.received = True
+        self._inner.data_received(data)
+
+    def eof_received(self):
+        return self._inner.eof_received()
+
+    def pause_writing(self) -> None:
+        self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._inner.resume_writing()
+
+    def busy(self) -> bool:
+        received, self.received = self.received, False
+        return received or self.requests > 0
+
+    def close_idle(self) -> None:
+        for connection in self._door.connections:
+            if connection.transport is self.transport:
+                connection.stop()  # the websocket handler closes with 1001 and waits for the peer's close
+                return
+        self.transport.close()
+
+
+class GuardedSite(web.BaseSite):
+    """aiohttp's :class:`~aiohttp.web.SockSite`, with every connection behind a :class:`Guard`."""
+
+    __slots__ = ("_door", "_name", "_sock")
+
+    def __init__(self, runner: web.AppRunner, sock: socket.socket, door: WinetDoor, ssl_context=None):
+        super().__init__(runner, ssl_context=ssl_context)
+        self._sock = sock
+        self._door = door
+        host, port = sock.getsockname()[:2]
+        self._name = f"{'https' if ssl_context else 'http'}://{host}:{port}"
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    async def start(self) -> None:
+        await super().start()
+        server, door = self._runner.server, self._door
+        self._server = await asyncio.get_running_loop().create_server(
+            lambda: Guard(door, server()), sock=self._sock, ssl=self._ssl_context, backlog=self._backlog
+        )
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -175,14 +273,18 @@ async def serve_winet(
     settings: WinetSettings,
     journal: Journal | None = None,
     faults: FaultEngine | None = None,
+    max_connections: int = MAX_CONNECTIONS,
+    idle_timeout: float = IDLE_TIMEOUT,
 ) -> WinetDoor:
     """Open a mock WiNet-S for ``devices`` (dev_id = Modbus unit id → inverter, live mapping).
 
     ``journal`` records every request, ``faults`` decides the faults to apply (None: neither).
+    At most ``max_connections`` connections at once (0 = no cap), each closed after
+    ``idle_timeout`` seconds without a request or frame (0 = never).
     Must be awaited on the event loop that will serve it (the mock's loop thread).
     """
     settings.check()
-    door = WinetDoor(devices, settings, journal, faults)
+    door = WinetDoor(devices, settings, journal, faults, max_connections, idle_timeout)
     await door._start()
     return door
 

@@ -57,6 +57,25 @@ class HttpExchange:
         return await self.door.pause(seconds)
 
 
+def activity(door: WinetDoor):
+    """The first middleware of every application: an HTTP request being answered keeps its
+    connection from counting as idle (a fault may hold the reply for a while)."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        guard = door.guards.get(request.protocol)
+        if guard is None or request.path == WS_PATH:  # a websocket counts its frames as they arrive
+            return await handler(request)
+        guard.requests += 1
+        try:
+            return await handler(request)
+        finally:
+            guard.requests -= 1
+            guard.received = True
+
+    return middleware
+
+
 def journal_and_faults(door: WinetDoor, websocket: bool):
     """The middleware of an application; ``websocket`` when it also serves the WebSocket path."""
 
