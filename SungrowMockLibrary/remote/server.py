@@ -317,13 +317,18 @@ def _json(data, status: int = 200, **headers) -> web.Response:
 
 async def _body(request: web.Request, allowed: tuple[str, ...] | None = None) -> dict:
     """The request's JSON object (empty when there is no body)."""
-    text = await request.text()
+    try:
+        text = await request.text()
+    except (UnicodeDecodeError, LookupError):  # not UTF-8, or a charset Python does not know
+        raise _Refused(400, "the body is not JSON: it cannot be read as UTF-8 text") from None
     if not text.strip():
         return {}
     try:
         body = json.loads(text)
     except json.JSONDecodeError as error:
         raise _Refused(400, f"the body is not JSON: {error}") from None
+    except RecursionError:
+        raise _Refused(400, "the body is not JSON: it is nested too deeply") from None
     if not isinstance(body, dict):
         raise _Refused(400, "the body must be a JSON object")
     unknown = sorted(set(body) - set(allowed)) if allowed is not None else []

@@ -54,7 +54,8 @@ class RemoteApi:
         """The methodResponse to one request body."""
         try:
             params, method = xmlrpc.client.loads(body, use_builtin_types=True)
-        except (ExpatError, xmlrpc.client.ResponseError, ValueError, TypeError) as error:
+        except (ExpatError, xmlrpc.client.Error, ValueError, TypeError, IndexError, KeyError) as error:
+            # misnested tags meet IndexError or KeyError in the standard unmarshaller; a <fault> raises Fault
             return fault_body(PARSE_ERROR, f"the request is not XML-RPC: {error}")
         handler = {
             "get_library_information": lambda: self.information,
@@ -80,6 +81,8 @@ class RemoteApi:
         return _response((xmlrpc_safe(result),))
 
     def _about(self, name: str, what: str):
+        if not isinstance(name, str):
+            raise _BadParams(f"a keyword name must be a string, not {type(name).__name__}")
         if name in _SPECIAL and what == "doc":
             return self.information[name]["doc"]
         real = self.keywords.find(name)
@@ -88,7 +91,7 @@ class RemoteApi:
         return self.information[self.keywords.shown(real)][what]
 
     async def _run_keyword(self, name: str, args: list | None = None, kwargs: dict | None = None) -> dict:
-        if not isinstance(args or [], list) or not isinstance(kwargs or {}, dict):
+        if not isinstance(name, str) or not isinstance(args or [], list) or not isinstance(kwargs or {}, dict):
             raise _BadParams("run_keyword takes a name, a list of arguments and a struct of named arguments")
         # Robot's Remote library sends ${None} as '': XML-RPC has no null.
         outcome = await self._run(name, args or [], kwargs or {}, True)

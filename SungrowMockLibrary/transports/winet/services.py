@@ -59,6 +59,11 @@ def parse_text(text: str) -> dict[str, Any] | None:
         request = json.loads(text)
     except (ValueError, RecursionError):
         return None
+    if not text.isascii() or "\\u" in text:  # a lone surrogate ("\ud800") cannot go back on the wire
+        try:
+            json.dumps(request, ensure_ascii=False).encode("utf-8")
+        except (UnicodeEncodeError, RecursionError):
+            return None
     return request if isinstance(request, dict) else None
 
 
