@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl
 from SungrowMockLibrary.device.catalogue import HOLDING, INPUT, TABLES
 from SungrowMockLibrary.errors import EncryptionKeyError, FaultError, RecordingError, ScenarioError
 from SungrowMockLibrary.faults.spec import load_fault_file, parse_fault
+from SungrowMockLibrary.journal import Journal
 from SungrowMockLibrary.recording.snapshot import Snapshot
 from SungrowMockLibrary.simulation.inverter import Inverter
 from SungrowMockLibrary.simulation.scenario import load_scenario
@@ -42,6 +43,7 @@ from SungrowMockLibrary.transports.winet import request_fields, services, writes
 from SungrowMockLibrary.transports.winet.codes import ALL, WinetError, dumps
 from SungrowMockLibrary.transports.winet.dongle import Dongle, parse_int
 from SungrowMockLibrary.transports.winet.settings import WinetSettings
+from SungrowMockLibrary.transports.wire import Wire
 from SungrowMockLibrary.vocabulary import WRITE_MULTIPLE, WRITE_SINGLE
 
 MAX_INPUT = 64 * 1024  # the WebSocket door's message limit; larger inputs are cut
@@ -64,17 +66,16 @@ class _Errors(logging.Handler):
         self.records.append(record)
 
 
-ERRORS = _Errors()
-logging.getLogger().addHandler(ERRORS)
-
-
 @contextlib.contextmanager
 def no_logged_errors():
-    before = len(ERRORS.records)
-    yield
-    new = ERRORS.records[before:]
-    del ERRORS.records[before:]
-    assert not new, "logged an error: " + "; ".join(r.getMessage() for r in new)
+    errors = _Errors()
+    root = logging.getLogger()
+    root.addHandler(errors)
+    try:
+        yield
+    finally:
+        root.removeHandler(errors)
+    assert not errors.records, "logged an error: " + "; ".join(r.getMessage() for r in errors.records)
 
 
 class _Harness:
@@ -248,13 +249,18 @@ def mbap_stream(data: bytes) -> None:
         return
     stream = data[1:]
     frames: list[bytes] = []
-    protocol = MbapProtocol(_mbap_handler(frames), set())
+    journal = Journal(capacity=64) if data[0] & 0x80 else None  # every other input also goes through the journal
+    wire = Wire("modbus", harness().devices, journal, None) if journal is not None else None
+    protocol = MbapProtocol(_mbap_handler(frames), set(), wire)
     transport = FakeTransport()
     protocol.connection_made(transport)
-    for piece in chunks(stream, data[0]):
+    for piece in chunks(stream, data[0] & 0x7F):
         if transport.is_closing():
             break
         protocol.data_received(piece)
+    if journal is not None:
+        for request in journal.requests():  # decoded when read: the journal's side of the parser
+            request.as_dict()
     expected, dropped = _expected_frames(stream)
     assert frames == expected, "the splitter found other frames than MBAP defines"
     assert transport.is_closing() == dropped, "dropped a valid stream" if transport.is_closing() else "kept a lost stream"
@@ -619,10 +625,15 @@ def live_http(data: bytes) -> None:
         return
     path = ("/device/getParam", "/device/passthroughway", "/device/list", "/user/connect")[data[0] % 4]
     raw = data[1:].split(b"\x00", 1)
-    query = raw[0].decode("latin-1").replace(TOKEN, door.mock.inverter.serial)
+    query = raw[0].decode("latin-1")
     body = raw[1] if len(raw) > 1 else b""
 
     async def request():
+        nonlocal query, body
+        if TOKEN in query or TOKEN.encode() in body:
+            async with door.session.post(door.http_url + "/user/connect") as response:
+                token = (await response.json())["result_data"]["token"]
+            query, body = query.replace(TOKEN, token), body.replace(TOKEN.encode(), token.encode())
         url = door.http_url + path + "?" + "".join(c if 32 < ord(c) < 127 and c != "#" else f"%{ord(c):02X}" for c in query)
         method = door.session.get if path == "/device/getParam" else door.session.post
         async with method(door.aiohttp.client.URL(url, encoded=True), data=body) as response:
@@ -728,7 +739,11 @@ SEEDS: dict[str, list[bytes]] = {
     "fault_file": [b'[[fault]]\nkind = "exception"\ncode = 2\ntimes = 1\n', b'[[fault]]\nkind = "delay"\nseconds = 0.1\n'],
     "fault_spec": [b'{"kind":"exception","code":"4","registers":"5000-5010","probability":"0.5"}'],
     "live_websocket": [b'{"service":"connect"}', b'{"service":"real","token":"TOKEN","dev_id":"1"}', b"\xff\xfe"],
-    "live_http": [b"\x00type=3&param_type=1&param_addr=5000&param_num=1&dev_id=1&token=x", b"\x01\x00{\"msgValue\":\"01\"}"],
+    "live_http": [
+        b"\x00type=3&param_type=1&param_addr=5000&param_num=1&dev_id=1&token=TOKEN",
+        b"\x01token=TOKEN\x00{\"msgValue\":\"010300000001840A\"}",
+        b"\x02token=TOKEN",
+    ],
     "live_control": [b'\x00{"args":["export_power_limit"]}', b'\x06{"kind":"exception","times":"1"}', b"\x08<x/>"],
 }
 
