@@ -75,7 +75,8 @@ def run_target(target: str, args: argparse.Namespace) -> dict:
     for old in folder.iterdir():
         if old.name.startswith(("crash-", "timeout-", "oom-", "log")):
             old.unlink()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(UTEST), os.environ.get("PYTHONPATH", "")])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(UTEST), os.environ.get("PYTHONPATH", "")]),
+           "SUNGROW_FUZZ_TMP": str(folder)}  # fmt: skip
     started = time.perf_counter()
     executions, coverage, problems, rounds = 0, None, [], 0
     while len(problems) < args.max_crashes:

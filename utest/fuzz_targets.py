@@ -22,6 +22,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 import xmlrpc.client
 from collections.abc import Callable
@@ -86,7 +87,8 @@ class _Harness:
         self.dongle = Dongle(self.devices, WinetSettings())
         self.key = EncryptionKey(bytes(range(1, 17)))
         self.by_model: dict[str, Inverter] = {}
-        self.folder = Path(tempfile.mkdtemp(prefix="sungrow-fuzz-"))
+        # the campaign points this at its results folder: a libFuzzer worker ends without clean-up
+        self.folder = Path(tempfile.mkdtemp(prefix="sungrow-fuzz-", dir=os.environ.get("SUNGROW_FUZZ_TMP")))
 
     def token(self) -> str:
         return self.dongle.sessions.connect().token
@@ -771,8 +773,14 @@ DICTIONARIES: dict[str, list[str]] = {
 
 
 def close() -> None:
-    """Stop what the live targets started (call once at the end)."""
-    global _live
+    """Stop what the live targets started and remove the harness's files (call once at the end)."""
+    global _live, _harness, _control
+    if _control is not None:
+        _control.loop.close()
+        _control = None
+    if _harness is not None:
+        shutil.rmtree(_harness.folder, ignore_errors=True)
+        _harness = None
     if _live is not None:
         live_door, _live = _live, None
         with contextlib.suppress(Exception):
