@@ -83,6 +83,10 @@ def load_fault_file(path) -> list[tuple[str, dict]]:
         raise FaultError(f"cannot read fault file {str(path)!r}: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise FaultError(f"fault file {str(path)!r} is not valid TOML: {error}") from None
+    except UnicodeDecodeError:
+        raise FaultError(f"fault file {str(path)!r} is not valid TOML: it is not UTF-8 text") from None
+    except RecursionError:
+        raise FaultError(f"fault file {str(path)!r} is not valid TOML: it is nested too deeply") from None
     unknown = [key for key in document if key != "fault"]
     if unknown:
         raise FaultError(f"fault file {str(path)!r}: unknown top-level key {unknown[0]!r}; "

@@ -117,6 +117,8 @@ class Snapshot:
             raise RecordingError(
                 f"{where} is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
             ) from None
+        except RecursionError:
+            raise RecordingError(f"{where} is not valid JSON: it is nested too deeply") from None
         snapshot = cls._from_json(data, where)
         snapshot._validate(where)
         return snapshot
@@ -153,7 +155,7 @@ class Snapshot:
                 fail(f"tables.{table} is not an object of runs")
             tables[table] = {}
             for key, words in runs.items():
-                if not key.isdigit():
+                if not (key.isascii() and key.isdigit()):
                     fail(f"tables.{table}: run key {key!r} is not a documented register number")
                 if not isinstance(words, list):
                     fail(f"tables.{table}.{key} is not a list of words")
@@ -168,7 +170,7 @@ class Snapshot:
             unanswered[table] = [(first, last) for first, last in ranges]
         return cls(
             model=data["model"],
-            serial=data["serial"],
+            serial=data.get("serial"),
             unit=unit,
             source=data["source"],
             recorded_at=data["recorded_at"],

@@ -154,6 +154,8 @@ class Signature:
                 return info.convert(value, name, custom_converters=self.converters)
             except ValueError as error:
                 failure = error
+            except OverflowError:  # a timedelta beyond 999999999 days
+                failure = ValueError(f"Argument '{name}' got value {value!r} that is too large to convert.")
             except TypeError:
                 pass
         if default is not _NOT_GIVEN and not isinstance(default, str):
@@ -162,7 +164,7 @@ class Signature:
             )
             try:
                 return implicit.convert(value, name)
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, OverflowError):
                 pass
         if failure is not None:
             raise ArgumentError(str(failure)) from None

@@ -62,7 +62,8 @@ class RemoteApi:
             return fault_body(PARSE_ERROR, "the request is not XML-RPC: a document type declaration is not allowed")
         try:
             params, method = xmlrpc.client.loads(body, use_builtin_types=True)
-        except (ExpatError, xmlrpc.client.ResponseError, ValueError, TypeError) as error:
+        except (ExpatError, xmlrpc.client.Error, ValueError, TypeError, IndexError, KeyError) as error:
+            # misnested tags meet IndexError or KeyError in the standard unmarshaller; a <fault> raises Fault
             return fault_body(PARSE_ERROR, f"the request is not XML-RPC: {error}")
         except Exception as error:  # e.g. a struct member without a value: xmlrpc.client trips over it
             return fault_body(PARSE_ERROR, f"the request is not XML-RPC: {type(error).__name__}")
