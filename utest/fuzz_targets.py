@@ -259,6 +259,24 @@ def _expected_frames(stream: bytes) -> tuple[list[bytes], bool]:
     return frames, False
 
 
+_LOOP = asyncio.new_event_loop()  # the doors run on a loop: a long stream is answered in turns
+TURNS = 10  # loop iterations after each piece: a 4 KiB input holds at most 8 turns of 64 frames
+
+
+def _feed(protocol, transport: FakeTransport, pieces: list[bytes]) -> None:
+    """Deliver ``pieces`` as the event loop does, letting the door's turns run between them."""
+
+    async def deliver() -> None:
+        for piece in pieces:
+            if transport.is_closing():
+                break
+            protocol.data_received(piece)
+            for _ in range(TURNS):
+                await asyncio.sleep(0)
+
+    _LOOP.run_until_complete(deliver())
+
+
 def mbap_stream(data: bytes) -> None:
     """The plain door's stream splitting: ``data[0]`` how TCP cuts the rest, the rest the stream."""
     if not data:
@@ -270,10 +288,7 @@ def mbap_stream(data: bytes) -> None:
     protocol = MbapProtocol(_mbap_handler(frames), Doorkeeper("modbus"), wire)
     transport = FakeTransport()
     protocol.connection_made(transport)
-    for piece in chunks(stream, data[0] & 0x7F):
-        if transport.is_closing():
-            break
-        protocol.data_received(piece)
+    _feed(protocol, transport, chunks(stream, data[0] & 0x7F))
     if journal is not None:
         for request in journal.requests():  # decoded when read: the journal's side of the parser
             request.as_dict()
@@ -320,10 +335,7 @@ def encrypted_stream(data: bytes) -> None:
     protocol = EncryptedMbapProtocol(_mbap_handler(frames), h.key, Doorkeeper("encrypted"))
     transport = FakeTransport()
     protocol.connection_made(transport)
-    for piece in chunks(stream, mode >> 2):
-        if transport.is_closing():
-            break
-        protocol.data_received(piece)
+    _feed(protocol, transport, chunks(stream, mode >> 2))
     for written in transport.written:
         if written[2:4] != b"\x00\x00":  # an encrypted block (L >= 8); a plain frame has protocol id 0
             size, padding = written[2], written[3]
