@@ -2,7 +2,7 @@
 
 test_lifecycle.py covers one door per cycle (1,000 cycles) and every door with idle connections;
 these add requests in flight and the ``sungrow-mock serve`` process. The 1,000-cycle run with every
-door is in ``benchmarks/soak.py --cycles 1000`` (about a minute); here 100 cycles keep the test
+door is in ``benchmarks/soak.py --cycles 1000`` (20-30 s); here 100 cycles keep the test
 command short.
 """
 
