@@ -27,7 +27,7 @@ import contextlib
 import socket
 from collections.abc import Mapping
 
-from aiohttp import web
+from aiohttp import web, web_app
 
 from ...faults import FaultEngine
 from ...journal import Journal
@@ -107,6 +107,11 @@ class WinetDoor:
             await asyncio.wait([c.finished for c in open_sockets], timeout=CLOSE_TIMEOUT + 1)
         for runner in self.runners:
             await runner.cleanup()
+        # aiohttp (3.10+) caches each handler with its middlewares in a module-wide LRU of 1,024
+        # entries, which would keep every stopped mock whose HTTP door answered a request alive.
+        cached = getattr(web_app, "_cached_build_middleware", None)
+        if cached is not None:
+            cached.cache_clear()
         for sock in self._sockets:
             sock.close()
         self.runners.clear()
