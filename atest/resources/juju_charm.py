@@ -35,7 +35,7 @@ DOOR_OF_CONNECTION = {"modbus": "modbus", "sungrow": "encrypted", "http": "winet
 APP = "sungather"
 CONTAINER = "sungather"
 CONFIG_PATH = "/config/config.yaml"
-LOWEST_STANDARD_PORT = 80  # --standard-ports binds 80 (WiNet HTTP), 443, 502 and 8082
+LOWEST_STANDARD_PORT = 80  # --standard-ports binds 80 (WiNet HTTP), 502 and 8082 among others
 UPSTREAM_IMAGE = "bohdans/sungather"
 HOW_TO_RUN = "see 'The juju suite' in atest/README.md"
 CONFIG_APPLIED_TIMEOUT = 300.0  # seconds for the charm to render a changed config.yaml
@@ -98,7 +98,7 @@ def low_ports_problem(euid: int, unprivileged_port_start: int | None, can_bind=N
         return ""
     sysctl = f"net.ipv4.ip_unprivileged_port_start is {unprivileged_port_start}" \
         if unprivileged_port_start is not None else "net.ipv4.ip_unprivileged_port_start is unknown"
-    return (f"no low ports: the mock serves --standard-ports (80, 443, 502, 8082) and uid {euid} may not bind "
+    return (f"no low ports: the mock serves --standard-ports (80, 502 and 8082 among them) and uid {euid} may not bind "
             f"port {port} ({sysctl}); run as root or 'sudo sysctl net.ipv4.ip_unprivileged_port_start=80'")
 
 
