@@ -32,7 +32,9 @@ charm's failure message (``action_failed``):
 
 ``run-once``
     ``output`` = stdout, ``error`` = stderr. Fails ("Failed to run sungather: <exec error>")
-    only when the exec fails (non-zero exit, the 60 s timeout).
+    only when the exec fails: a non-zero exit (written as ops' ExecError reads) or the 60 s
+    timeout (its exact text from Pebble is not known here: "timed out after 60 s waiting for
+    [...]").
 ``test-connection``
     ``status`` "failed", ``message`` "Connection test failed - check logs for details",
     ``output`` = stdout[:200] when "error" (any case) is in stdout or stderr; otherwise
@@ -70,6 +72,7 @@ EXEC_COMMAND = ["/usr/bin/python3.10", "sungather.py", "-c", "/config/config.yam
 EXEC_WORKING_DIR = "/opt/sungather/SunGather"
 EXEC_ENVIRONMENT = {"PYTHONPATH": "/opt/sungather-lib"}
 CHARM_CONFIG_PATH = "/config/config.yaml"
+EXEC_ERROR_OUTPUT_MAX = 1024  # ops.pebble.ExecError.STR_MAX_OUTPUT
 ACTION_TIMEOUTS = {"test-connection": 30.0, "run-once": 60.0, "get-inverter-info": None}
 CONSOLE_FORMAT = "%(levelname)-8s %(message)s"
 TEST_FAILED = "Connection test failed - check logs for details"
@@ -267,9 +270,12 @@ def runonce(args, result: dict, collector: _driver.RecordCollector) -> None:
 
 
 def exec_error(exit_code: int, stdout: str, stderr: str) -> str:
-    """How ops' ExecError reads (the charm puts it after its failure prefix)."""
-    return (f"non-zero exit code {exit_code} executing {EXEC_COMMAND!r}, "
-            f"stdout={stdout!r}, stderr={stderr!r}")
+    """How ops' ExecError reads (the charm puts it after its failure prefix): each output cut at 1024."""
+    message = f"non-zero exit code {exit_code} executing {EXEC_COMMAND!r}"
+    for name, out in (("stdout", stdout), ("stderr", stderr)):
+        cut = " [truncated]" if len(out) > EXEC_ERROR_OUTPUT_MAX else ""
+        message += f", {name}={out[:EXEC_ERROR_OUTPUT_MAX]!r}{cut}"
+    return message
 
 
 def charm_results(action: str, exit_code: int | None, stdout: str, stderr: str,
