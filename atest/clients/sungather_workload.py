@@ -1,61 +1,56 @@
 #!/usr/bin/env python3
-"""Run one action of the SunGather workload as the sungather-k8s charm deploys it.
+"""Run one action of the SunGather workload as the sungather-k8s charm runs it, with the charm's results.
 
 Run with the ``sungrowclient`` venv's python (SungrowClient 0.1.0, unmodified)::
 
     .venvs/sungrowclient/bin/python atest/clients/sungather_workload.py test-connection \
         --config results/sungather/config.yaml
 
-The input is the SunGather ``config.yaml`` the charm renders (``inverter:`` section with
-``host``, ``port``, ``connection``, ``scan_interval``, ``level``, ``smart_meter`` and, when
-``inverter-model`` is set, ``model``; ``exports:``). The runner builds SunGather's inverter
-dictionary from it exactly as SunGather's ``sungather.py`` does (its defaults for everything
-the charm does not render: ``timeout`` 10, ``retries`` 3, ``slave`` 1, ``use_local_time``
-false, ``log_console`` WARNING; SunGather never passes a ``serial_number``, so the serial is
-always detected), then runs SunGather's start-up and one ``--runonce`` cycle with
-SungrowClient: ``checkConnection()``, ``configure_registers()`` (model and serial detection),
-``close()`` (not in http mode), ``checkConnection()``, ``scrape()``, ``close()`` or, when the
-scrape failed, ``disconnect()``. Exports are not published (the result lists the enabled ones
-under ``exports_skipped``). The register file is ``atest/resources/registers-sungrow.yaml``.
+The input is the SunGather ``config.yaml`` the charm renders. The charm (see
+``shared/reference/CHARM.md``: tonyandrewmeyer/sungather-k8s-operator) runs its actions as
+a Pebble exec of ``/usr/bin/python3.10 sungather.py -c /config/config.yaml --runonce`` in
+``/opt/sungather/SunGather`` with ``PYTHONPATH=/opt/sungather-lib`` (timeout 60 s for
+``run-once``, 30 s for ``test-connection``). This runner emulates that process: it builds
+SunGather's inverter dictionary from config.yaml as ``sungather.py`` does (its defaults for
+everything the charm does not render: ``timeout`` 10, ``retries`` 3, ``slave`` 1,
+``log_console`` WARNING) and runs SunGather's start-up and one ``--runonce`` cycle with
+SungrowClient: ``checkConnection()`` (false: "Error: Connection to inverter failed", exit 1),
+``configure_registers()``, the exports, ``checkConnection()``, ``scrape()`` (false: "Data
+collection failed", exit 0). What the emulated process gives: ``exit_code``, ``stdout`` (always
+empty: SunGather logs to stderr) and ``stderr`` (the log records at ``log_console`` level).
 
-Actions (the charm's handlers: src/charm.py and src/sungather.py of
-tonyandrewmeyer/sungather-k8s-operator):
+What the emulation cannot know, the rock's contents: SunGather's own start-up INFO lines are
+not reproduced; the register file is ``atest/resources/registers-sungrow.yaml`` (hand-written:
+names, addresses and decoded texts differ from SunGather's ``registers-sungrow.yaml``); the
+exports are not run, except the two failures a real deployment shows: ``webserver`` while the
+deployment's service holds its port (``--service-holds-webserver``, the default when a
+webserver export is enabled) logs "Address already in use" at ERROR, and ``mqtt`` with
+``homeassistant`` but no ``ha_sensors`` fails to load (ERROR).
 
-``test-connection``
-    The charm runs ``sungather.py -c CONFIG --runonce`` (30 s) and reports ``status``
-    ``failed`` when the word "error" appears in its output, else ``success``. Here: the same
-    run; ``status: success`` and ``message`` "Successfully connected to inverter and collected
-    data" when the collection worked and SunGather's console output (log records at its
-    ``log_console`` level) holds no "error". Otherwise ``ok: false``, ``status: failed``,
-    ``message`` and ``error`` "Connection test failed: <why>", ``output`` (the first 200
-    characters of the console output), exit code 1. Unlike the charm, a run that collected
-    nothing fails even when no line says "error" (SunGather logs an unanswered inverter as
-    warnings only).
-``get-inverter-info``
-    The charm returns ``status`` "Configuration loaded", ``config-path`` and a ``message``
-    without contacting the inverter. Here: the same keys, plus what SunGather's start-up
-    detects (the action's description: "Retrieve detected inverter model and connection
-    status"): ``model`` (configured or detected), ``model_source`` (``config`` or
-    ``detected``), ``serial``, ``device_type_code`` (the raw code when the model is unknown),
-    ``connection``, ``host``, ``port``. Fails ("Failed to get inverter info: <why>") when the
-    detection reads are not answered.
+From the process the runner derives the charm's action result exactly (``results``) or the
+charm's failure message (``action_failed``):
+
 ``run-once``
-    The charm runs ``sungather.py -c CONFIG --runonce`` (60 s) and returns ``output``
-    (stdout) and ``error`` (stderr); it fails ("Failed to run sungather: ...") when SunGather
-    exits non-zero. Here: ``output`` (a one-line summary: SunGather itself prints nothing on
-    stdout without a console export, which the charm never renders), ``error`` (SunGather's
-    console log output, "" when there was none), and the collection itself: ``collection``
-    (SungrowClient's ``latest_scrape``: register name -> decoded value), ``values`` (their
-    number), ``model``, ``serial``, ``scan_ranges`` ("read 5000x38": FC4, wire start 5000, 38
-    registers), ``failed_ranges`` (with SungrowClient's messages), ``register_addresses``
-    (name -> "read 13023": table and documented number). Fails ("Failed to run sungather:
-    <why>", exit code 1) when SunGather would exit non-zero (config unusable) and, unlike
-    SunGather (which logs "Data collection failed" and exits 0), when the scrape failed.
+    ``output`` = stdout, ``error`` = stderr. Fails ("Failed to run sungather: <exec error>")
+    only when the exec fails: a non-zero exit (written as ops' ExecError reads) or the 60 s
+    timeout (its exact text from Pebble is not known here: "timed out after 60 s waiting for
+    [...]").
+``test-connection``
+    ``status`` "failed", ``message`` "Connection test failed - check logs for details",
+    ``output`` = stdout[:200] when "error" (any case) is in stdout or stderr; otherwise
+    ``status`` "success", ``message`` "Successfully connected to inverter and collected data".
+    An exec error: ``status`` "failed", ``message`` "Connection test failed: <exec error>".
+    Never fails.
+``get-inverter-info``
+    Execs nothing: ``status`` "Configuration loaded", ``config-path`` "/config/config.yaml",
+    ``message`` "Inverter auto-detection happens on first data collection".
 
-Every run prints one JSON object with ``ok``, ``action``, ``config``, ``connection``,
-``host``, ``port``, ``warnings`` (every log record at WARNING or above) and ``elapsed``.
-Exit codes as for the drivers: 0 ok, 1 the action failed, 2 bad command line, 124 the time
-guard (``--guard``, default: the charm's timeout for the action) fired.
+Every run prints one JSON object: ``ok`` (the action completed), ``action``, ``results``,
+``action_failed``, ``exec`` (command, working directory, environment, timeout as the charm
+runs it), ``exit_code``, ``stdout``, ``stderr`` and the emulation's diagnostics (a real
+deployment shows none of them): ``collection`` (register name -> value), ``values``,
+``model``, ``serial``, ``scan_ranges``, ``failed_ranges``, ``register_addresses``,
+``warnings``, ``elapsed``. Exit code 0 (also when the action failed), 2 bad command line.
 """
 
 from __future__ import annotations
@@ -63,6 +58,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -71,18 +67,22 @@ import _driver
 
 DEFAULT_REGISTERS = Path(__file__).resolve().parent.parent / "resources" / "registers-sungrow.yaml"
 
-# The charm's exec timeouts (src/charm.py, src/sungather.py); get-inverter-info execs nothing.
-ACTION_GUARDS = {"test-connection": 30.0, "get-inverter-info": 30.0, "run-once": 60.0}
-FAILURE_PREFIX = {
-    "test-connection": "Connection test failed",
-    "get-inverter-info": "Failed to get inverter info",
-    "run-once": "Failed to run sungather",
-}
+# How the charm execs the workload (src/charm.py, src/sungather.py); get-inverter-info execs nothing.
+EXEC_COMMAND = ["/usr/bin/python3.10", "sungather.py", "-c", "/config/config.yaml", "--runonce"]
+EXEC_WORKING_DIR = "/opt/sungather/SunGather"
+EXEC_ENVIRONMENT = {"PYTHONPATH": "/opt/sungather-lib"}
+CHARM_CONFIG_PATH = "/config/config.yaml"
+EXEC_ERROR_OUTPUT_MAX = 1024  # ops.pebble.ExecError.STR_MAX_OUTPUT
+ACTION_TIMEOUTS = {"test-connection": 30.0, "run-once": 60.0, "get-inverter-info": None}
 CONSOLE_FORMAT = "%(levelname)-8s %(message)s"
+TEST_FAILED = "Connection test failed - check logs for details"
+TEST_SUCCEEDED = "Successfully connected to inverter and collected data"
+INFO_RESULTS = {"status": "Configuration loaded", "config-path": CHARM_CONFIG_PATH,
+                "message": "Inverter auto-detection happens on first data collection"}
 
 
-class WorkloadFailed(Exception):
-    """The action failed; the message says why (without the action's prefix)."""
+class SunGatherExit(Exception):
+    """SunGather exits non-zero (its last log line says why)."""
 
 
 def sungather_inverter_config(inverter: dict, timeout: float | None) -> dict:
@@ -105,12 +105,6 @@ def sungather_inverter_config(inverter: dict, timeout: float | None) -> dict:
     if timeout is not None:  # a test's shortcut: SunGather waits 10 s per unanswered request
         config["timeout"] = timeout
     return config
-
-
-def endpoint_text(config: dict) -> str:
-    if config["connection"] == "http":  # SungrowClient forces 8082; the web client uses HTTP 80
-        return f"{config['host']} (WiNet-S: WebSocket port 8082, HTTP port 80)"
-    return f"{config['host']}:{config['port']}"
 
 
 def range_label(register_type: str, start, count) -> str:
@@ -195,20 +189,6 @@ def console_output(collector: _driver.RecordCollector, level_name: str) -> str:
     return "\n".join(lines)
 
 
-def reason_text(lead: str, failed: list[dict], causes: list[str]) -> str:
-    """``lead`` followed by the first few causes (or failed ranges) that explain it."""
-    shown = list(causes[:3]) or [f"{f['range']}: {'; '.join(f['messages'])}" for f in failed[:3]]
-    text = lead + (": " + "; ".join(shown) if shown else "")
-    more = (len(causes) if causes else len(failed)) - len(shown)
-    if more > 0:
-        text += f" (and {more} more)"
-    return text
-
-
-def no_answer(config: dict, what: str) -> str:
-    return f"{what} from the inverter at {endpoint_text(config)} over '{config['connection']}'"
-
-
 def load_yaml(path: str, what: str):
     import yaml
 
@@ -216,98 +196,135 @@ def load_yaml(path: str, what: str):
         with open(path, encoding="utf-8") as handle:
             return yaml.safe_load(handle)
     except Exception as error:  # SunGather: "Failed: Loading config: ..." and exit 1
-        raise WorkloadFailed(f"Failed: Loading {what}: {path} {_driver.error_text(error)}") from None
+        raise SunGatherExit(f"Failed: Loading {what}: {path} {_driver.error_text(error)}") from None
 
 
-def run(args, result: dict, collector: _driver.RecordCollector) -> None:
-    configfile = load_yaml(args.config, "config")
-    if not isinstance(configfile, dict) or not configfile.get("inverter"):
-        raise WorkloadFailed("Failed Loading config, missing Inverter settings")
-    registersfile = load_yaml(args.register_file, "registers")
+def export_failures(exports: list, holds_webserver: bool | None) -> None:
+    """Log the export failures a real deployment shows (the other exports are not run)."""
+    for export in exports:
+        if not isinstance(export, dict) or not export.get("enabled", False):
+            continue
+        if export.get("name") == "webserver" and holds_webserver is not False:
+            logging.error(f"webserver: cannot start the web server on port {export.get('port', 8080)}: "
+                          "[Errno 98] Address already in use (the running service holds it)")
+        if export.get("name") == "mqtt" and export.get("homeassistant") and not export.get("ha_sensors"):
+            logging.error("mqtt: failed loading export: homeassistant is set without ha_sensors")
 
+
+def runonce(args, result: dict, collector: _driver.RecordCollector) -> None:
+    """SunGather's ``--runonce``; raises SunGatherExit where SunGather exits non-zero."""
+    try:
+        configfile = load_yaml(args.config, "config")
+        if not isinstance(configfile, dict) or not configfile.get("inverter"):
+            raise SunGatherExit("Failed Loading config, missing Inverter settings")
+        registersfile = load_yaml(args.register_file, "registers")
+    except SunGatherExit as error:
+        logging.error(str(error))
+        raise
     config = sungather_inverter_config(configfile["inverter"], args.timeout)
+    result["log_console"] = config["log_console"]
     result.update(connection=config["connection"], host=config["host"], port=config["port"],
                   level=config["level"], smart_meter=config["smart_meter"],
                   scan_interval=config["scan_interval"], timeout=config["timeout"])
-    result["exports_skipped"] = [e.get("name") for e in configfile.get("exports") or []
-                                 if isinstance(e, dict) and e.get("enabled", False)]
+    exports = [e for e in configfile.get("exports") or [] if isinstance(e, dict)]
+    result["exports_not_run"] = [e.get("name") for e in exports if e.get("enabled", False)]
     if not config.get("host"):
-        raise WorkloadFailed("Error: host option in config is required")
+        logging.error("Error: host option in config is required")
+        raise SunGatherExit("host option in config is required")
 
     from SungrowClient import SungrowClient
 
     problems = Problems(collector)
     inverter = SungrowClient.SungrowClient(config)
     if not inverter.checkConnection():
-        _, causes = problems.take()
-        raise WorkloadFailed(reason_text(
-            f"Error: Connection to inverter failed: {config['host']}:{config['port']}", [], causes))
+        logging.error(f"Error: Connection to inverter failed: {config['host']}:{config['port']}")
+        raise SunGatherExit("connection to inverter failed")
 
-    configured_model = config.get("model")
     inverter.configure_registers(registersfile)
-    detection_failed, detection_causes = problems.take()
+    detection_failed, _ = problems.take()
     result["model"] = inverter.getInverterModel()
     result["serial"] = inverter.getSerialNumber()
-    result["model_source"] = "config" if configured_model else "detected"
-    code = inverter.latest_scrape.get("device_type_code")
-    result["device_type_code"] = code
+    result["device_type_code"] = inverter.latest_scrape.get("device_type_code")
     result["detection_failures"] = detection_failed
     result["scan_ranges"] = [range_label(r["type"], r["start"], r["range"]) for r in inverter.register_ranges]
     result["register_addresses"] = {r["name"]: f"{r['type']} {r['address']}" for r in inverter.registers}
     if config["connection"] != "http":
         inverter.close()
+    export_failures(exports, args.service_holds_webserver)
 
-    if args.action == "get-inverter-info":
-        if detection_failed:
-            raise WorkloadFailed(reason_text(no_answer(config, "no answer to model/serial detection"),
-                                             detection_failed, detection_causes))
-        result["status"] = "Configuration loaded"
-        result["config-path"] = args.config
-        model = result["model"] or f"an unknown device type code ({code})"
-        result["message"] = (f"Inverter {model}, serial {result['serial']}, answered over "
-                             f"'{config['connection']}' at {endpoint_text(config)}")
-        return
-
-    # One polling cycle of SunGather's main loop, then exit (--runonce).
     inverter.checkConnection()
-    try:
-        success = bool(inverter.scrape())
-    except Exception as error:  # SunGather does not catch this: a traceback and exit 1
-        raise WorkloadFailed(f"scrape() raised {_driver.error_text(error)}") from None
-    failed, causes = problems.take()
+    success = bool(inverter.scrape())  # SunGather does not catch an exception here: exit 1
+    failed, _ = problems.take()
+    result["failed_ranges"] = failed
     if success:
         if config["connection"] != "http":
             inverter.close()
+        result["collection"] = dict(inverter.latest_scrape)
+        result["values"] = len(inverter.latest_scrape)
     else:
         inverter.disconnect()
         logging.warning(f"Data collection failed, skipped exporting data. Retying in "
                         f"{config['scan_interval']} secs")
-    console = console_output(collector, config["log_console"])
-    result["failed_ranges"] = failed
-    if not success:  # every scan range failed: nothing was collected
-        raise WorkloadFailed(reason_text(no_answer(config, "no data collected"), failed + detection_failed,
-                                         causes or detection_causes))
-    result["collection"] = dict(inverter.latest_scrape)
-    result["values"] = len(inverter.latest_scrape)
-    if args.action == "test-connection":
-        if "error" in console.lower():  # the charm's check (src/sungather.py test_connection)
-            result["output"] = console[:200]
-            raise WorkloadFailed("the workload's output reports an error - check logs for details: "
-                                 + console[:200])
-        result["status"] = "success"
-        result["message"] = "Successfully connected to inverter and collected data"
-        return
-    # run-once
-    result["output"] = (f"Collected {result['values']} values from {result['model']} "
-                        f"(serial {result['serial']}) over '{config['connection']}' at "
-                        f"{endpoint_text(config)}; {len(failed)} of "
-                        f"{len(result['scan_ranges'])} scan ranges failed")
-    result["error"] = console
+        result["collection"] = {}
+        result["values"] = 0
+
+
+def exec_error(exit_code: int, stdout: str, stderr: str) -> str:
+    """How ops' ExecError reads (the charm puts it after its failure prefix): each output cut at 1024."""
+    message = f"non-zero exit code {exit_code} executing {EXEC_COMMAND!r}"
+    for name, out in (("stdout", stdout), ("stderr", stderr)):
+        cut = " [truncated]" if len(out) > EXEC_ERROR_OUTPUT_MAX else ""
+        message += f", {name}={out[:EXEC_ERROR_OUTPUT_MAX]!r}{cut}"
+    return message
+
+
+def charm_results(action: str, exit_code: int | None, stdout: str, stderr: str,
+                  timeout: float | None) -> tuple[dict, str | None]:
+    """The charm's action results and failure message (None when the action completes)."""
+    if action == "get-inverter-info":
+        return dict(INFO_RESULTS), None
+    if exit_code is None:
+        why = f"timed out after {timeout:g} s waiting for {EXEC_COMMAND!r}"
+    elif exit_code != 0:
+        why = exec_error(exit_code, stdout, stderr)
+    else:
+        why = None
+    if action == "run-once":
+        if why:
+            return {}, f"Failed to run sungather: {why}"
+        return {"output": stdout, "error": stderr}, None
+    if why:
+        return {"status": "failed", "message": f"Connection test failed: {why}"}, None
+    if "error" in stdout.lower() or "error" in stderr.lower():
+        return {"status": "failed", "message": TEST_FAILED, "output": stdout[:200]}, None
+    return {"status": "success", "message": TEST_SUCCEEDED}, None
+
+
+def finish(result: dict, exit_code: int | None, collector: _driver.RecordCollector) -> None:
+    stderr = console_output(collector, result.get("log_console", "WARNING"))
+    stdout = ""  # SunGather logs to stderr; the charm never renders a console export
+    results, failed = charm_results(result["action"], exit_code, stdout, stderr,
+                                    ACTION_TIMEOUTS[result["action"]])
+    result.update(ok=failed is None, results=results, action_failed=failed, exit_code=exit_code,
+                  stdout=stdout, stderr=stderr, warnings=collector.messages(),
+                  elapsed=round(time.monotonic() - result.pop("_started", time.monotonic()), 3))
+
+
+def start_exec_timeout(seconds: float, result: dict, collector: _driver.RecordCollector) -> None:
+    """The charm's exec timeout: emit the timed-out action's result after ``seconds``."""
+
+    def fire() -> None:
+        finish(result, None, collector)
+        _driver.emit(result, _driver.EXIT_OK)
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=sorted(ACTION_GUARDS), help="the charm action to perform")
+    parser.add_argument("action", choices=sorted(ACTION_TIMEOUTS), help="the charm action to perform")
     parser.add_argument("--config", required=True, help="SunGather config.yaml as the charm renders it")
     parser.add_argument("--register-file", default=str(DEFAULT_REGISTERS),
                         help="SunGather-format register YAML (default: atest/resources/registers-sungrow.yaml)")
@@ -315,32 +332,33 @@ def main() -> None:
                         help="override inverter.timeout (seconds per request; the charm renders none, "
                              "so SunGather waits 10 s)")
     parser.add_argument("--guard", type=float, default=None,
-                        help="hard limit for the whole run in seconds (default: the charm's timeout for "
-                             "the action: test-connection 30, get-inverter-info 30, run-once 60)")
+                        help="the exec timeout in seconds (default: the charm's, test-connection 30, "
+                             "run-once 60)")
+    parser.add_argument("--service-holds-webserver", default=None, action=argparse.BooleanOptionalAction,
+                        help="whether the deployment's running service holds the webserver port "
+                             "(default: yes, as on a deployment)")
     args = parser.parse_args()
 
-    started = time.monotonic()
-    result: dict = {"ok": False, "action": args.action, "config": args.config,
-                    "client": "SungrowClient 0.1.0"}
-    _driver.start_guard(args.guard or ACTION_GUARDS[args.action], result)
+    result: dict = {"ok": False, "action": args.action, "config": args.config, "_started": time.monotonic(),
+                    "client": "SungrowClient 0.1.0",
+                    "exec": None if args.action == "get-inverter-info" else {
+                        "command": EXEC_COMMAND, "working_dir": EXEC_WORKING_DIR,
+                        "environment": EXEC_ENVIRONMENT, "timeout": ACTION_TIMEOUTS[args.action]}}
     collector = _driver.collect_logs(quiet=("pymodbus", "urllib3", "websocket"))
-    try:
-        run(args, result, collector)
-        result["ok"] = True
-        code = _driver.EXIT_OK
-    except Exception as error:  # WorkloadFailed, or anything the client raised
-        why = str(error) if isinstance(error, WorkloadFailed) else _driver.error_text(error)
-        if not isinstance(error, WorkloadFailed):
+    exit_code = 0
+    if args.action != "get-inverter-info":  # the charm answers it without contacting the inverter
+        ACTION_TIMEOUTS[args.action] = args.guard or ACTION_TIMEOUTS[args.action]
+        start_exec_timeout(ACTION_TIMEOUTS[args.action], result, collector)
+        try:
+            runonce(args, result, collector)
+        except SunGatherExit:
+            exit_code = 1
+        except Exception as error:  # an uncaught exception: Python's traceback and exit 1
             result["traceback"] = traceback.format_exception(error)[-6:]
-        result["error"] = f"{FAILURE_PREFIX[args.action]}: {why}"
-        if args.action == "test-connection":  # the charm's result keys for a failed test
-            result["status"] = "failed"
-            result["message"] = result["error"]
-            result.setdefault("output", console_output(collector, "WARNING")[:200])
-        code = _driver.EXIT_CLIENT_FAILED
-    result["warnings"] = collector.messages()
-    result["elapsed"] = round(time.monotonic() - started, 3)
-    _driver.emit(result, code)
+            logging.error("Traceback (most recent call last): " + _driver.error_text(error))
+            exit_code = 1
+    finish(result, exit_code, collector)
+    _driver.emit(result, _driver.EXIT_OK)
 
 
 if __name__ == "__main__":

@@ -186,7 +186,8 @@ class sungather_workload:
         | log-level | nothing: the charm puts it into the LOG_LEVEL environment variable, which SunGather does not read |
 
         Fails like the charm refuses a configuration: an unknown option or a value of the
-        wrong type (``juju config`` errors), or what the charm's validation blocks on
+        wrong type (``juju config`` errors), or, with exactly the charm's Blocked status
+        message ``Config error: <first error>``, what the charm's validation blocks on
         (``Config error: missing inverter-host ...``, an invalid ``connection-type``,
         ``level`` not 1-3, MQTT/InfluxDB enabled without a host, an invalid ``log-level``).
         Nothing is written then.
@@ -200,9 +201,10 @@ class sungather_workload:
         """
         config = charm_config(charm_options)
         errors = validation_errors(config)
-        if errors:
-            more = f" (and {len(errors) - 1} more: {'; '.join(errors[1:])})" if len(errors) > 1 else ""
-            raise CharmConfigError(f"The charm would be blocked: Config error: {errors[0]}{more}")
+        if errors:  # the charm's Blocked status shows the first error only
+            if len(errors) > 1:
+                BuiltIn().log(f"The charm's validation also found: {'; '.join(errors[1:])}")
+            raise CharmConfigError(f"Config error: {errors[0]}")
         text = yaml.dump(sungather_config(config), default_flow_style=False)
         path = self._new_path()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -221,17 +223,20 @@ class sungather_workload:
     @keyword("Collection Should Be Complete")
     def collection_should_be_complete(self, result: dict, missing_from: int | None = None,
                                       missing_to: int | None = None) -> None:
-        """Checks that a ``run-once`` result collected every register SunGather selected, with no failed scan range.
+        """Checks that the emulated run (`Get Last Workload Run`) collected every register SunGather selected, with no failed scan range.
 
-        Every register of ``${result}[register_addresses]`` must be in
-        ``${result}[collection]``, except the clock and alarm-time registers SunGather folds
+        ``result`` is the emulation's view of a ``run-once`` or ``test-connection`` (the
+        charm's results hold no collection). Every register of
+        ``${result}[register_addresses]`` (from ``atest/resources/registers-sungrow.yaml``,
+        not SunGather's own register file) must be in ``${result}[collection]``, except the clock and alarm-time registers SunGather folds
         into ``timestamp`` and ``alarm_timestamp``. With ``missing_from`` and ``missing_to``
         (documented input register numbers, inclusive) the registers read from that range
         must be absent instead, and only scan ranges overlapping it may have failed (e.g. the
         hybrid range 13000-13124 that an encrypted frame cannot carry).
 
         Example:
-        | Collection Should Be Complete | ${result} | missing_from=13000 | missing_to=13124 |
+        | ${run} = | Get Last Workload Run |
+        | Collection Should Be Complete | ${run} | missing_from=13000 | missing_to=13124 |
         """
         if (missing_from is None) != (missing_to is None):
             raise ValueError("give both missing_from and missing_to, or neither")
