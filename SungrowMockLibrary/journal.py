@@ -18,9 +18,11 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
-WRITE_FUNCTIONS = (6, 16)
+from .vocabulary import READ_HOLDING, READ_INPUT, WRITE_MULTIPLE, WRITE_SINGLE
 
-_FUNCTION_NAMES = {3: "read holding", 4: "read input", 6: "write single", 16: "write multiple"}
+_FUNCTION_NAMES = {
+    READ_HOLDING: "read holding", READ_INPUT: "read input", WRITE_SINGLE: "write single", WRITE_MULTIPLE: "write multiple"
+}
 _VALUES_SHOWN = 16
 
 

@@ -24,7 +24,7 @@ from SungrowMockLibrary.transports import wire
 from SungrowMockLibrary.transports.winet import fault_actions
 from SungrowMockLibrary.vocabulary import Door
 
-PERFORMERS = {**wire.ACTIONS, **fault_actions.ACTIONS, **device_faults.ACTIONS}
+PERFORMERS = {**wire.MODBUS_STAGE_ACTIONS, **fault_actions.WINET_STAGE_ACTIONS, **device_faults.DEVICE_STAGE_ACTIONS}
 REQUIRED = {"delay": {"delay": 1}, "late_response": {"delay": 1}}  # kinds without defaults for every parameter
 
 

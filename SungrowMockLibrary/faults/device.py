@@ -1,6 +1,6 @@
 """Device faults as the simulation sees them: the condition they put an inverter in.
 
-Device faults act at one stage, the simulated inverter; :data:`ACTIONS` holds what each kind
+Device faults act at one stage, the simulated inverter; :data:`DEVICE_STAGE_ACTIONS` holds what each kind
 changes, and the fault table's test checks that it covers exactly the table's device kinds.
 """
 
@@ -18,7 +18,7 @@ DEVICE_ACTIONS: dict[str, Callable[[dict], dict]] = {
     "over_temperature": lambda params: {"derate": params["limit_percent"] / 100},
     "battery_fault": lambda params: {"battery_fault": params["code"]},
 }
-ACTIONS = {Stage.DEVICE: DEVICE_ACTIONS}
+DEVICE_STAGE_ACTIONS = {Stage.DEVICE: DEVICE_ACTIONS}
 
 
 def device_condition(engine: FaultEngine, unit: int) -> DeviceCondition:

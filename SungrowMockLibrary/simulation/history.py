@@ -18,11 +18,10 @@ from functools import cache
 from importlib import resources
 
 from ..device import codec
-from .clock import to_datetime, to_seconds
+from .clock import DAY_S, to_datetime, to_seconds
 
 SLOT_S = 900.0
 SLOTS_PER_DAY = 96
-DAY_S = 86400.0  # simulated time is naive local time: every day is this long
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ class DeviceCondition:
     battery_fault: int | None = None
 
 # The plant's energy counters and the quantity names their registers carry in register_map.csv.
-COUNTERS = (
+COUNTER_QUANTITIES = (
     ("pv", "pv"),
     ("output", "output"),
     ("grid_export", "export"),
@@ -107,7 +107,7 @@ def quantities(spec: PlantSpec, state: PlantState, point: OperatingPoint, contro
     values["backup_w"] = backup_w
     values["backup_phase_w"] = backup_w / phases
     values["backup_phase_a"] = backup_w / phases / max(1.0, point.phase_voltage_v[0]) if point.phase_voltage_v else 0.0
-    for counter, quantity in COUNTERS:
+    for counter, quantity in COUNTER_QUANTITIES:
         values[f"{quantity}_daily_kwh"] = state.daily(counter) / 1000
         values[f"{quantity}_total_kwh"] = state.total(counter) / 1000
     pv_daily = state.daily("pv")
@@ -152,7 +152,7 @@ class Simulator:
         # Totals start from what the registers hold, so a new mock does not read as a new inverter;
         # of several registers carrying one total, the finest resolution wins.
         totals = {}
-        for counter, quantity in COUNTERS:
+        for counter, quantity in COUNTER_QUANTITIES:
             carriers = [r for r, q in self._targets if q == f"{quantity}_total_kwh"]
             if carriers:
                 register = min(carriers, key=lambda r: r.scale)

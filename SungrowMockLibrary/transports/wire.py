@@ -8,7 +8,7 @@ change a reply's content (exception, wrong ids) act on the frame; faults that br
 
 The wire performs three stages of the fault table: a client connecting (:meth:`Wire.admit`), a
 request frame and the encryption key request (:meth:`Wire.serve`). It asks the engine only for
-the kinds the table declares there and performs them from :data:`ACTIONS`.
+the kinds the table declares there and performs them from :data:`MODBUS_STAGE_ACTIONS`.
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ class Wire:
         fault = faults.decide(info, _CONNECT_KINDS)
         if fault is None:
             return True
-        outcome = CONNECT_ACTIONS[fault.kind](connection)
+        outcome = MODBUS_CONNECT_ACTIONS[fault.kind](connection)
         if self.journal is not None:
             self.journal.record(door=self.door, peer=connection.peer, reply=outcome, fault=fault.kind)
         return False
@@ -295,7 +295,7 @@ def _key_rotated(fault: Fault, connection: Connection, frame: bytes, handle: Fra
     return f"{_outcome(reply)}, key rotated"
 
 
-CONNECT_ACTIONS: dict[str, Callable[[Connection], str]] = {"refuse": _refuse, "connection_limit": _refuse}
+MODBUS_CONNECT_ACTIONS: dict[str, Callable[[Connection], str]] = {"refuse": _refuse, "connection_limit": _refuse}
 FRAME_ACTIONS: dict[str, Action] = {
     "exception": _exception,
     "no_response": _silent,
@@ -317,7 +317,7 @@ KEY_ACTIONS: dict[str, Action] = {
     "garbage": _garbage,
     "truncate": _truncate,
 }
-ACTIONS = {Stage.MODBUS_CONNECT: CONNECT_ACTIONS, Stage.MODBUS_FRAME: FRAME_ACTIONS, Stage.KEY_REQUEST: KEY_ACTIONS}
+MODBUS_STAGE_ACTIONS = {Stage.MODBUS_CONNECT: MODBUS_CONNECT_ACTIONS, Stage.MODBUS_FRAME: FRAME_ACTIONS, Stage.KEY_REQUEST: KEY_ACTIONS}
 
 
 def _decode(seq: int, door: str, peer: str, frame: bytes, layout, arrived: float, outcome, fault, latency: float) -> Request:

@@ -2,7 +2,7 @@
 
 The fault table (:mod:`SungrowMockLibrary.faults.kinds`) says which kinds act at the door's three
 stages; the door asks the engine only for those (:data:`CONNECT_KINDS`, :data:`MESSAGE_KINDS`,
-:data:`HTTP_KINDS`) and performs the answer from :data:`ACTIONS`, and a unit test proves each
+:data:`HTTP_KINDS`) and performs the answer from :data:`WINET_STAGE_ACTIONS`, and a unit test proves each
 mapping holds exactly the table's kinds for its stage. What each does on the wire:
 
 * ``delay``: the request is answered after the delay (dropped without a reply when the door
@@ -151,7 +151,7 @@ ConnectAction = Callable[[web.Request, Fault], "tuple[web.StreamResponse, str]"]
 MessageAction = Callable[["Exchange", Fault], "Awaitable[tuple[str, bool]]"]
 HttpAction = Callable[["HttpExchange", Fault], "Awaitable[tuple[web.StreamResponse, str]]"]
 
-CONNECT_ACTIONS: dict[str, ConnectAction] = {"refuse": _refuse, "connection_limit": _refuse}
+WINET_CONNECT_ACTIONS: dict[str, ConnectAction] = {"refuse": _refuse, "connection_limit": _refuse}
 MESSAGE_ACTIONS: dict[str, MessageAction] = {
     "delay": _message_delay,
     "reset": _message_reset,
@@ -168,4 +168,4 @@ HTTP_ACTIONS: dict[str, HttpAction] = {
     "login_required": _http_failure,
     "malformed_json": _http_malformed,
 }
-ACTIONS = {Stage.WINET_CONNECT: CONNECT_ACTIONS, Stage.WINET_MESSAGE: MESSAGE_ACTIONS, Stage.WINET_HTTP: HTTP_ACTIONS}
+WINET_STAGE_ACTIONS = {Stage.WINET_CONNECT: WINET_CONNECT_ACTIONS, Stage.WINET_MESSAGE: MESSAGE_ACTIONS, Stage.WINET_HTTP: HTTP_ACTIONS}

@@ -21,11 +21,11 @@ from ...faults import Fault, FaultEngine, RequestInfo
 from ..wire import reset
 from . import request_fields, routes
 from .fault_actions import (
-    CONNECT_ACTIONS,
     CONNECT_KINDS,
     HTTP_ACTIONS,
     HTTP_KINDS,
     OPEN_HTTP_KINDS,
+    WINET_CONNECT_ACTIONS,
     dropped,
 )
 from .websocket import WINET, WS_PATH
@@ -149,7 +149,7 @@ def _open_http_connections(door: WinetDoor) -> int:
 async def _perform(exchange: HttpExchange, fault: Fault) -> tuple[web.StreamResponse, str]:
     try:
         if fault.spec.connecting:
-            return CONNECT_ACTIONS[fault.kind](exchange.request, fault)
+            return WINET_CONNECT_ACTIONS[fault.kind](exchange.request, fault)
         return await HTTP_ACTIONS[fault.kind](exchange, fault)
     except (web.HTTPException, asyncio.CancelledError):
         raise

@@ -24,11 +24,11 @@ from ..wire import reset
 from . import services
 from .codes import BAD_REQUEST, dumps, envelope
 from .fault_actions import (
-    CONNECT_ACTIONS,
     CONNECT_KINDS,
     MESSAGE_ACTIONS,
     MESSAGE_KINDS,
     OPEN_MESSAGE_KINDS,
+    WINET_CONNECT_ACTIONS,
 )
 from .request_fields import number_of, peer_of, reply_label
 
@@ -154,7 +154,7 @@ class WebSocketEndpoint:
             fault = faults.decide(info, kinds=CONNECT_KINDS)
             if fault is not None:
                 peer = peer_of(request.transport) if door.journal is not None else ""  # before the fault drops it
-                response, outcome = CONNECT_ACTIONS[fault.kind](request, fault)
+                response, outcome = WINET_CONNECT_ACTIONS[fault.kind](request, fault)
                 self._record(peer, arrived, started, service=WS_PATH, reply=outcome, fault=fault.kind)
                 return response
         ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE, timeout=CLOSE_TIMEOUT)
