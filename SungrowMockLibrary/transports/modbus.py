@@ -67,6 +67,4 @@ class ModbusHandler:
     def handle(self, frame: bytes, public_key: bytes = NO_KEY) -> bytes | None:
         """Answer one complete MBAP frame (header + unit + PDU); ``None`` means stay silent."""
         reply = core.answer(self.inverters, frame[6], frame[HEADER:], public_key)
-        if reply is None:
-            return None
-        return frame[:2] + b"\x00\x00" + (len(reply) + 1).to_bytes(2, "big") + frame[6:7] + reply  # with_header, inlined
+        return None if reply is None else with_header(frame, reply)

@@ -132,7 +132,7 @@ def answer(inverters: Mapping, unit: int, pdu: bytes, public_key: bytes = NO_KEY
     The key request is answered with ``public_key`` (all zero: this door does not encrypt).
     A write that fails changes nothing.
     """
-    if unit == KEY_REQUEST_UNIT and pdu == KEY_REQUEST_PDU:
+    if is_key_request(unit, pdu):
         return key_reply(public_key)
     inverter = inverters.get(unit)
     if inverter is None:
