@@ -5,6 +5,7 @@
     python3 run_tests.py --skip-install  # reuse what is installed
     python3 run_tests.py --only utest    # or: --only atest, --only lint
     python3 run_tests.py --include modbus  # Robot tag filter for atest
+    python3 run_tests.py --exclude image   # leave out a tag (image: build and run the container image)
     python3 run_tests.py --only rf-oldest  # the remote tests on the oldest Robot Framework allowed
 
 The remote tests (utest/test_remote.py, atest/remote) run twice: with the newest Robot
@@ -47,11 +48,33 @@ def install() -> None:
     print("+", " ".join(clients), flush=True)
     building = subprocess.Popen(clients, cwd=ROOT)  # the client venvs build while the oldest Robot's does
     try:
+        install_image_tools()
         ensure_oldest_robot()
     finally:
         building.wait()
     if building.returncode != 0:
         sys.exit(f"failed ({building.returncode}): {' '.join(clients)}")
+
+
+def install_image_tools() -> None:
+    """Debian's packages that build and run the container image (atest/image), when this runs as root on Debian.
+
+    Elsewhere the image suite skips, naming what is missing.
+    """
+    sys.path.insert(0, str(ROOT / "atest" / "resources"))
+    from container_image import TOOLS  # the commands the suite needs and the packages that hold them
+
+    missing = sorted({package for tool, package in TOOLS.items() if shutil.which(tool) is None})
+    if not missing or os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return
+    apt = ("apt-get", "install", "--yes", "--quiet", "--no-install-recommends", *missing)
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    print("+", " ".join(apt), flush=True)
+    if subprocess.call(apt, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL) != 0:  # stale package lists
+        run("apt-get", "update", "--quiet")
+        print("+", " ".join(apt), flush=True)
+        if subprocess.call(apt, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL) != 0:
+            sys.exit(f"failed: {' '.join(apt)}")
 
 
 # Each linter counts as one test: it passes when it reports nothing. Both read their
@@ -138,6 +161,8 @@ def atest(results: Path, robot_args: list[str]) -> tuple[int, int]:
     from robot.api import ExecutionResult
 
     stats = ExecutionResult(str(output)).statistics.total
+    if stats.skipped:
+        print(f"atest: {stats.skipped} skipped (see {results / 'report.html'} for why)", flush=True)
     return stats.passed, stats.failed
 
 
@@ -181,6 +206,7 @@ def main() -> int:
     parser.add_argument("--only", choices=("lint", "utest", "atest", "rf-oldest"), help="run one of the stages")
     parser.add_argument("--results", default="results", help="results folder (default: results)")
     parser.add_argument("--include", action="append", default=[], help="Robot tag to include (repeatable)")
+    parser.add_argument("--exclude", action="append", default=[], help="Robot tag to leave out (repeatable)")
     args = parser.parse_args()
 
     results = (ROOT / args.results).resolve()
@@ -194,6 +220,7 @@ def main() -> int:
     if args.only in (None, "utest"):
         counts["utest"] = utest(results)
     robot_args = [a for tag in args.include for a in ("--include", tag)]
+    robot_args += [a for tag in args.exclude for a in ("--exclude", tag)]
     if args.only in (None, "atest"):
         counts["atest"] = atest(results, robot_args)
         libdoc(results)

@@ -17,7 +17,6 @@ Test Tags           encrypted    sungrowclient
 
 *** Variables ***
 ${SERIAL}           TSG0000099
-${OVERLONG}         read 12999x125
 
 
 *** Test Cases ***
@@ -92,24 +91,6 @@ With Encryption Disabled SunGather Falls Back To Plain And Reads Everything
 
 
 *** Keywords ***
-Only The Over-Long Range Should Fail
-    [Documentation]    Hybrids: exactly 12999x125 failed (with a Modbus exception), in every scrape.
-    ...    String models: nothing failed.
-    [Arguments]    ${result}
-    Should Be Empty    ${result}[detection]    Model/serial detection reads failed: ${result}[detection]
-    ${hybrid} =    Evaluate    $OVERLONG in $result['scan_ranges']
-    FOR    ${scrape}    IN    @{result}[scrapes]
-        Should Be True    ${scrape}[ok]    ${scrape}
-        IF    ${hybrid}
-            Length Should Be    ${scrape}[failed_ranges]    1    ${scrape}[failed_ranges]
-            Should Be Equal    ${scrape}[failed_ranges][0][range]    ${OVERLONG}
-            # "Modbus connection failed" is SungrowClient's warning for an exception response
-            Should Be Equal    ${scrape}[failed_ranges][0][messages]    ${{ ['Modbus connection failed'] }}
-        ELSE
-            Should Be Empty    ${scrape}[failed_ranges]
-        END
-    END
-
 Encrypted Scrape Should Match Plain Scrape
     [Documentation]    Scrapes ``model`` at ``level`` over the plain and the encrypted door
     ...    and checks that SunGather decodes the same values.
