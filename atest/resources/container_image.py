@@ -293,6 +293,8 @@ class container_image:  # Robot imports a library class named as its module
     @keyword
     def remove_mock_image(self, image: str) -> None:
         """Removes ``image`` and untagged images from the store (the base stays, for the next build)."""
-        if image and image in self._buildah("images", "--format", "{{.Name}}:{{.Tag}}").split():
+        if not image:  # nothing was built (the suite skipped or its build failed)
+            return
+        if image in self._buildah("images", "--format", "{{.Name}}:{{.Tag}}").split():
             self._buildah("rmi", image)
         self._buildah("rmi", "--prune")  # earlier builds' images that lost their tag to a newer one
