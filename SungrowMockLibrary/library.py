@@ -8,7 +8,7 @@ from typing import ClassVar
 from robotlibcore import DynamicCore
 
 from .faults import FaultKind
-from .keyword_types import Door, Endpoint, EndpointPart, Firmware, InverterState, Scope, Table
+from .keyword_types import Door, Endpoint, EndpointPart, Firmware, InverterState, ModbusPath, Scope, Table
 from .keywords import reporting
 from .keywords.context import LibraryContext
 from .keywords.doors import DoorKeywords
@@ -162,7 +162,7 @@ class SungrowMockLibrary(DynamicCore):
 
     ROBOT_LIBRARY_CONVERTERS: ClassVar[dict] = {
         enum: _converter(enum)
-        for enum in (Door, Endpoint, EndpointPart, FaultKind, Firmware, InverterState, Scope, Table)
+        for enum in (Door, Endpoint, EndpointPart, FaultKind, Firmware, InverterState, ModbusPath, Scope, Table)
     }
 
     def __init__(self, *, assertion_timeout: timedelta = timedelta(seconds=5), **defaults):

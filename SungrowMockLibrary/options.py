@@ -21,7 +21,9 @@ from .errors import OptionError
 from .limits import IDLE_TIMEOUT, MAX_CONNECTIONS
 from .numbers import finite_number, whole_number
 from .simulation.clock import check_speed, parse_moment
-from .vocabulary import DEFAULT_HOST, DEFAULT_MODEL, PORTS, STANDARD_PORTS, UNIT_IDS, Door, Firmware, choice, choices
+from .vocabulary import (
+    DEFAULT_HOST, DEFAULT_MODEL, PORTS, STANDARD_PORTS, UNIT_IDS, Door, Firmware, ModbusPath, choice, choices,
+)  # fmt: skip
 
 # -- parsers: a native value or text in, the option's value out, or an error naming the valid ones --
 
@@ -136,6 +138,10 @@ def _firmware(value) -> Firmware:
     return choice(Firmware, value, "firmware")
 
 
+def _modbus_path(value) -> ModbusPath:
+    return choice(ModbusPath, value, "modbus path")
+
+
 def _encryption_key(value) -> str:
     from .transports.encrypted import parse_key  # imports cryptography: only when a key is given
 
@@ -223,6 +229,13 @@ class StartOptions:
         "doors to open, comma-separated: modbus (plain Modbus TCP), encrypted (Sungrow's AES Modbus TCP), "
         "winet (the WiNet-S WebSocket + HTTP API)",
         metavar="DOOR[,DOOR...]", choices=Door,
+    )  # fmt: skip
+    modbus_path: ModbusPath = _option(  # noqa: RUF009 (a field with metadata, as every option)
+        ModbusPath.direct, _modbus_path,
+        "how Modbus clients reach the mock: direct (the inverter's LAN port; the SBR battery of a hybrid on "
+        "unit 200) or winet (a WiNet-S dongle's Modbus TCP: 6100-6826 and 2613-2660 not forwarded, the battery "
+        "on unit 2 with its pack data only, 13265 names the dongle)",
+        choices=ModbusPath,
     )  # fmt: skip
     modbus_port: int | None = _option(None, _port("modbus_port"), "plain Modbus TCP port", "a free port", "PORT")
     encrypted_port: int | None = _option(None, _port("encrypted_port"), "encrypted Modbus TCP port", "a free port", "PORT")

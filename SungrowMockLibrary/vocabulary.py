@@ -59,6 +59,19 @@ class Firmware(StrEnum):
     tls = "tls"
 
 
+class ModbusPath(StrEnum):
+    """How Modbus clients reach a mock (PROTOCOLS §1.7, §1.8).
+
+    - ``direct``: the inverter's own LAN port; an SBR battery answers on unit 200.
+    - ``winet``: a WiNet-S dongle's Modbus TCP server (port 502 on the dongle): it does not
+      forward the statistics block 6100-6826 nor the firmware strings 2613-2660, it forwards
+      the battery as unit 2 with its pack data only, and register 13265 names the dongle.
+    """
+
+    direct = "direct"
+    winet = "winet"
+
+
 class InverterState(StrEnum):
     """What `Set Inverter State` puts the simulated inverter in: ``running``, ``stopped``,
     ``fault`` or ``grid_lost``."""
