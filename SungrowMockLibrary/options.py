@@ -22,8 +22,17 @@ from .limits import IDLE_TIMEOUT, MAX_CONNECTIONS
 from .numbers import finite_number, whole_number
 from .simulation.clock import check_speed, parse_moment
 from .vocabulary import (
-    DEFAULT_HOST, DEFAULT_MODEL, PORTS, STANDARD_PORTS, UNIT_IDS, Door, Firmware, ModbusPath, choice, choices,
-)  # fmt: skip
+    DEFAULT_HOST,
+    DEFAULT_MODEL,
+    PORTS,
+    STANDARD_PORTS,
+    UNIT_IDS,
+    Door,
+    Firmware,
+    ModbusPath,
+    choice,
+    choices,
+)
 
 # -- parsers: a native value or text in, the option's value out, or an error naming the valid ones --
 
