@@ -151,6 +151,18 @@ def _modbus_path(value) -> ModbusPath:
     return choice(ModbusPath, value, "modbus path")
 
 
+def _modbus_path_help() -> str:
+    from .device.battery import pack
+    from .transports import paths
+
+    refused = ", ".join(f"{r.table} {r.first}-{r.last}" for r in paths.refusals() if r.device == paths.INVERTER)
+    return (
+        f"how Modbus clients reach the mock: direct (the inverter's LAN port; a hybrid's SBR battery on unit "
+        f"{pack().unit}) or winet (a WiNet-S dongle's Modbus TCP: {refused} not forwarded, the battery on unit "
+        f"{paths.battery_unit(ModbusPath.winet)} with its pack data only, 13265 names the dongle)"
+    )
+
+
 def _encryption_key(value) -> str:
     from .transports.encrypted import parse_key  # imports cryptography: only when a key is given
 
@@ -240,11 +252,7 @@ class StartOptions:
         metavar="DOOR[,DOOR...]", choices=Door,
     )  # fmt: skip
     modbus_path: ModbusPath = _option(  # noqa: RUF009 (a field with metadata, as every option)
-        ModbusPath.direct, _modbus_path,
-        "how Modbus clients reach the mock: direct (the inverter's LAN port; the SBR battery of a hybrid on "
-        "unit 200) or winet (a WiNet-S dongle's Modbus TCP: 6100-6826 and 2613-2660 not forwarded, the battery "
-        "on unit 2 with its pack data only, 13265 names the dongle)",
-        choices=ModbusPath,
+        ModbusPath.direct, _modbus_path, _modbus_path_help(), choices=ModbusPath,
     )  # fmt: skip
     modbus_port: int | None = _option(None, _port("modbus_port"), "plain Modbus TCP port", "a free port", "PORT")
     encrypted_port: int | None = _option(None, _port("encrypted_port"), "encrypted Modbus TCP port", "a free port", "PORT")

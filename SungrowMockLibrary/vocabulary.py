@@ -63,9 +63,10 @@ class ModbusPath(StrEnum):
     """How Modbus clients reach a mock (PROTOCOLS §1.7, §1.8).
 
     - ``direct``: the inverter's own LAN port; an SBR battery answers on unit 200.
-    - ``winet``: a WiNet-S dongle's Modbus TCP server (port 502 on the dongle): it does not
-      forward the statistics block 6100-6826 nor the firmware strings 2613-2660, it forwards
-      the battery as unit 2 with its pack data only, and register 13265 names the dongle.
+    - ``winet``: a WiNet-S dongle's Modbus TCP server (port 502 on the dongle): it refuses what
+      it does not forward (the statistics block 6100-6826 among them), forwards the battery as
+      unit 2, and register 13265 names the dongle. Its rules are the ``[modbus]`` table of
+      ``transports/winet/data/dongle.toml``.
     """
 
     direct = "direct"

@@ -4,7 +4,7 @@
 import pytest
 from conftest import RawModbus, read_frame
 
-from SungrowMockLibrary import MockSungrow
+from SungrowMockLibrary import MockSungrow, traffic
 from SungrowMockLibrary.device import codec
 from SungrowMockLibrary.device.battery import battery_layout, pack
 from SungrowMockLibrary.errors import MockSungrowError
@@ -146,6 +146,9 @@ def test_the_journal_and_the_register_map_name_the_packs_registers(hybrid):
     hybrid.sync()
     (request,) = hybrid.journal.requests(unit=200)
     assert request.registers == ("battery_voltage", "battery_current", "battery_temperature", "battery_level")
+    # as Register Should Have Been Read asks: the pack's name on its unit, not the inverter's 13023
+    assert traffic.reads(hybrid, traffic.query(hybrid, "battery_level", None, 200)) == [request]
+    assert traffic.reads(hybrid, traffic.query(hybrid, "battery_level")) == []
     rows = {row["name"]: row for row in hybrid.register_map(unit_id=200)}
     assert set(rows) == {r.name for r in battery_layout().registers}
     assert rows["module_4_cell_type"]["present"] is False and rows["module_3_cell_type"]["raw"] == 1

@@ -48,9 +48,9 @@ class DoorKeywords:
         Example:
         | ${unit} = | Get Battery Unit Id |
         | Should Be Equal As Integers | ${unit} | 200 |
+        | Set Inverter Value | battery_level | 55.5 |
         | ${soc} = | Get Inverter Value | battery_level | unit_id=${unit} |
-        | ${inverter soc} = | Get Inverter Value | battery_level |
-        | Should Be Equal As Numbers | ${soc} | ${inverter soc} |
+        | Should Be Equal As Numbers | ${soc} | 55.5 |
 
         See also `Get Modbus Path`, `Set Battery SOC`.
         """
