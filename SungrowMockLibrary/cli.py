@@ -163,7 +163,10 @@ def serve(args: argparse.Namespace) -> int:
         print(f"sungrow-mock: error: cannot listen: {error}", file=sys.stderr)
         return 1
     try:
-        ready = {"model": mock.model, "serial": mock.inverter.serial, "unit_id": mock.unit_id, "endpoints": mock.endpoints}
+        ready = {"model": mock.model, "serial": mock.inverter.serial, "unit_id": mock.unit_id, "endpoints": mock.endpoints,
+                 "modbus_path": mock.modbus_path.value}  # fmt: skip
+        if mock.battery_unit_id is not None:
+            ready["battery_unit_id"] = mock.battery_unit_id
         if mock.encryption is not None:
             ready["encryption_key"] = mock.get_encryption_key()
         if mock.winet_settings is not None:

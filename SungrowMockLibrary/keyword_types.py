@@ -10,10 +10,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TypedDict
 
-from .vocabulary import Door, Endpoint, Firmware, InverterState, Scope, Table
+from .vocabulary import Door, Endpoint, Firmware, InverterState, ModbusPath, Scope, Table
 
 __all__ = [
-    "Door", "Endpoint", "EndpointPart", "Endpoints", "FaultStatistics", "Firmware", "InverterState", "Scope", "Table",
+    "Door", "Endpoint", "EndpointPart", "Endpoints", "FaultStatistics", "Firmware", "InverterState", "ModbusPath", "Scope",
+    "Table",
 ]
 
 

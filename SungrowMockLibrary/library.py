@@ -8,7 +8,7 @@ from typing import ClassVar
 from robotlibcore import DynamicCore
 
 from .faults import FaultKind
-from .keyword_types import Door, Endpoint, EndpointPart, Firmware, InverterState, Scope, Table
+from .keyword_types import Door, Endpoint, EndpointPart, Firmware, InverterState, ModbusPath, Scope, Table
 from .keywords import reporting
 from .keywords.context import LibraryContext
 from .keywords.doors import DoorKeywords
@@ -98,6 +98,14 @@ class SungrowMockLibrary(DynamicCore):
     ``127.0.0.1``, so parallel runs (pabot) never collide; `Get Mock Sungrow Endpoint` tells
     where a mock listens.
 
+    = The battery and the Modbus path =
+
+    A hybrid has its SBR battery beside it, a Modbus device of its own on unit 200 (the
+    inverter's LAN port) whose registers follow the inverter's battery; the register keywords
+    reach it with ``unit_id`` (`Get Battery Unit Id`). ``modbus_path=winet`` (`ModbusPath`)
+    presents the Modbus door as a WiNet-S dongle's instead: the statistics block 6100-6826 is
+    not forwarded, the battery answers on unit 2, input 13265 names the dongle (`Get Modbus Path`).
+
     = Addressing =
 
     Keywords speak documented register numbers: the 1-based numbers of Sungrow's protocol
@@ -162,7 +170,7 @@ class SungrowMockLibrary(DynamicCore):
 
     ROBOT_LIBRARY_CONVERTERS: ClassVar[dict] = {
         enum: _converter(enum)
-        for enum in (Door, Endpoint, EndpointPart, FaultKind, Firmware, InverterState, Scope, Table)
+        for enum in (Door, Endpoint, EndpointPart, FaultKind, Firmware, InverterState, ModbusPath, Scope, Table)
     }
 
     def __init__(self, *, assertion_timeout: timedelta = timedelta(seconds=5), **defaults):

@@ -2,7 +2,9 @@
 
 A mock holds one or more inverters (each at its own Modbus unit id, which is also its WiNet
 ``dev_id``) and serves them through the doors a real installation has: plain Modbus TCP, Sungrow's
-encrypted Modbus TCP, and the WiNet-S dongle's WebSocket + HTTP API.
+encrypted Modbus TCP, and the WiNet-S dongle's WebSocket + HTTP API. A hybrid started with the
+mock has its SBR battery beside it, a Modbus device on a unit of its own (200, or 2 when the mock
+presents itself through a WiNet-S: ``modbus_path``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import contextlib
 import dataclasses
 import functools
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -22,12 +24,14 @@ from .journal import Journal
 from .options import OPTIONS, StartOptions, flag, real_between, whole_between
 from .runtime import EventLoopThread
 from .scopes import OpenScope, SettingsStack
+from .simulation.battery import BatteryDevice
 from .simulation.clock import Clock
 from .simulation.inverter import Inverter
+from .transports import paths
 from .transports.mbap import TcpDoor, serve_modbus, serve_tcp
 from .transports.modbus import ModbusHandler
 from .transports.wire import Wire
-from .vocabulary import DEFAULT_HOST, DEFAULT_MODEL, Door, Endpoint, InverterState, Scope, Table, choice
+from .vocabulary import DEFAULT_HOST, DEFAULT_MODEL, Door, Endpoint, InverterState, ModbusPath, Scope, Table, choice
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_MODEL", "MockSungrow", "MockSungrowError", "model_names"]
 
@@ -87,6 +91,7 @@ class MockSungrow:
         faults: str | None = None,
         idle_timeout: float | timedelta | None = None,
         max_connections: int | None = None,
+        modbus_path: ModbusPath | str | None = None,
         *,
         options: StartOptions | None = None,
     ):
@@ -101,6 +106,7 @@ class MockSungrow:
         self.doors: tuple[Door, ...] = options.doors
         self.host = options.host
         self.firmware = options.firmware
+        self.modbus_path: ModbusPath = options.modbus_path
         ports = options.ports
         self._ports = {MODBUS: ports["modbus_port"], ENCRYPTED: ports["encrypted_port"]}
         self.clock = Clock(options.start_time, options.clock_speed)
@@ -110,7 +116,7 @@ class MockSungrow:
 
             self.environment = Environment(latitude=options.latitude, seed=options.seed)
         self.inverters: dict[int, Inverter] = {}
-        first = Inverter(model, options.serial, self.clock)
+        first = self._new_inverter(model, options.serial)
         if recording is not None:
             recording.apply(first)
             if options.serial:
@@ -119,6 +125,18 @@ class MockSungrow:
         self.journal = Journal(options.journal_capacity)
         self.faults = FaultEngine()
         self._attach(options.unit_id, first)
+        # The battery beside the first inverter, if it is a hybrid (added inverters come alone).
+        self.battery: BatteryDevice | None = None
+        batteries: dict[int, BatteryDevice] = {}
+        if first.model.battery:
+            unit = paths.battery_unit(self.modbus_path)
+            if options.unit_id == unit:
+                raise MockSungrowError(
+                    f"unit id {unit} is where the {first.model.name}'s battery answers on the "
+                    f"{self.modbus_path.value} Modbus path; give the inverter another unit id"
+                )
+            self.battery = batteries[unit] = BatteryDevice(first)
+        self.units: Mapping[int, Inverter] = _Units(self.inverters, batteries)
         self.encryption = None
         if Door.encrypted in self.doors:
             from .transports.encrypted import EncryptionKey
@@ -160,14 +178,29 @@ class MockSungrow:
     def unit_id(self) -> int:
         return next(iter(self.inverters))
 
+    @property
+    def battery_unit_id(self) -> int | None:
+        """The unit id the SBR battery answers on (200 directly, 2 through a WiNet-S), or None
+        when the mock's inverter has no battery."""
+        return next((unit for unit, device in self.units.items() if device is self.battery), None)
+
+    def _new_inverter(self, model: str, serial: str | None) -> Inverter:
+        inverter = Inverter(model, serial, self.clock)
+        # A communication module names itself at input 13265 whether or not a client goes through
+        # it [OBS fingerprints]: the WiNet-S is attached when a client is, or its door is open.
+        module = inverter.layout.by_name.get("communication_module_firmware_version")
+        if module is not None and (self.modbus_path is ModbusPath.winet or Door.winet in self.doors):
+            inverter.image.put_raw(module, paths.module_firmware())
+        return inverter
+
     def add_inverter(self, model: str, unit_id: int, serial: str | None = None) -> Inverter:
         """Put another inverter behind the mock at Modbus unit id (= WiNet ``dev_id``) ``unit_id``."""
         unit_id = _unit(unit_id)
-        inverter = Inverter(model, serial, self.clock)
+        inverter = self._new_inverter(model, serial)
 
         def add() -> Inverter:
-            if unit_id in self.inverters:
-                raise MockSungrowError(f"unit id {unit_id} is taken by the {self.inverters[unit_id].model.name}")
+            if unit_id in self.units:
+                raise MockSungrowError(f"unit id {unit_id} is taken by the {self.units[unit_id].model.name}")
             return self._attach(unit_id, inverter)
 
         return self._on_loop(add)
@@ -188,7 +221,22 @@ class MockSungrow:
             return self.inverters[int(unit_id)]
         except KeyError:
             units = ", ".join(str(u) for u in self.inverters)
+            if int(unit_id) in self.units:
+                raise MockSungrowError(
+                    f"unit id {unit_id} is the {self.units[int(unit_id)].model.name} battery, which follows its "
+                    f"inverter: act on the inverter ({units})"
+                ) from None
             raise MockSungrowError(f"no inverter at unit id {unit_id}; valid: {units}") from None
+
+    def _device(self, unit_id: int | None) -> Inverter:
+        """The inverter or the battery at ``unit_id`` (registers of both are read and pinned alike)."""
+        if unit_id is None:
+            return self.inverter
+        try:
+            return self.units[int(unit_id)]
+        except KeyError:
+            units = ", ".join(f"{unit} ({device.model.name})" for unit, device in self.units.items())
+            raise MockSungrowError(f"no device at unit id {unit_id}; valid: {units}") from None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -211,16 +259,16 @@ class MockSungrow:
         return self
 
     async def _open_doors(self) -> None:
-        handler = ModbusHandler(self.inverters)
+        handler = ModbusHandler(self.units, paths.screen(self.modbus_path))
         limits = (self.options.max_connections, self.options.idle_timeout)
         if MODBUS in self.doors:
-            wire = Wire(MODBUS, self.inverters, self.journal, self.faults)
+            wire = Wire(MODBUS, self.units, self.journal, self.faults)
             self._doors[MODBUS] = await serve_modbus(handler.handle, self.host, self._ports[MODBUS], wire, *limits)
         if ENCRYPTED in self.doors:
             from .transports.encrypted import EncryptedMbapProtocol
 
             key = self.encryption
-            wire = Wire(ENCRYPTED, self.inverters, self.journal, self.faults)
+            wire = Wire(ENCRYPTED, self.units, self.journal, self.faults)
             self._doors[ENCRYPTED] = await serve_tcp(
                 lambda connections: EncryptedMbapProtocol(handler.handle, key, connections, wire),
                 self.host,
@@ -631,7 +679,7 @@ class MockSungrow:
 
         Releasing undoes a pin: a pin made in a wider scope comes back when ``scope`` closes."""
         target = self._settings.target(scope)
-        inverter, table = self._inverter(unit_id), _table(table)
+        inverter, table = self._device(unit_id), _table(table)
 
         def apply() -> bool:
             found = inverter.layout.find(register, table)
@@ -646,7 +694,7 @@ class MockSungrow:
     def release_all_registers(self, unit_id: int | None = None, scope: Scope | str | None = None) -> int:
         """Release every register pinned on an inverter; returns how many were pinned."""
         target = self._settings.target(scope)
-        inverter = self._inverter(unit_id)
+        inverter = self._device(unit_id)
 
         def apply() -> int:
             restores = [_restorer(inverter, inverter.layout.find(number, table)) for table, number in inverter.pinned]
@@ -744,7 +792,7 @@ class MockSungrow:
 
     def get_register(self, register: str | int, table: str | None = None, unit_id: int | None = None) -> int | str:
         """Raw value of a register (by documented number or name)."""
-        return self._on_loop(self._inverter(unit_id).get_raw, register, _table(table))
+        return self._on_loop(self._device(unit_id).get_raw, register, _table(table))
 
     def set_register(
         self,
@@ -759,7 +807,7 @@ class MockSungrow:
 
     def get_value(self, register: str | int, table: str | None = None, unit_id: int | None = None) -> int | float | str:
         """Value of a register in engineering units."""
-        return self._on_loop(self._inverter(unit_id).get_value, register, _table(table))
+        return self._on_loop(self._device(unit_id).get_value, register, _table(table))
 
     def set_value(
         self,
@@ -775,7 +823,7 @@ class MockSungrow:
 
     def _pin(self, register, table, unit_id, scope, change):
         target = self._settings.target(scope)
-        inverter, table = self._inverter(unit_id), _table(table)
+        inverter, table = self._device(unit_id), _table(table)
 
         def apply():
             result, undo = _pin_now(inverter, register, table, change)
@@ -789,7 +837,7 @@ class MockSungrow:
     def register_map(self, table: str | None = None, unit_id: int | None = None) -> list[dict[str, Any]]:
         """Every register of the inverter's model with its current raw and engineering value."""
         table = _table(table)
-        inverter = self._inverter(unit_id)
+        inverter = self._device(unit_id)
 
         def snapshot() -> list[dict[str, Any]]:
             rows = []
@@ -819,6 +867,34 @@ class MockSungrow:
     def __repr__(self) -> str:
         state = ", ".join(f"{k}={v}" for k, v in self.endpoints.items()) or "stopped"
         return f"<MockSungrow {self.model} {state}>"
+
+
+class _Units(Mapping):
+    """Every device the Modbus doors serve, by unit id: the mock's inverters (a live mapping, so
+    added inverters show up) and the battery beside the first one."""
+
+    def __init__(self, inverters: dict[int, Inverter], batteries: dict[int, BatteryDevice]):
+        self._inverters, self._batteries = inverters, batteries
+
+    def get(self, unit, default=None):  # the hot path: one lookup per request
+        device = self._inverters.get(unit)
+        return device if device is not None else self._batteries.get(unit, default)
+
+    def __getitem__(self, unit) -> Inverter:
+        device = self.get(unit)
+        if device is None:
+            raise KeyError(unit)
+        return device
+
+    def __contains__(self, unit) -> bool:
+        return unit in self._inverters or unit in self._batteries
+
+    def __iter__(self) -> Iterator[int]:
+        yield from list(self._inverters)
+        yield from list(self._batteries)
+
+    def __len__(self) -> int:
+        return len(self._inverters) + len(self._batteries)
 
 
 def _table(table: Table | str | None) -> str | None:

@@ -21,7 +21,18 @@ from .errors import OptionError
 from .limits import IDLE_TIMEOUT, MAX_CONNECTIONS
 from .numbers import finite_number, whole_number
 from .simulation.clock import check_speed, parse_moment
-from .vocabulary import DEFAULT_HOST, DEFAULT_MODEL, PORTS, STANDARD_PORTS, UNIT_IDS, Door, Firmware, choice, choices
+from .vocabulary import (
+    DEFAULT_HOST,
+    DEFAULT_MODEL,
+    PORTS,
+    STANDARD_PORTS,
+    UNIT_IDS,
+    Door,
+    Firmware,
+    ModbusPath,
+    choice,
+    choices,
+)
 
 # -- parsers: a native value or text in, the option's value out, or an error naming the valid ones --
 
@@ -136,6 +147,22 @@ def _firmware(value) -> Firmware:
     return choice(Firmware, value, "firmware")
 
 
+def _modbus_path(value) -> ModbusPath:
+    return choice(ModbusPath, value, "modbus path")
+
+
+def _modbus_path_help() -> str:
+    from .device.battery import pack
+    from .transports import paths
+
+    refused = ", ".join(f"{r.table} {r.first}-{r.last}" for r in paths.refusals() if r.device == paths.INVERTER)
+    return (
+        f"how Modbus clients reach the mock: direct (the inverter's LAN port; a hybrid's SBR battery on unit "
+        f"{pack().unit}) or winet (a WiNet-S dongle's Modbus TCP: {refused} not forwarded, the battery on unit "
+        f"{paths.battery_unit(ModbusPath.winet)} with its pack data only, 13265 names the dongle)"
+    )
+
+
 def _encryption_key(value) -> str:
     from .transports.encrypted import parse_key  # imports cryptography: only when a key is given
 
@@ -223,6 +250,9 @@ class StartOptions:
         "doors to open, comma-separated: modbus (plain Modbus TCP), encrypted (Sungrow's AES Modbus TCP), "
         "winet (the WiNet-S WebSocket + HTTP API)",
         metavar="DOOR[,DOOR...]", choices=Door,
+    )  # fmt: skip
+    modbus_path: ModbusPath = _option(  # noqa: RUF009 (a field with metadata, as every option)
+        ModbusPath.direct, _modbus_path, _modbus_path_help(), choices=ModbusPath,
     )  # fmt: skip
     modbus_port: int | None = _option(None, _port("modbus_port"), "plain Modbus TCP port", "a free port", "PORT")
     encrypted_port: int | None = _option(None, _port("encrypted_port"), "encrypted Modbus TCP port", "a free port", "PORT")

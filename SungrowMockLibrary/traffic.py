@@ -29,8 +29,8 @@ class RegisterQuery:
 
 
 def query(mock: MockSungrow, register: str | int, table: str | None = None, unit_id: int | None = None) -> RegisterQuery:
-    """Resolve ``register`` on the inverter at ``unit_id`` (default: the first; an unknown unit fails)."""
-    inverter = mock._inverter(unit_id)
+    """Resolve ``register`` on the device at ``unit_id`` (default: the first inverter; an unknown unit fails)."""
+    inverter = mock._device(unit_id)
     text = str(register).strip()
     if not (text.isdigit() or text.lower().startswith("0x")):
         found = inverter.layout.find(text, table)

@@ -59,6 +59,20 @@ class Firmware(StrEnum):
     tls = "tls"
 
 
+class ModbusPath(StrEnum):
+    """How Modbus clients reach a mock (PROTOCOLS §1.7, §1.8).
+
+    - ``direct``: the inverter's own LAN port; an SBR battery answers on unit 200.
+    - ``winet``: a WiNet-S dongle's Modbus TCP server (port 502 on the dongle): it refuses what
+      it does not forward (the statistics block 6100-6826 among them), forwards the battery as
+      unit 2, and register 13265 names the dongle. Its rules are the ``[modbus]`` table of
+      ``transports/winet/data/dongle.toml``.
+    """
+
+    direct = "direct"
+    winet = "winet"
+
+
 class InverterState(StrEnum):
     """What `Set Inverter State` puts the simulated inverter in: ``running``, ``stopped``,
     ``fault`` or ``grid_lost``."""

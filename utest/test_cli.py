@@ -110,6 +110,7 @@ def test_serve_flags_choose_doors_ports_firmware_and_key():
         assert "modbus" not in ready["endpoints"]
         assert ready["endpoints"]["winet_ws"] == ready["endpoints"]["winet_http"]  # tls: one port
         assert ready["encryption_key"] == "00112233445566778899aabbccddeeff" and ready["firmware"] == "tls"
+        assert (ready["modbus_path"], ready["battery_unit_id"]) == ("direct", 200)
     finally:
         process.terminate()
         process.wait(5)
@@ -254,3 +255,16 @@ def test_bad_control_flags_get_one_line_and_exit_2(flags, message):
                             capture_output=True, text=True, timeout=20)  # fmt: skip
     assert result.returncode == 2 and result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
+
+
+def test_serve_presents_the_winet_path():
+    process, ready = _serve("--doors", "modbus", "--modbus-path", "winet")
+    try:
+        assert (ready["modbus_path"], ready["battery_unit_id"]) == ("winet", 2)
+        host, port = ready["endpoints"]["modbus"].rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=2) as connection:
+            connection.sendall(bytes.fromhex("000100000006010417d30001"))  # input 6100: not forwarded
+            assert connection.recv(64) == bytes.fromhex("000100000003018402")
+    finally:
+        process.terminate()
+        assert process.wait(5) == 0

@@ -38,7 +38,7 @@ def fires(engine: FaultEngine, request: RequestInfo = READ, n: int = 1) -> list[
 # --- the kind table ---
 
 def test_every_kind_has_a_description_and_known_doors():
-    assert len(KINDS) == 23
+    assert len(KINDS) == 24
     for name, spec in KINDS.items():
         assert name == name.lower() and " " not in name
         assert spec.description and "\n" not in spec.description
@@ -451,7 +451,7 @@ def test_only_device_faults_leave_the_engine_empty():
 
 @pytest.mark.parametrize("kind, kwargs, message", [
     ("nope", {}, ("unknown fault kind 'nope'; valid: exception, no_response, delay, late_response, reset, "
-                 "close_after, refuse, garbage, truncate, wrong_transaction_id, wrong_unit_id, connection_limit, "
+                 "close_after, refuse, garbage, truncate, wrong_transaction_id, wrong_unit_id, wrong_exception_length, connection_limit, "
                  "http_error, result_code, ws_close, malformed_json, login_required, key_not_answered, "
                  "key_rotated, inverter_fault, grid_loss, over_temperature, battery_fault")),
     ("http_error", {"target": Target(door="modbus")},

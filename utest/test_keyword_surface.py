@@ -214,9 +214,9 @@ def test_registers_keep_numbers_and_text_apart(context):
 
 def test_errors_are_the_librarys_and_name_the_valid_choices(context):
     registers, journal = RegisterKeywords(context), JournalKeywords(context)
-    with pytest.raises(MockSungrowError, match="no inverter at unit id 9; valid: 1"):
+    with pytest.raises(MockSungrowError, match=r"no device at unit id 9; valid: 1 \(SH10RT\), 200 \(SBR096\)"):
         registers.get_register("battery_level", unit_id=9)
-    with pytest.raises(MockSungrowError, match="no inverter at unit id 9; valid: 1"):
+    with pytest.raises(MockSungrowError, match=r"no device at unit id 9; valid: 1 \(SH10RT\)"):
         journal.register_should_have_been_read("battery_level", unit_id=9)
     with pytest.raises(MockSungrowError, match="no mock with alias 'garage'; running: house"):
         registers.get_register("battery_level", alias="garage")

@@ -167,7 +167,7 @@ def test_several_inverters_answer_at_their_unit_ids():
         assert mock.get_register("serial_number", unit_id=2) == "B000000002"
         with pytest.raises(MockSungrowError, match="unit id 2 is taken"):
             mock.add_inverter("SG10RT", 2)
-        with pytest.raises(MockSungrowError, match="no inverter at unit id 9; valid: 1, 2"):
+        with pytest.raises(MockSungrowError, match=r"no device at unit id 9; valid: 1 \(SH10RT\), 2 \(SG5.0RS\), 200"):
             mock.get_register("serial_number", unit_id=9)
 
 

@@ -39,6 +39,7 @@ BAD = [
     ({"modbus_port": 70000}, "modbus_port 70000 is out of range; valid: 0..65535 (0 = a free port)"),
     ({"winet_http_port": -1}, "winet_http_port -1 is out of range; valid: 0..65535 (0 = a free port)"),
     ({"firmware": "v9"}, "unknown firmware 'v9'; valid: legacy, login, tls"),
+    ({"modbus_path": "cable"}, "unknown modbus path 'cable'; valid: direct, winet"),
     ({"encryption_key": "abc"}, "encryption key 'abc' is not hex; give 32 hex digits"),
     ({"clock_speed": -1}, "clock speed -1 is out of range; valid: 0 (frozen) .. 1000000"),
     ({"start_time": "yesterday"}, "start_time 'yesterday' is not an ISO 8601 date and time"),

@@ -353,7 +353,7 @@ def test_register_routes(rpc, daemon):
     status, body, _ = _api(control, "PUT", "/api/registers/5003", {})
     assert status == 400 and "expected 2 to 6 arguments, got 1" in body["error"]
     status, body, _ = _api(control, "GET", "/api/registers/5003?unit_id=9")
-    assert status == 400 and "no inverter at unit id 9" in body["error"]
+    assert status == 400 and "no device at unit id 9" in body["error"]
 
 
 def test_journal_and_fault_routes(rpc, daemon):

@@ -15,9 +15,10 @@ _TABLE_BYTES = 2 * ADDRESS_SPACE
 
 
 class RegisterAccessError(Exception):
-    """A read or write the device refuses; ``code`` is the Modbus exception code it answers."""
+    """A read or write the device refuses; ``code`` is the Modbus exception code it answers
+    (None: it does not answer at all)."""
 
-    def __init__(self, code: int, message: str):
+    def __init__(self, code: int | None, message: str):
         super().__init__(message)
         self.code = code
 
@@ -29,6 +30,9 @@ class RegisterImage:
         self.layout = layout
         self.tables = {INPUT: bytearray(_TABLE_BYTES), HOLDING: bytearray(_TABLE_BYTES)}
         self.blocks = {table: layout.model.blocks(table) for table in TABLES}
+        # What a read outside every block gets: exception 02 from an inverter [OBS: an SG10RT],
+        # a device (the battery pack) may say None: no reply.
+        self.outside_blocks = getattr(layout.model, "outside_blocks", ILLEGAL_ADDRESS)
 
     # -- raw word access (documented numbers) ---------------------------------------------
 
@@ -60,6 +64,6 @@ class RegisterImage:
         """The reply payload of a read at wire ``address``; raises for unsupported ranges."""
         if address + count > ADDRESS_SPACE or not self.supports(table, address + 1, address + count):
             raise RegisterAccessError(
-                ILLEGAL_ADDRESS, f"{table} {address + 1}..{address + count} is outside every supported block"
+                self.outside_blocks, f"{table} {address + 1}..{address + count} is outside every supported block"
             )
         return bytes(self.tables[table][2 * address : 2 * (address + count)])

@@ -177,6 +177,9 @@ KINDS: dict[str, KindSpec] = {
     "truncate": KindSpec("send only the first part of the reply", _FRAME_AND_KEY),
     "wrong_transaction_id": KindSpec("answer under a different MBAP transaction id", _FRAME),
     "wrong_unit_id": KindSpec("answer from a different unit id", _FRAME),
+    "wrong_exception_length": KindSpec(
+        "send exception replies with MBAP length 2 (one byte short), the WiNet-S framing bug (PROTOCOLS 1.8); "
+        "other replies go out unchanged", _FRAME),
     "connection_limit": KindSpec(
         "accept only N connections at a time, like the dongle's single session", _CONNECT,
         {"connections": Param(v.int_between(1), 1, help="connections allowed at the same time")},

@@ -1,4 +1,4 @@
-"""Keywords that control the encrypted Modbus door and the WiNet-S door."""
+"""Keywords about the doors: the Modbus path, the encrypted Modbus door and the WiNet-S door."""
 
 from __future__ import annotations
 
@@ -6,13 +6,55 @@ from datetime import timedelta
 
 from robotlibcore import keyword
 
-from ..keyword_types import Scope
+from ..keyword_types import ModbusPath, Scope
 from .context import LibraryContext
 
 
 class DoorKeywords:
     def __init__(self, context: LibraryContext):
         self.ctx = context
+
+    @keyword
+    def get_modbus_path(self, alias: str | None = None) -> ModbusPath:
+        """Returns how Modbus clients reach a mock: ``direct`` (the inverter's LAN port) or ``winet`` (a WiNet-S dongle's Modbus TCP).
+
+        The path is chosen with ``modbus_path`` of `Start Mock Sungrow` (`ModbusPath`). Through a
+        WiNet-S, reads touching input 6100-6826 (the statistics) or 2613-2660 (the sub-controller
+        and battery firmware strings) get exception 02, the battery answers on unit 2 with its
+        pack data only (input 10711-10752; its cell and module arrays get exception 02), and
+        input 13265 names the dongle's firmware. A real dongle's exception replies carry a wrong
+        MBAP length: inject the fault ``wrong_exception_length`` (`Inject Fault`) to have that too.
+
+        Example:
+        | Start Mock Sungrow | SH10RT | modbus_path=winet |
+        | ${path} = | Get Modbus Path |
+        | Should Be Equal | ${path} | winet |
+
+        See also `Get Battery Unit Id`.
+        """
+        return self.ctx.fleet.get(alias).modbus_path
+
+    @keyword
+    def get_battery_unit_id(self, alias: str | None = None) -> int | None:
+        """Returns the Modbus unit id of the SBR battery beside a hybrid inverter, or ``None`` when the model has no battery.
+
+        Directly (the inverter's LAN port) the battery answers on unit 200; through a WiNet-S
+        (``modbus_path=winet``) on unit 2, its forwarding address. Its registers (serial and
+        firmware, pack voltage, current, temperature, SOC, SOH, energy totals from input 10711,
+        cell and module values from 10757) follow the inverter's battery, so they agree with
+        input 13020-13028; the register keywords reach them with ``unit_id``, and the journal
+        names them.
+
+        Example:
+        | ${unit} = | Get Battery Unit Id |
+        | Should Be Equal As Integers | ${unit} | 200 |
+        | Set Inverter Value | battery_level | 55.5 |
+        | ${soc} = | Get Inverter Value | battery_level | unit_id=${unit} |
+        | Should Be Equal As Numbers | ${soc} | 55.5 |
+
+        See also `Get Modbus Path`, `Set Battery SOC`.
+        """
+        return self.ctx.fleet.get(alias).battery_unit_id
 
     @keyword
     def get_encryption_key(self, alias: str | None = None) -> str:

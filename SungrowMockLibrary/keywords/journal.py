@@ -163,7 +163,7 @@ class JournalKeywords:
             return written
         expected = value
         if query.register is not None:
-            inverter = mock._inverter(unit_id)
+            inverter = mock._device(unit_id)
             expected = inverter.parse_raw(query.register, value) if raw else inverter.to_raw(query.register, value)
         else:
             try:

@@ -8,7 +8,7 @@ from robot.api import logger
 from robot.utils import timestr_to_secs
 from robotlibcore import keyword
 
-from ..keyword_types import Endpoint, EndpointPart, Endpoints, Firmware
+from ..keyword_types import Endpoint, EndpointPart, Endpoints, Firmware, ModbusPath
 from ..mock import MockSungrow
 from ..netutil import free_loopback_address, reachable_address
 from ..options import OPTIONS, StartOptions
@@ -55,12 +55,17 @@ class LifecycleKeywords:
         journal_capacity: int | None = None,
         idle_timeout: timedelta | None = None,
         max_connections: int | None = None,
+        modbus_path: ModbusPath = None,
     ) -> Endpoints:
         """Starts a mock inverter and returns its endpoints, e.g. ``{'modbus': '127.0.0.1:40123', ...}``.
 
         Every argument but ``alias`` is a start option; one not given takes the library
         import's value, else its default:
 %OPTIONS%
+
+        A hybrid model has its SBR battery beside it: a Modbus device of its own on unit 200, or
+        on unit 2 with ``modbus_path=winet`` (`ModbusPath`), whose voltage, current, temperature,
+        SOC and energy totals are those of the inverter's battery (`Get Battery Unit Id`).
 
         ``alias`` names the mock for later keywords (default ``mock1``, ``mock2``, ...). The
         options are checked as in ``sungrow-mock serve`` and ``MockSungrow``, with the same
@@ -90,6 +95,7 @@ class LifecycleKeywords:
         | ${host} = | Find Free Loopback Address | 502 | 8082 | 80 |
         | Start Mock Sungrow | host=${host} | standard_ports=${True} | doors=modbus,winet | faults=${CURDIR}/faults.toml |
         | Start Mock Sungrow | doors=modbus | idle_timeout=30 s | max_connections=4 |
+        | Start Mock Sungrow | SH10RT | modbus_path=winet | alias=through-dongle |
 
         See also `Get Mock Sungrow Endpoint`, `Add Inverter`, `Find Free Loopback Address`,
         `Stop Mock Sungrow`, `Switch Mock Sungrow`.

@@ -28,7 +28,7 @@ def _table(table: Table | None) -> str | None:
 
 def _register(mock: MockSungrow, register: str | int, table: Table | None, unit_id: int | None) -> Register:
     # The layout is fixed once an inverter exists, so looking a register up needs no loop hop.
-    return mock._inverter(unit_id).layout.find(register, _table(table))
+    return mock._device(unit_id).layout.find(register, _table(table))
 
 
 def _numbers_only(found: Register, instead: str) -> None:

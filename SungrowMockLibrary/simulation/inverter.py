@@ -11,23 +11,29 @@ import calendar
 import math
 from datetime import datetime
 
-from ..device import codec
+from ..device import battery, codec
 from ..device.catalogue import HOLDING, CatalogueError, Layout, Register, layout
 from ..device.image import RegisterAccessError, RegisterImage
 from ..numbers import whole_number
 from ..vocabulary import ADDRESS_SPACE, ILLEGAL_ADDRESS, ILLEGAL_VALUE
 from .clock import Clock, to_datetime
 
+BATTERY_FIELD = "@battery."  # a register default naming a field of the battery pack (device/data/battery.toml)
 CLOCK_FIELDS = ("year", "month", "day", "hour", "minute", "second")
 _CLOCK_FIRST = 5000
 _CLOCK_LAST = 5005
 
 
 class Inverter:
-    """A device of one catalogue model with its live register image."""
+    """A device of one catalogue model with its live register image.
 
-    def __init__(self, model: str, serial: str | None = None, clock: Clock | None = None):
-        self.layout: Layout = layout(model)
+    ``model`` is a catalogue model name, or a ready register layout (the battery pack's).
+    """
+
+    takes_broadcasts = True  # applies broadcast writes (unit 0) with the other devices on the bus
+
+    def __init__(self, model: str | Layout, serial: str | None = None, clock: Clock | None = None):
+        self.layout: Layout = model if isinstance(model, Layout) else layout(model)
         self.model = self.layout.model
         self.serial = self.model.serial if serial in (None, "") else str(serial)
         serial_register = self.layout.by_name.get("serial_number")
@@ -100,6 +106,10 @@ class Inverter:
             return "" if register.is_text else 0
         if default == "@serial":
             return self.serial
+        if default.startswith(BATTERY_FIELD):  # a fact of the battery pack beside a hybrid
+            if not getattr(self.model, "battery", False):
+                return codec.sentinel(register.type)
+            return self.to_raw(register, battery.pack().field_value(default[len(BATTERY_FIELD):]))
         value = self.model.field_value(default[1:]) if default.startswith("@") else default
         return self.to_raw(register, value)
 

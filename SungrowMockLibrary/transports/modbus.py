@@ -56,15 +56,17 @@ def exception_frame(frame: bytes, code: int) -> bytes:
 
 
 class ModbusHandler:
-    """Answers MBAP frames for the inverters of a mock, each at its own unit id.
+    """Answers MBAP frames for the devices of a mock, each at its own unit id.
 
-    ``inverters`` is the mock's live mapping of unit id to inverter.
+    ``inverters`` is the mock's live mapping of unit id to device; ``screen`` what stands
+    between the client and them (``paths.screen``: a WiNet-S refuses what it does not forward).
     """
 
-    def __init__(self, inverters: Mapping):
+    def __init__(self, inverters: Mapping, screen: core.Screen | None = None):
         self.inverters = inverters
+        self.screen = screen
 
     def handle(self, frame: bytes, public_key: bytes = NO_KEY) -> bytes | None:
         """Answer one complete MBAP frame (header + unit + PDU); ``None`` means stay silent."""
-        reply = core.answer(self.inverters, frame[6], frame[HEADER:], public_key)
+        reply = core.answer(self.inverters, frame[6], frame[HEADER:], public_key, self.screen)
         return None if reply is None else with_header(frame, reply)

@@ -15,7 +15,7 @@ Facts: PROTOCOLS §1.3 (FC 03/04/06/16, separate tables), §1.6 (1..125 register
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from ..device.image import RegisterAccessError
@@ -38,6 +38,12 @@ from ..vocabulary import (
 )  # fmt: skip
 
 log = logging.getLogger(__name__)
+
+NO_REPLY = -1  # what a screen returns for a request that gets no reply at all
+
+# A request in, the exception code it gets instead of the device's answer (NO_REPLY: silence), or
+# None: the device answers.
+Screen = Callable[["ModbusRequest"], "int | None"]
 
 # FC 04, wire 2791, 8 registers: the public-key request of the encrypted-Modbus clients (§3.2).
 KEY_REQUEST_PDU = bytes.fromhex("040ae70008")
@@ -124,31 +130,39 @@ def key_reply(public_key: bytes) -> bytes:
     return bytes((4, 16)) + public_key
 
 
-def answer(inverters: Mapping, unit: int, pdu: bytes, public_key: bytes = NO_KEY) -> bytes | None:
+def answer(
+    inverters: Mapping, unit: int, pdu: bytes, public_key: bytes = NO_KEY, screen: Screen | None = None
+) -> bytes | None:
     """The reply PDU to ``pdu`` sent to ``unit``, or None when the mock stays silent.
 
-    ``inverters`` maps unit ids to inverters. Other unit ids get no reply, as on an RS-485 bus;
-    a broadcast write (unit 0) is applied to every inverter, all or nothing, without a reply.
-    The key request is answered with ``public_key`` (all zero: this door does not encrypt).
-    A write that fails changes nothing.
+    ``inverters`` maps unit ids to devices (inverters, and the battery pack beside one). Other
+    unit ids get no reply, as on an RS-485 bus; a broadcast write (unit 0) is applied to every
+    device that takes broadcasts, all or nothing, without a reply. The key request is answered
+    with ``public_key`` (all zero: this door does not encrypt). ``screen`` is what stands between
+    the client and the devices (a WiNet-S: ``transports/paths.py``); it refuses what it does not
+    forward. A write that fails changes nothing.
     """
     if is_key_request(unit, pdu):
         return key_reply(public_key)
     inverter = inverters.get(unit)
     if inverter is None:
         if unit == BROADCAST_UNIT:
-            _broadcast(list(inverters.values()), parse(unit, pdu))
+            _broadcast([d for d in inverters.values() if d.takes_broadcasts], parse(unit, pdu))
         return None
     request = parse(unit, pdu)
     if request.problem is not None:
         return exception_pdu(request.function, request.problem)
+    if screen is not None:
+        refusal = screen(request)
+        if refusal is not None:
+            return None if refusal is NO_REPLY else exception_pdu(request.function, refusal)
     try:
         if request.values is None:
             payload = inverter.read(request.table, request.address, request.count)
             return bytes((request.function, 2 * request.count)) + payload
         inverter.write(request.address, list(request.values))
     except RegisterAccessError as error:
-        return exception_pdu(request.function, error.code)
+        return None if error.code is None else exception_pdu(request.function, error.code)
     except Exception:  # a fault of the mock itself costs this request, never the connection or the door
         log.exception("answering %s for unit %d failed", request, unit)
         return exception_pdu(request.function, DEVICE_FAILURE)

@@ -27,7 +27,7 @@ from ..journal import Journal, Request
 from ..limits import MAX_OWED_REPLIES
 from ..simulation.inverter import Inverter
 from ..vocabulary import EXCEPTION_BIT, MAX_READ
-from .modbus import exception_frame, is_key_request, request_of
+from .modbus import HEADER, exception_frame, is_key_request, request_of
 
 _CONNECT_KINDS = kinds_at(Stage.MODBUS_CONNECT)
 _FRAME_KINDS = kinds_at(Stage.MODBUS_FRAME)
@@ -278,6 +278,17 @@ def _wrong_unit_id(fault: Fault, connection: Connection, reply: bytes) -> str:
 
 
 @_answered
+def _wrong_exception_length(fault: Fault, connection: Connection, reply: bytes) -> str:
+    if len(reply) > 8 and reply[7] & EXCEPTION_BIT:
+        # As a WiNet-S sends it: the length counts the unit and the function code, not the
+        # exception code, so a client reads a 1-byte PDU and the code is left in the stream.
+        connection.send(reply[:4] + (len(reply) - HEADER).to_bytes(2, "big") + reply[6:])
+        return f"{_outcome(reply)}, length 2"
+    connection.send(reply)
+    return _outcome(reply)
+
+
+@_answered
 def _close_after(fault: Fault, connection: Connection, reply: bytes) -> str:
     connection.send(reply)
     connection.transport.close()
@@ -307,6 +318,7 @@ FRAME_ACTIONS: dict[str, Action] = {
     "truncate": _truncate,
     "wrong_transaction_id": _wrong_transaction_id,
     "wrong_unit_id": _wrong_unit_id,
+    "wrong_exception_length": _wrong_exception_length,
     "key_rotated": _key_rotated,
 }
 KEY_ACTIONS: dict[str, Action] = {

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
+from ...device import battery
 from .. import sun
 from ..clock import DAY_S, to_datetime
 from ..profiles import Constant, HouseLoad, Profile, as_profile
@@ -117,6 +118,10 @@ class PlantSpec:
             "strings_per_mppt": tuple(model.strings_per_mppt),
             "has_battery": bool(model.battery),
         }
+        if model.battery:  # the SBR pack beside the hybrid is its battery (device/data/battery.toml)
+            the_pack = battery.pack()
+            values["battery_capacity_wh"] = the_pack.capacity_kwh * 1000.0
+            values["battery_nominal_v"] = the_pack.nominal_voltage_v
         values.update(overrides)
         return cls(**values)
 

@@ -6,10 +6,11 @@ The files live in ``data/`` next to this module; ``data/README.md`` describes th
 from __future__ import annotations
 
 import csv
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+
+from ..paths import dongle_facts
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,8 @@ def param_targets() -> tuple[ParamTarget, ...]:
     )
 
 
-@cache
 def dongle() -> dict:
-    return tomllib.loads(_text("dongle.toml"))
+    return dongle_facts()  # one loader, outside this package (a Modbus door reads it too)
 
 
 @cache
