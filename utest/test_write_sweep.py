@@ -262,7 +262,7 @@ def param_targets(the_layout: Layout) -> dict[tuple[str, str], list[ParamTarget]
     """The parameters WiNet maps for the model, (type, param_addr) -> the registers' rows."""
     grouped: dict[tuple[str, str], list[ParamTarget]] = {}
     for target in catalog.param_targets():
-        if target.applies_to(the_layout.model.family):
+        if target.applies_to(the_layout.model.kind):
             grouped.setdefault((target.type, target.param_addr), []).append(target)
     return {
         key: targets for key, targets in grouped.items()
@@ -353,7 +353,7 @@ def test_winet_parameters_agree_with_the_register_catalogue(model):
     catalogue checks, or convert from the parameter's unit to the register's."""
     the_layout = layout(model)
     for target in catalog.param_targets():
-        if not target.applies_to(the_layout.model.family):
+        if not target.applies_to(the_layout.model.kind):
             continue
         register = the_layout.by_name[target.register]
         assert register.table == HOLDING and register.writable and the_layout.present(register), target

@@ -62,6 +62,9 @@ class LifecycleKeywords:
         import's value, else its default:
 %OPTIONS%
 
+        ``model`` is a model of the catalogue, by name or by device type code: every hybrid (SH)
+        and string (SG) inverter clients know, in product families; ``sungrow-mock models`` lists them.
+
         ``alias`` names the mock for later keywords (default ``mock1``, ``mock2``, ...). The
         options are checked as in ``sungrow-mock serve`` and ``MockSungrow``, with the same
         messages naming the valid choices.
@@ -87,6 +90,7 @@ class LifecycleKeywords:
         | ${endpoints} = | Start Mock Sungrow | SG10RT | unit_id=3 |
         | Log | ${endpoints}[modbus] |
         | Start Mock Sungrow | SH10RT | doors=winet | firmware=tls |
+        | Start Mock Sungrow | 0x2C06 | doors=modbus | # an SG110CX, by its device type code |
         | ${host} = | Find Free Loopback Address | 502 | 8082 | 80 |
         | Start Mock Sungrow | host=${host} | standard_ports=${True} | doors=modbus,winet | faults=${CURDIR}/faults.toml |
         | Start Mock Sungrow | doors=modbus | idle_timeout=30 s | max_connections=4 |
