@@ -393,7 +393,7 @@ def model(name: str | int) -> Model:
     names = _names()
     if text.upper() in names:
         return models()[names[text.upper()]]
-    close = difflib.get_close_matches(text.upper(), names, n=5, cutoff=0.6)
+    close = difflib.get_close_matches(text.upper(), names, n=5, cutoff=0.4)
     hint = f"did you mean {', '.join(dict.fromkeys(names[c] for c in close))}?" if close else "no model name is close"
     raise CatalogueError(
         f"unknown model {text!r}; {hint} (a model name, or its device type code such as 0x0E03; "
