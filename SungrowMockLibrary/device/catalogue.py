@@ -291,7 +291,20 @@ def _strings(spec: dict, mppts: int, name: str) -> tuple[int, ...]:
     return strings
 
 
+MODEL_KEYS = frozenset({"family", "code", "kw", "mppts", "strings", "serial", "aliases", "guess", "phases", "battery", "meter"})
+FAMILY_KEYS = frozenset({
+    "kind", "base", "description", "winet_dev_type", "phases", "mppts", "battery", "meter", "arm_version", "dsp_version",
+    "input_blocks", "holding_blocks", "guess",
+})  # fmt: skip
+
+
 def _model(data: dict, name: str, spec: dict) -> Model:
+    unknown = sorted(set(spec) - MODEL_KEYS) or sorted(set(data["families"].get(spec.get("family"), {})) - FAMILY_KEYS)
+    if unknown or "family" not in spec or "code" not in spec or "kw" not in spec:
+        raise CatalogueError(
+            f"models.toml: {name} (or its family) has unknown field {unknown[0]!r}" if unknown
+            else f"models.toml: {name} needs family, code and kw"
+        )  # fmt: skip
     family = _family_values(data, spec["family"])
     fields = {**family, **spec}
     mppts, phases, battery, meter = fields["mppts"], fields["phases"], fields["battery"], fields["meter"]
