@@ -118,7 +118,8 @@ class LifecycleKeywords:
 
         The inverter answers Modbus requests for ``unit_id`` on the mock's Modbus doors and is
         listed by the WiNet ``devicelist`` with ``dev_id`` = ``unit_id``. Register keywords reach
-        it with their ``unit_id`` argument.
+        it with their ``unit_id`` argument. ``model`` is taken as by `Start Mock Sungrow`: a
+        catalogue model's name or its device type code.
 
         Example:
         | Start Mock Sungrow | SH10RT |
