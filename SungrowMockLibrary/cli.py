@@ -184,28 +184,56 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def list_models(as_json: bool) -> int:
-    rows = [
+def model_rows() -> list[dict]:
+    """One row per catalogue model, as ``models --json`` prints them."""
+    return [
         {
             "model": m.name,
+            "device_type_code": m.type_code,
             "family": m.family,
-            "type_code": f"0x{m.type_code:04X}",
-            "nominal_power_kw": m.nominal_power_kw,
+            "kind": m.kind,
+            "nominal_power_w": round(m.nominal_power_kw * 1000),
             "phases": m.phases,
-            "mppts": m.mppts,
+            "mppt": m.mppts,
+            "strings_per_mppt": list(m.strings_per_mppt),
             "battery": m.battery,
+            "meter": m.meter,
+            "serial": m.serial,
+            "aliases": list(m.aliases),
+            "guesses": list(m.guesses),
         }
         for m in catalogue.models().values()
     ]
+
+
+_COLUMNS = (  # heading, width, cell
+    ("model", 14, lambda r: r["model"]),
+    ("code", 6, lambda r: f"0x{r['device_type_code']:04X}"),
+    ("family", 10, lambda r: r["family"]),
+    ("kW", 6, lambda r: f"{r['nominal_power_w'] / 1000:g}"),
+    ("phases", 6, lambda r: str(r["phases"])),
+    ("MPPTs", 5, lambda r: str(r["mppt"])),
+    ("strings/MPPT", 12, lambda r: _strings(r["strings_per_mppt"])),
+    ("battery", 7, lambda r: "yes" if r["battery"] else "no"),
+    ("also sold as / guessed", 0, lambda r: " ".join([*r["aliases"], *(f"[GUESS {g}]" for g in r["guesses"])])),
+)
+
+
+def _strings(per_mppt: list[int]) -> str:
+    """Strings per MPPT as PROTOCOLS §2.2 writes them: ``2`` when every MPPT has two, else ``2;1``."""
+    return str(per_mppt[0]) if len(set(per_mppt)) == 1 else ";".join(map(str, per_mppt))
+
+
+def list_models(as_json: bool) -> int:
+    rows = model_rows()
     if as_json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'model':<9} {'family':<6} {'code':<7} {'kW':>5} {'phases':>6} {'mppts':>5}  battery")
-    for r in rows:
-        print(
-            f"{r['model']:<9} {r['family']:<6} {r['type_code']:<7} {r['nominal_power_kw']:>5g} "
-            f"{r['phases']:>6} {r['mppts']:>5}  {'yes' if r['battery'] else 'no'}"
-        )
+    lines = [[heading for heading, _, _ in _COLUMNS], *([cell(r) for _, _, cell in _COLUMNS] for r in rows)]
+    for line in lines:
+        print("  ".join(text.ljust(width) for text, (_, width, _) in zip(line, _COLUMNS, strict=True)).rstrip())
+    families = {r["family"] for r in rows}
+    print(f"{len(rows)} models in {len(families)} families; start one with --model NAME or its device type code")
     return 0
 
 

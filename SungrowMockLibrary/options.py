@@ -235,8 +235,11 @@ class StartOptions:
     """
 
     model: str | None = _option(
-        None, _model, "catalogue model: " + ", ".join(catalogue.models()), f"{DEFAULT_MODEL}, or the snapshot's model", "MODEL"
-    )
+        None, _model,
+        f"catalogue model: its name (SH10RT, SG33CX, ... any case) or its device type code (0x0E03 or 3587); "
+        f"`sungrow-mock models` lists all {len(catalogue.models())}",
+        f"{DEFAULT_MODEL}, or the snapshot's model", "MODEL",
+    )  # fmt: skip
     host: str = _option(DEFAULT_HOST, _text("host"), "address to bind; 0.0.0.0 for every interface", metavar="HOST")
     unit_id: int = _option(
         1, whole_between("unit id", *UNIT_IDS), f"Modbus unit id (and WiNet dev_id) of the inverter, {UNIT_IDS[0]}..{UNIT_IDS[1]}",

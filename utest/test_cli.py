@@ -40,15 +40,44 @@ def test_serve_stops_on_sigint():
 
 def test_models_lists_the_catalogue():
     result = subprocess.run([*CLI, "models", "--json"], capture_output=True, text=True, check=True)
-    models = {row["model"]: row for row in json.loads(result.stdout)}
-    assert set(models) >= {"SH10RT", "SH8.0RT", "SH5.0RS", "SG10RT", "SG5.0RS", "SG33CX"}
-    assert models["SG33CX"]["type_code"] == "0x2C00"
+    rows = json.loads(result.stdout)
+    models = {row["model"]: row for row in rows}
+    assert len(models) == len(rows) > 150
+    assert set(models) >= {"SH10RT", "SH8.0RT", "SH5.0RS", "SG10RT", "SG5.0RS", "SG33CX", "SH20T", "SG110CX"}
+    assert {key: models["SG33CX"][key] for key in ("device_type_code", "family", "nominal_power_w", "mppt", "phases", "battery")} == {
+        "device_type_code": 0x2C00, "family": "SG-CX", "nominal_power_w": 33000, "mppt": 3, "phases": 3, "battery": False,
+    }  # fmt: skip
+    assert models["SH20T"]["family"] == "SH-T" and models["SH20T"]["battery"] is True
+    assert models["SG50KTL-M"]["aliases"] == ["SG50KTL-M-20"]
+
+
+def test_models_prints_a_table_of_one_line_per_model():
+    result = subprocess.run([*CLI, "models"], capture_output=True, text=True, check=True)
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:4] == ["model", "code", "family", "kW"]
+    sh10rt = next(line for line in lines if line.startswith("SH10RT "))
+    assert sh10rt.split()[:8] == ["SH10RT", "0x0E03", "SH-RT", "10", "3", "2", "1", "yes"]
+    count = len(json.loads(subprocess.run([*CLI, "models", "--json"], capture_output=True, text=True, check=True).stdout))
+    assert len(lines) == count + 2 and lines[-1].startswith(f"{count} models in ")
+
+
+@pytest.mark.parametrize(("given", "model"), [("0x0E26", "SH20T"), ("11270", "SG110CX"), ("sg5.0rs-l", "SG5.0RS-L")])
+def test_serve_takes_a_model_by_device_type_code_or_any_case(given, model):
+    process = subprocess.Popen([*CLI, "serve", "--model", given, "--doors", "modbus"], stdout=subprocess.PIPE, text=True)
+    try:
+        ready = json.loads(process.stdout.readline())
+        assert ready["model"] == model
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(5) == 0
+    finally:
+        process.kill()
 
 
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["serve", "--model", "XX"], "valid: SH10RT"),
+        (["serve", "--model", "SH99RT"], "unknown model 'SH99RT'; did you mean SH10RT, SH8.0RT"),
+        (["serve", "--model", "0x7777"], "no model has device type code 0x7777"),
         (["serve", "--modbus-port", "nope"], "modbus_port 'nope' is not a whole number"),
         (["serve", "--unit-id", "300"], "unit id 300 is out of range; valid: 1..247"),
         (["serve", "--serial", "X" * 30], "at most 20 fit"),

@@ -138,7 +138,7 @@ def test_two_mocks_never_share_state():
 @pytest.mark.parametrize(
     "options, message",
     [
-        ({"model": "SH99"}, "valid: SH10RT, SH8.0RT, SH5.0RS, SG10RT, SG5.0RS, SG33CX"),
+        ({"model": "SH99"}, "unknown model 'SH99'; did you mean SH8T"),
         ({"unit_id": 0}, "valid: 1..247"),
         ({"modbus_port": 70000}, "valid: 0..65535"),
         ({"serial": "X" * 21}, "at most 20 fit"),

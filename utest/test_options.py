@@ -31,7 +31,7 @@ def files(tmp_path):
 
 
 BAD = [
-    ({"model": "SH99"}, "unknown model 'SH99'; valid: SH10RT, SH8.0RT, SH5.0RS, SG10RT, SG5.0RS, SG33CX"),
+    ({"model": "SH99"}, "unknown model 'SH99'; did you mean SH8T, SH6T"),
     ({"unit_id": 0}, "unit id 0 is out of range; valid: 1..247"),
     ({"unit_id": "three"}, "unit id 'three' is not a whole number"),
     ({"serial": "X" * 21}, "at most 20 fit"),

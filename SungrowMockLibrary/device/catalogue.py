@@ -1,8 +1,8 @@
 """Model and register catalogues, loaded once from the package's data files.
 
-``models.toml`` says what each model *is*; ``registers.csv`` lists every register of both
-families (see ``data/README.md`` for the columns). :func:`layout` joins the two into the
-register set one model really has.
+``models.toml`` says what each model *is* (kinds, product families, models); ``registers.csv``
+lists every register of both kinds (see ``data/README.md`` for the columns). :func:`layout`
+joins the two into the register set one model really has.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class Register:
     enum: dict[int, str] | None
     range: tuple[int, int] | None
     default: str
-    family: str
+    kind: str  # SH, SG or * (both)
     requires: tuple[str, ...]
     note: str = ""
 
@@ -104,10 +104,11 @@ class Register:
 
 @dataclass(frozen=True)
 class Model:
-    """One inverter model from the model catalogue."""
+    """One inverter model from the model catalogue: its own facts and those of its family and kind."""
 
     name: str
-    family: str
+    family: str  # the product family (SG-RT, SH-RS, ...)
+    kind: str  # the register set: SH (hybrid) or SG (string), the key into registers.csv's `kind`
     type_code: int
     nominal_power_kw: float
     phases: int
@@ -115,16 +116,23 @@ class Model:
     mppts: int
     strings_per_mppt: tuple[int, ...]
     battery: bool
+    meter: bool
     serial: str
     winet_dev_type: int
     arm_version: str
     dsp_version: str
     input_blocks: tuple[tuple[int, int], ...]
     holding_blocks: tuple[tuple[int, int], ...]
+    aliases: tuple[str, ...] = ()
+    guesses: tuple[str, ...] = ()
     features: frozenset[str] = field(default_factory=frozenset)
 
     def blocks(self, table: str) -> tuple[tuple[int, int], ...]:
         return self.input_blocks if table == INPUT else self.holding_blocks
+
+    def answers(self, register: Register) -> bool:
+        """Whether ``register`` lies inside one of the blocks this model's firmware answers."""
+        return any(low <= register.number and register.last <= high for low, high in self.blocks(register.table))
 
     def field_value(self, name: str):
         """A model attribute, as referenced by ``@name`` defaults in the register catalogue."""
@@ -146,6 +154,15 @@ class Layout:
     registers: tuple[Register, ...]
     by_name: dict[str, Register]
     by_start: dict[tuple[str, int], Register]
+
+    @property
+    def shown_mppts(self) -> int:
+        """How many MPPTs the registers show: the model's, or fewer when the register catalogue has
+        registers for fewer (see data/README.md)."""
+        count = 0
+        while count < self.model.mppts and f"mppt_{count + 1}_voltage" in self.by_name:
+            count += 1
+        return count
 
     def present(self, register: Register) -> bool:
         """Whether the model really has ``register`` (else it reads as the sentinel)."""
@@ -223,7 +240,7 @@ def _parse_register(row: dict[str, str], line: int) -> Register:
             enum=enum,
             range=value_range,
             default=row["default"].strip(),
-            family=row["family"].strip(),
+            kind=row["kind"].strip(),
             requires=tuple(row["requires"].split()),
             note=row.get("note", "").strip(),
         )
@@ -239,53 +256,175 @@ def all_registers() -> tuple[Register, ...]:
     return tuple(_parse_register(row, n) for n, row in enumerate(rows, start=2))
 
 
+def serial_of(type_code: int) -> str:
+    """The serial of a model whose data gives none: ``A221``, the code in five decimal digits, ``0``
+    (SH10RT, 0x0E03 = 3587: ``A221035870``); ten characters, as every client reads them."""
+    return f"A221{type_code:05d}0"
+
+
+def _family_values(data: dict, name: str, seen: tuple[str, ...] = ()) -> dict:
+    """A family's values over its base family's, over its kind's (each level says only what differs)."""
+    families = data["families"]
+    if name not in families:
+        raise CatalogueError(f"models.toml: unknown family {name!r}; valid: {', '.join(families)}")
+    if name in seen:
+        raise CatalogueError(f"models.toml: family {name!r} is its own base")
+    spec = families[name]
+    if "base" in spec:
+        values = _family_values(data, spec["base"], (*seen, name))
+    else:
+        kind = spec.get("kind")
+        if kind not in data["kinds"]:
+            raise CatalogueError(f"models.toml: family {name!r} has kind {kind!r}; valid: {', '.join(data['kinds'])}")
+        values = {**data["kinds"][kind], "kind": kind, "guess": []}
+    guesses = values["guess"] + spec.get("guess", [])
+    values.update({k: v for k, v in spec.items() if k != "base"})
+    values["guess"] = guesses
+    return values
+
+
+def _strings(spec: dict, mppts: int, name: str) -> tuple[int, ...]:
+    strings = spec.get("strings", 1)
+    strings = (strings,) * mppts if isinstance(strings, int) else tuple(strings)
+    if len(strings) != mppts or any(not isinstance(n, int) or n < 1 for n in strings):
+        raise CatalogueError(f"models.toml: {name} has {mppts} MPPTs but strings {spec.get('strings')!r}")
+    return strings
+
+
+MODEL_KEYS = frozenset({"family", "code", "kw", "mppts", "strings", "serial", "aliases", "guess", "phases", "battery", "meter"})
+FAMILY_KEYS = frozenset({
+    "kind", "base", "description", "winet_dev_type", "phases", "mppts", "battery", "meter", "arm_version", "dsp_version",
+    "input_blocks", "holding_blocks", "guess",
+})  # fmt: skip
+
+
+def _model(data: dict, name: str, spec: dict) -> Model:
+    unknown = sorted(set(spec) - MODEL_KEYS) or sorted(set(data["families"].get(spec.get("family"), {})) - FAMILY_KEYS)
+    if unknown or "family" not in spec or "code" not in spec or "kw" not in spec:
+        raise CatalogueError(
+            f"models.toml: {name} (or its family) has unknown field {unknown[0]!r}" if unknown
+            else f"models.toml: {name} needs family, code and kw"
+        )  # fmt: skip
+    family = _family_values(data, spec["family"])
+    fields = {**family, **spec}
+    mppts, phases, battery, meter = fields["mppts"], fields["phases"], fields["battery"], fields["meter"]
+    code = spec["code"]
+    features = {f"mppt{n}" for n in range(1, mppts + 1)}
+    features.add("three_phase" if phases == 3 else "single_phase")
+    features.update(feature for feature, present in (("battery", battery), ("meter", meter)) if present)
+    return Model(
+        name=name,
+        family=spec["family"],
+        kind=family["kind"],
+        type_code=code,
+        nominal_power_kw=float(spec["kw"]),
+        phases=phases,
+        output_type=OUTPUT_TYPES[phases],
+        mppts=mppts,
+        strings_per_mppt=_strings(spec, mppts, name),
+        battery=battery,
+        meter=meter,
+        serial=spec.get("serial", serial_of(code)),
+        winet_dev_type=family["winet_dev_type"],
+        arm_version=family["arm_version"],
+        dsp_version=family["dsp_version"],
+        input_blocks=tuple(tuple(b) for b in family["input_blocks"]),
+        holding_blocks=tuple(tuple(b) for b in family["holding_blocks"]),
+        aliases=tuple(spec.get("aliases", ())),
+        guesses=tuple(dict.fromkeys(family["guess"] + spec.get("guess", []))),
+        features=frozenset(features),
+    )
+
+
+# Input register 5002 (output type) by number of phases: single phase, three-phase four-wire (P2.1).
+OUTPUT_TYPES = {1: 0, 3: 1}
+
+
 @cache
 def models() -> dict[str, Model]:
     """The model catalogue, by model name."""
     text = resources.files(__package__).joinpath("data/models.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
-    result = {}
-    for name, spec in data["models"].items():
-        family = data["families"][spec["family"]]
-        features = {f"mppt{n}" for n in range(1, spec["mppts"] + 1)}
-        features.add("three_phase" if spec["phases"] == 3 else "single_phase")
-        if spec["battery"]:
-            features.add("battery")
-        result[name] = Model(
-            name=name,
-            family=spec["family"],
-            type_code=spec["type_code"],
-            nominal_power_kw=float(spec["nominal_power_kw"]),
-            phases=spec["phases"],
-            output_type=spec["output_type"],
-            mppts=spec["mppts"],
-            strings_per_mppt=tuple(spec["strings_per_mppt"]),
-            battery=spec["battery"],
-            serial=spec["serial"],
-            winet_dev_type=family["winet_dev_type"],
-            arm_version=family["arm_version"],
-            dsp_version=family["dsp_version"],
-            input_blocks=tuple(tuple(b) for b in family["input_blocks"]),
-            holding_blocks=tuple(tuple(b) for b in family["holding_blocks"]),
-            features=frozenset(features),
-        )
+    result = {name: _model(data, name, spec) for name, spec in data["models"].items()}
+    codes: dict[int, str] = {}
+    for the_model in result.values():
+        if the_model.type_code in codes:
+            raise CatalogueError(
+                f"models.toml: {the_model.name} and {codes[the_model.type_code]} share code 0x{the_model.type_code:04X}"
+            )
+        codes[the_model.type_code] = the_model.name
     return result
 
 
-def model(name: str) -> Model:
-    """A model by name (case-insensitive); the error names the valid choices."""
-    catalogue = models()
-    for candidate in catalogue:
-        if candidate.lower() == str(name).strip().lower():
-            return catalogue[candidate]
-    raise CatalogueError(f"unknown model {name!r}; valid: {', '.join(catalogue)}")
+@cache
+def families() -> dict[str, tuple[Model, ...]]:
+    """The models of each product family, in catalogue order."""
+    grouped: dict[str, list[Model]] = {}
+    for the_model in models().values():
+        grouped.setdefault(the_model.family, []).append(the_model)
+    return {name: tuple(members) for name, members in grouped.items()}
 
 
 @cache
+def _names() -> dict[str, str]:
+    """Every name and alias, upper case, to its model's name."""
+    names = {}
+    for the_model in models().values():
+        for name in (the_model.name, *the_model.aliases):
+            names[name.upper()] = the_model.name
+    return names
+
+
+def _type_code(text: str) -> int | None:
+    """A device type code written as ``0x0E03`` or ``3587``, else None."""
+    try:
+        return int(text, 16) if text[:2].lower() == "0x" else int(text) if text.isdigit() else None
+    except ValueError:
+        return None
+
+
+def model_by_code(code: int) -> Model | None:
+    """The model that reports device type code ``code``, or None."""
+    return next((m for m in models().values() if m.type_code == code), None)
+
+
+def model(name: str | int) -> Model:
+    """A model by name or alias (any case) or by device type code (``0x0E03`` or ``3587``).
+
+    An unknown name fails naming the nearest names, an unknown code saying no model has it.
+    """
+    text = str(name).strip()
+    code = name if isinstance(name, int) and not isinstance(name, bool) else _type_code(text)
+    if code is not None:
+        found = model_by_code(code)
+        if found is None:
+            raise CatalogueError(
+                f"no model has device type code 0x{code:04X} ({code}); `sungrow-mock models` lists the "
+                f"{len(models())} models and their codes"
+            )
+        return found
+    names = _names()
+    if text.upper() in names:
+        return models()[names[text.upper()]]
+    close = difflib.get_close_matches(text.upper(), names, n=5, cutoff=0.4)
+    hint = f"did you mean {', '.join(dict.fromkeys(names[c] for c in close))}?" if close else "no model name is close"
+    raise CatalogueError(
+        f"unknown model {text!r}; {hint} (a model name, or its device type code such as 0x0E03; "
+        f"`sungrow-mock models` lists all {len(models())})"
+    )
+
+
 def layout(model_name: str) -> Layout:
     """The register layout of one model; raises if its registers overlap inside a table."""
-    the_model = model(model_name)
-    registers = tuple(r for r in all_registers() if r.family in ("*", the_model.family))
+    return _layout(model(model_name).name)
+
+
+@cache
+def _layout(model_name: str) -> Layout:
+    the_model = models()[model_name]
+    # A register of the model's kind that lies outside every block its family answers does not exist
+    # on it (the SH statistics arrays on an SH-RS): it is not part of the layout.
+    registers = tuple(r for r in all_registers() if r.kind in ("*", the_model.kind) and the_model.answers(r))
     by_name: dict[str, Register] = {}
     by_start: dict[tuple[str, int], Register] = {}
     for register in registers:

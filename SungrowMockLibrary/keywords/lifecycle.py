@@ -63,6 +63,9 @@ class LifecycleKeywords:
         import's value, else its default:
 %OPTIONS%
 
+        ``model`` is a model of the catalogue, by name or by device type code: every hybrid (SH)
+        and string (SG) inverter clients know, in product families; ``sungrow-mock models`` lists them.
+
         A hybrid model has its SBR battery beside it: a Modbus device of its own on unit 200, or
         on unit 2 with ``modbus_path=winet`` (`ModbusPath`), whose voltage, current, temperature,
         SOC and energy totals are those of the inverter's battery (`Get Battery Unit Id`).
@@ -92,6 +95,7 @@ class LifecycleKeywords:
         | ${endpoints} = | Start Mock Sungrow | SG10RT | unit_id=3 |
         | Log | ${endpoints}[modbus] |
         | Start Mock Sungrow | SH10RT | doors=winet | firmware=tls |
+        | Start Mock Sungrow | 0x2C06 | doors=modbus | # an SG110CX, by its device type code |
         | ${host} = | Find Free Loopback Address | 502 | 8082 | 80 |
         | Start Mock Sungrow | host=${host} | standard_ports=${True} | doors=modbus,winet | faults=${CURDIR}/faults.toml |
         | Start Mock Sungrow | doors=modbus | idle_timeout=30 s | max_connections=4 |
@@ -120,7 +124,8 @@ class LifecycleKeywords:
 
         The inverter answers Modbus requests for ``unit_id`` on the mock's Modbus doors and is
         listed by the WiNet ``devicelist`` with ``dev_id`` = ``unit_id``. Register keywords reach
-        it with their ``unit_id`` argument.
+        it with their ``unit_id`` argument. ``model`` is taken as by `Start Mock Sungrow`: a
+        catalogue model's name or its device type code.
 
         Example:
         | Start Mock Sungrow | SH10RT |

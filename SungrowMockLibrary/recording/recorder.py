@@ -108,13 +108,12 @@ def _detect(client: ModbusClient) -> Model:
             f"{client.source} unit {client.unit} refused the device type code ({register.table} {register.number}) "
             f"with exception {refused.code:02X}; give the model to record it anyway"
         ) from None
-    for candidate in catalogue.models().values():
-        if candidate.type_code == code:
-            return candidate
-    known = ", ".join(f"0x{m.type_code:04X} ({m.name})" for m in catalogue.models().values())
+    found = catalogue.model_by_code(code)
+    if found is not None:
+        return found
     raise RecordingError(
-        f"unknown device type code 0x{code:04X} at {client.source} unit {client.unit}; known: {known}; "
-        "give the model to record it as one of those"
+        f"unknown device type code 0x{code:04X} at {client.source} unit {client.unit}: no catalogue model has it "
+        "(`sungrow-mock models` lists them); give the model to record it as one of those"
     )
 
 

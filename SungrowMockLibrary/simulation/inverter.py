@@ -110,8 +110,15 @@ class Inverter:
             if not getattr(self.model, "battery", False):
                 return codec.sentinel(register.type)
             return self.to_raw(register, battery.pack().field_value(default[len(BATTERY_FIELD):]))
-        value = self.model.field_value(default[1:]) if default.startswith("@") else default
-        return self.to_raw(register, value)
+        if not default.startswith("@"):
+            return self.to_raw(register, default)
+        raw = self.to_raw(register, self.model.field_value(default[1:]))
+        if register.is_text or register.enum:
+            return raw
+        # A rating the register cannot carry (a 25 kW SH-T's battery power in 1..1060 x 0.01 kW)
+        # reads as the register's largest value, as a device saturates it.
+        low, high = register.range or codec.limits(register.type)
+        return min(max(raw, low), high)
 
     # -- keyword-facing access ---------------------------------------------------------------
 

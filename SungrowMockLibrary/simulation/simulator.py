@@ -69,7 +69,7 @@ COUNTER_QUANTITIES = (
 def _register_map() -> tuple[tuple[str, str, str], ...]:
     text = resources.files(__package__).joinpath("data/register_map.csv").read_text(encoding="utf-8")
     rows = csv.DictReader(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
-    return tuple((row["register"], row["family"], row["quantity"]) for row in rows)
+    return tuple((row["register"], row["kind"], row["quantity"]) for row in rows)
 
 
 def quantities(spec: PlantSpec, state: PlantState, point: OperatingPoint, controls: Controls) -> dict[str, float]:
@@ -129,11 +129,11 @@ class Simulator:
         self.environment = environment or Environment()
         self.step = step
         self.spec = PlantSpec.from_model(inverter.model)
-        family = inverter.model.family
+        kind = inverter.model.kind
         self._targets = [
             (inverter.layout.by_name[name], quantity)
-            for name, fam, quantity in _register_map()
-            if fam in ("*", family) and name in inverter.layout.by_name
+            for name, register_kind, quantity in _register_map()
+            if register_kind in ("*", kind) and name in inverter.layout.by_name
             and inverter.layout.present(inverter.layout.by_name[name])
         ]
         self._history_writer = HistoryWriter(inverter)

@@ -28,6 +28,12 @@ names the range being read, and any warning from ``load_registers`` after it
 ("Modbus connection failed", "Mismatched number of registers read ...",
 "No data returned ...", "No registers returned") marks that range as failed.
 
+With ``--each HOST:PORT`` (repeatable) the driver runs that sequence once per endpoint, up to
+``--concurrency`` runs side by side in threads (SungrowClient sleeps 3 s after its first connect),
+and prints ``runs``: {endpoint: the result of that run}, with ``ok`` only when every run was. A run's
+result leaves out ``registers``, ``register_addresses`` and the decoded values but the device type
+code and serial (one result per mock must stay readable in a log).
+
 With ``--handshake DIR`` the driver pauses before scrape N (N >= 2) until the test has
 changed the mock (see ``_driver.handshake``).
 
@@ -42,9 +48,12 @@ documented address), ``warnings``.
 
 from __future__ import annotations
 
+import copy
 import logging
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import _driver
@@ -57,20 +66,28 @@ def range_label(register_type: str, start, count) -> str:
 
 
 class RangeFailures:
-    """Turns SungrowClient's log records into a list of failed scan ranges."""
+    """Turns SungrowClient's log records into a list of failed scan ranges.
 
-    def __init__(self, collector: _driver.RecordCollector):
+    With ``thread`` only the records logged by that thread count (one SungrowClient per thread at a
+    time); records logged before the instance was made never count, so a pool thread's next run
+    starts clean.
+    """
+
+    def __init__(self, collector: _driver.RecordCollector, thread: int | None = None):
         self.collector = collector
-        self.position = 0
+        self.thread = thread
+        self.position = len(collector.records)
         self.current: str | None = None
 
     def take(self) -> list[dict]:
         """Failures logged since the previous call."""
         failed: list[dict] = []
         records = self.collector.records[self.position:]
-        self.position = len(self.collector.records)
+        self.position += len(records)
         for record in records:
             if record.funcName != "load_registers" or record.name != "root":
+                continue
+            if self.thread is not None and record.thread != self.thread:
                 continue
             message = record.getMessage()
             if record.levelno <= logging.DEBUG and message.startswith("load_registers: "):
@@ -84,6 +101,104 @@ class RangeFailures:
                 else:
                     failed.append({"range": self.current, "messages": [message]})
         return failed
+
+
+def drive(args, host: str, port: int, registers_file: dict, failures: RangeFailures, result: dict) -> bool:
+    """One SunGather run against ``host``:``port``, filling ``result``; True when every scrape was ok."""
+    from SungrowClient import SungrowClient
+
+    # The dictionary SunGather builds from its config.yaml.
+    config_inverter = {
+        "host": host,
+        "port": port,
+        "timeout": args.timeout,
+        "retries": args.retries,
+        "slave": args.unit,
+        "scan_interval": max(args.interval, 1),
+        "connection": args.connection,
+        "model": args.model,
+        "serial_number": args.serial,
+        "smart_meter": args.smart_meter,
+        "use_local_time": args.use_local_time,
+        "level": args.level,
+    }
+    inverter = SungrowClient.SungrowClient(config_inverter)
+
+    if not inverter.checkConnection():
+        result["error"] = "checkConnection() failed on start-up"
+        return False
+
+    inverter.configure_registers(registers_file)
+    result["detection"] = failures.take()
+    result["model"] = inverter.getInverterModel()
+    result["serial"] = inverter.getSerialNumber()
+    result["scan_ranges"] = [range_label(r["type"], r["start"], r["range"]) for r in inverter.register_ranges]
+    result["registers"] = sorted({r["name"] for r in inverter.registers})
+    # Where each register comes from: "read 13023" = input register 13023 (documented).
+    result["register_addresses"] = {r["name"]: f"{r['type']} {r['address']}" for r in inverter.registers}
+    if args.connection == "sungrow" and inverter.client is not None:
+        result["encryption"] = _driver.encryption_state(inverter.client)
+    if args.connection != "http":
+        inverter.close()
+
+    all_ok = True
+    for index in range(args.scrapes):
+        if index:
+            time.sleep(args.interval)
+        _driver.handshake(args, index + 1)
+        entry: dict = {}
+        if inverter.checkConnection():
+            try:
+                entry["ok"] = bool(inverter.scrape())
+            except Exception as error:  # SunGather logs this and carries on
+                entry["ok"] = False
+                entry["error"] = _driver.error_text(error)
+        else:
+            entry["ok"] = False
+            entry["error"] = "checkConnection() failed"
+        entry["failed_ranges"] = failures.take()
+        entry["latest_scrape"] = dict(inverter.latest_scrape)
+        all_ok = all_ok and entry["ok"]
+        if args.connection == "sungrow" and inverter.client is not None:
+            entry["encryption"] = _driver.encryption_state(inverter.client)
+            result["encryption"] = entry["encryption"]
+        result["scrapes"].append(entry)
+        if args.connection != "http":
+            inverter.close()
+
+    last = result["scrapes"][-1] if result["scrapes"] else {}
+    result["latest_scrape"] = last.get("latest_scrape", {})
+    result["failed_ranges"] = [f["range"] for f in last.get("failed_ranges", [])]
+    return all_ok
+
+
+def drive_each(args, registers_file: dict, collector: _driver.RecordCollector, result: dict) -> None:
+    """``--each``: one SunGather run per endpoint, ``--concurrency`` of them at a time, each in its
+    own thread with its own SungrowClient and its own copy of the register file (SungrowClient
+    edits the file it configures from). SungrowClient waits 3 s after its first connect: running
+    them side by side keeps a run over many mocks short."""
+
+    def one(endpoint: str) -> dict:
+        host, _, port = endpoint.rpartition(":")
+        run: dict = {"ok": False, "scrapes": []}
+        failures = RangeFailures(collector, threading.get_ident())
+        try:
+            run["ok"] = drive(args, host, int(port), copy.deepcopy(registers_file), failures, run)
+            if not run["ok"] and "error" not in run:
+                run["error"] = "; ".join(s.get("error", "scrape() returned False") for s in run["scrapes"] if not s["ok"])
+        except Exception as error:
+            run["error"] = _driver.error_text(error)
+        # Only what identifies the run: a result per mock with every decoded value would not fit a log.
+        for key in ("registers", "register_addresses", "latest_scrape"):
+            run.pop(key, None)
+        for scrape in run["scrapes"]:
+            scrape["latest_scrape"] = {k: scrape["latest_scrape"].get(k) for k in ("device_type_code", "serial_number")}
+        return run
+
+    with ThreadPoolExecutor(max_workers=max(1, args.concurrency)) as pool:
+        result["runs"] = dict(zip(args.each, pool.map(one, args.each), strict=True))
+    result["ok"] = all(run["ok"] for run in result["runs"].values())
+    _driver.emit(result, _driver.EXIT_OK if result["ok"] else _driver.EXIT_CLIENT_FAILED)
 
 
 def main() -> None:
@@ -102,6 +217,11 @@ def main() -> None:
                         help="seconds between scrapes (also SunGather's scan_interval)")
     parser.add_argument("--smart-meter", action="store_true")
     parser.add_argument("--use-local-time", action="store_true")
+    parser.add_argument("--each", action="append", default=[], metavar="HOST:PORT",
+                        help="run once against each of these endpoints (repeatable; --host/--port are ignored); "
+                             "the result has runs: {endpoint: result}")
+    parser.add_argument("--concurrency", type=int, default=16,
+                        help="with --each: how many runs at a time (default 16)")
     _driver.add_handshake_option(parser, "scrape")
     args = parser.parse_args()
 
@@ -109,79 +229,19 @@ def main() -> None:
                     "level": args.level, "scrapes": []}
     _driver.start_guard(args.guard, result)
     collector = _driver.collect_logs(quiet=("pymodbus", "urllib3", "websocket"))
-    failures = RangeFailures(collector)
 
     try:
         import yaml
-        from SungrowClient import SungrowClient
 
         with open(args.register_file, encoding="utf-8") as handle:
             registers_file = yaml.safe_load(handle)
-
-        # The dictionary SunGather builds from its config.yaml.
-        config_inverter = {
-            "host": args.host,
-            "port": args.port,
-            "timeout": args.timeout,
-            "retries": args.retries,
-            "slave": args.unit,
-            "scan_interval": max(args.interval, 1),
-            "connection": args.connection,
-            "model": args.model,
-            "serial_number": args.serial,
-            "smart_meter": args.smart_meter,
-            "use_local_time": args.use_local_time,
-            "level": args.level,
-        }
-        inverter = SungrowClient.SungrowClient(config_inverter)
-
-        if not inverter.checkConnection():
-            result["error"] = "checkConnection() failed on start-up"
+        if args.each:
+            del result["scrapes"]
+            drive_each(args, registers_file, collector, result)
+        all_ok = drive(args, args.host, args.port, registers_file, RangeFailures(collector), result)
+        if "error" in result:
             result["warnings"] = collector.messages()
             _driver.emit(result, _driver.EXIT_CLIENT_FAILED)
-
-        inverter.configure_registers(registers_file)
-        result["detection"] = failures.take()
-        result["model"] = inverter.getInverterModel()
-        result["serial"] = inverter.getSerialNumber()
-        result["scan_ranges"] = [range_label(r["type"], r["start"], r["range"])
-                                 for r in inverter.register_ranges]
-        result["registers"] = sorted({r["name"] for r in inverter.registers})
-        # Where each register comes from: "read 13023" = input register 13023 (documented).
-        result["register_addresses"] = {r["name"]: f"{r['type']} {r['address']}" for r in inverter.registers}
-        if args.connection == "sungrow" and inverter.client is not None:
-            result["encryption"] = _driver.encryption_state(inverter.client)
-        if args.connection != "http":
-            inverter.close()
-
-        all_ok = True
-        for index in range(args.scrapes):
-            if index:
-                time.sleep(args.interval)
-            _driver.handshake(args, index + 1)
-            entry: dict = {}
-            if inverter.checkConnection():
-                try:
-                    entry["ok"] = bool(inverter.scrape())
-                except Exception as error:  # SunGather logs this and carries on
-                    entry["ok"] = False
-                    entry["error"] = _driver.error_text(error)
-            else:
-                entry["ok"] = False
-                entry["error"] = "checkConnection() failed"
-            entry["failed_ranges"] = failures.take()
-            entry["latest_scrape"] = dict(inverter.latest_scrape)
-            all_ok = all_ok and entry["ok"]
-            if args.connection == "sungrow" and inverter.client is not None:
-                entry["encryption"] = _driver.encryption_state(inverter.client)
-                result["encryption"] = entry["encryption"]
-            result["scrapes"].append(entry)
-            if args.connection != "http":
-                inverter.close()
-
-        last = result["scrapes"][-1] if result["scrapes"] else {}
-        result["latest_scrape"] = last.get("latest_scrape", {})
-        result["failed_ranges"] = [f["range"] for f in last.get("failed_ranges", [])]
         _driver.finish(result, collector, all_ok, [
             s.get("error", "scrape() returned False") for s in result["scrapes"] if not s["ok"]])
     except Exception as error:

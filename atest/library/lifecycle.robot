@@ -52,8 +52,9 @@ Stopping The Current Mock Makes The Last Started One Current
     Should Be Equal As Integers    ${code}    0x0E03
 
 Bad Arguments Name The Valid Choices
-    Run Keyword And Expect Error    *unknown model 'SH99RT'; valid: SH10RT, SH8.0RT, SH5.0RS, SG10RT, SG5.0RS, SG33CX*
+    Run Keyword And Expect Error    *unknown model 'SH99RT'; did you mean SH10RT, SH8.0RT, SH6.0RT, SH5.0RT, SH8T?*
     ...    Start Mock Sungrow    SH99RT
+    Run Keyword And Expect Error    *no model has device type code 0x7777*    Start Mock Sungrow    0x7777
     Run Keyword And Expect Error    *unit id 300 is out of range; valid: 1..247*    Start Mock Sungrow    unit_id=300
     Run Keyword And Expect Error    *unknown firmware 'v9'; valid: legacy, login, tls*    Start Mock Sungrow    firmware=v9
     Run Keyword And Expect Error    *unknown door 'telnet'; valid: modbus, encrypted, winet*

@@ -72,6 +72,20 @@ class clientsupport:
         (Path(directory) / f"go-{name}").write_text("go\n")
 
     @keyword
+    def sungather_model_names(self, register_file: str) -> dict[int, str]:
+        """Returns {device type code: model name} as SungrowClient detects models with ``register_file``.
+
+        The names come from the ``datarange`` of the ``device_type_code`` entry of the SunGather
+        register file; where a code has several names, the last wins (SungrowClient keeps the last
+        match). A code that is not there is detected as model None.
+        """
+        import yaml
+
+        data = yaml.safe_load(Path(register_file).read_text(encoding="utf-8"))
+        entry = next(r for r in data["registers"][0]["read"] if r["name"] == "device_type_code")
+        return {int(item["response"]): str(item["value"]) for item in entry["datarange"]}
+
+    @keyword
     def privileged_ports_should_be_bindable(self, port: int = 80) -> None:
         """Fails, explaining what to do, when this process may not bind ``port`` (below 1024).
 

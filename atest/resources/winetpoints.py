@@ -181,18 +181,18 @@ class winetpoints:
         return None
 
     @keyword("Sungrow Websocket Data Should Match The Mock")
-    def data_should_match(self, data: dict, family: str, unit_id=None) -> None:
+    def data_should_match(self, data: dict, kind: str, unit_id=None) -> None:
         """Checks every data point sungrow-websocket returned against the mock's registers.
 
-        ``family`` is ``SH`` (hybrid) or ``SG`` (string inverter). Every id must be known to the
+        ``kind`` is the model kind, ``SH`` (hybrid) or ``SG`` (string inverter). Every id must be known to the
         table of this module, show the expected unit, and the value the mock's register holds
         (converted to that unit); ``mpptN_*`` and ``string_N_*`` come from the ``direct`` service
         (an MPPT's voltage and current; each string shows its MPPT's voltage and at most its
         MPPT's current). Fails listing every mismatch.
         """
-        table = TABLES[family]
+        table = TABLES[kind]
         problems = []
-        for required in REQUIRED[family]:
+        for required in REQUIRED[kind]:
             if required not in data:
                 problems.append(f"{required}: missing (the client stopped early or the service lacks it)")
         mppts = {}

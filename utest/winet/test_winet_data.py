@@ -30,7 +30,7 @@ def test_every_point_resolves_for_every_model(model):
 def test_every_parameter_lands_in_a_writable_holding_register(model):
     inverter = Inverter(model)
     for target in catalog.param_targets():
-        if target.applies_to(inverter.model.family):
+        if target.applies_to(inverter.model.kind):
             register = inverter.layout.by_name[target.register]
             assert register.table == HOLDING and register.writable, target
 

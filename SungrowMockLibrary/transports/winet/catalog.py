@@ -18,23 +18,23 @@ class Point:
     """One reported value: ``data_name`` from ``register`` (empty = always "--") in ``unit``."""
 
     service: str
-    family: str
+    kind: str  # the model kind (SH, SG) or *
     data_name: str
     register: str
     unit: str
     decimals: int
     conversion: str
 
-    def applies_to(self, family: str) -> bool:
-        return self.family in ("*", family)
+    def applies_to(self, kind: str) -> bool:
+        return self.kind in ("*", kind)
 
 
 @dataclass(frozen=True)
 class FaultRule:
-    family: str
+    kind: str  # the model kind (SH, SG) or *
     register: str
     when: str  # "nonzero" or a raw value
-    kind: str  # "fault" or "alarm"
+    severity: str  # "fault" or "alarm"
     fault_name: str
     code_register: str
 
@@ -52,15 +52,15 @@ class ParamTarget:
 
     type: str
     param_addr: str
-    family: str
+    kind: str  # the model kind (SH, SG) or *
     register: str
     unit: str
     values: dict[str, str]
     param_name: str
     accuracy: int
 
-    def applies_to(self, family: str) -> bool:
-        return self.family in ("*", family)
+    def applies_to(self, kind: str) -> bool:
+        return self.kind in ("*", kind)
 
 
 def _text(name: str) -> str:
@@ -76,15 +76,15 @@ def _rows(name: str) -> list[dict[str, str]]:
 def points() -> tuple[Point, ...]:
     return tuple(
         Point(
-            r["service"], r["family"], r["data_name"], r["register"], r["unit"], int(r["decimals"] or 0),
+            r["service"], r["kind"], r["data_name"], r["register"], r["unit"], int(r["decimals"] or 0),
             r["conversion"],
         )
         for r in _rows("points.csv")
     )
 
 
-def points_of(service: str, family: str) -> list[Point]:
-    return [p for p in points() if p.service == service and p.applies_to(family)]
+def points_of(service: str, kind: str) -> list[Point]:
+    return [p for p in points() if p.service == service and p.applies_to(kind)]
 
 
 @cache
@@ -95,7 +95,7 @@ def states() -> dict[tuple[str, int], str]:
 @cache
 def fault_rules() -> tuple[FaultRule, ...]:
     return tuple(
-        FaultRule(r["family"], r["register"], r["when"], r["kind"], r["fault_name"], r["code_register"])
+        FaultRule(r["kind"], r["register"], r["when"], r["severity"], r["fault_name"], r["code_register"])
         for r in _rows("faults.csv")
     )
 
@@ -109,7 +109,7 @@ def _values(text: str) -> dict[str, str]:
 def param_targets() -> tuple[ParamTarget, ...]:
     return tuple(
         ParamTarget(
-            r["type"], r["param_addr"], r["family"], r["register"], r["unit"], _values(r["values"]),
+            r["type"], r["param_addr"], r["kind"], r["register"], r["unit"], _values(r["values"]),
             r["param_name"], int(r["accuracy"] or 0),
         )
         for r in _rows("params.csv")

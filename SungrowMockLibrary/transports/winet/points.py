@@ -111,7 +111,7 @@ def value_of(inverter: Inverter, point: Point, register_name: str | None = None,
 def data_list(inverter: Inverter, service: str) -> list[dict[str, str]]:
     """``real`` / ``real_battery`` items: data_name, data_value, data_unit (all text)."""
     items = []
-    for point in catalog.points_of(service, inverter.model.family):
+    for point in catalog.points_of(service, inverter.model.kind):
         value = value_of(inverter, point)
         if value is not None:
             items.append({"data_name": point.data_name, "data_value": value, "data_unit": point.unit})
@@ -120,15 +120,16 @@ def data_list(inverter: Inverter, service: str) -> list[dict[str, str]]:
 
 def direct_list(inverter: Inverter) -> list[dict[str, str]]:
     """``direct`` items: one per MPPT, then one per string (voltage and current as text)."""
-    rows = catalog.points_of("direct", inverter.model.family)
+    rows = catalog.points_of("direct", inverter.model.kind)
     mppt_rows = [p for p in rows if p.conversion in ("voltage", "current")]
     string_rows = [p for p in rows if p.conversion in ("string_voltage", "string_current")]
     model = inverter.model
+    mppts = inverter.layout.shown_mppts
     items = []
-    for n in range(1, model.mppts + 1):
+    for n in range(1, mppts + 1):
         items.append(_direct_item(inverter, mppt_rows, n, None, 1))
     s = 0
-    for n in range(1, model.mppts + 1):
+    for n in range(1, mppts + 1):
         strings = model.strings_per_mppt[n - 1] if n <= len(model.strings_per_mppt) else 1
         for _ in range(strings):
             s += 1
@@ -152,7 +153,7 @@ def _direct_item(inverter: Inverter, rows: list[Point], n: int, s: int | None, s
 def named_values(inverter: Inverter, service: str) -> dict[str, tuple[str, str]]:
     """``statistics`` / ``runtime`` fields of one inverter: name → (text, unit)."""
     values = {}
-    for point in catalog.points_of(service, inverter.model.family):
+    for point in catalog.points_of(service, inverter.model.kind):
         value = value_of(inverter, point)
         values[point.data_name] = (NA if value is None else value, point.unit)
     return values
@@ -162,7 +163,7 @@ def active_faults(inverter: Inverter) -> list[tuple[str, str, str]]:
     """(kind, fault_name, code) of every fault/alarm rule that holds for this inverter."""
     found = []
     for rule in catalog.fault_rules():
-        if rule.family not in ("*", inverter.model.family):
+        if rule.kind not in ("*", inverter.model.kind):
             continue
         register = register_of(inverter, rule.register)
         if register is None:
@@ -174,5 +175,5 @@ def active_faults(inverter: Inverter) -> list[tuple[str, str, str]]:
         if rule.code_register:
             code_register = register_of(inverter, rule.code_register)
             code = raw_of(inverter, code_register) if code_register is not None else raw
-        found.append((rule.kind, rule.fault_name, str(code)))
+        found.append((rule.severity, rule.fault_name, str(code)))
     return found

@@ -278,7 +278,7 @@ def ems_parameters(inverter) -> list[dict[str, Any]]:
     items = []
     seen = set()
     for target in catalog.param_targets():
-        if target.type != "9" or target.param_addr in seen or not target.applies_to(inverter.model.family):
+        if target.type != "9" or target.param_addr in seen or not target.applies_to(inverter.model.kind):
             continue
         seen.add(target.param_addr)
         register = inverter.layout.by_name[target.register]

@@ -193,7 +193,7 @@ def statistics(call: Call) -> dict:
     totals: dict[str, Decimal] = {}
     units: dict[str, tuple[str, int]] = {}
     for inverter in inverters:
-        for point in catalog.points_of("statistics", inverter.model.family):
+        for point in catalog.points_of("statistics", inverter.model.kind):
             units[point.data_name] = (point.unit, point.decimals)
             value = points.value_of(inverter, point)
             if value not in (None, points.NA):

@@ -65,7 +65,7 @@ def apply_params(dongle: Dongle, request: dict[str, Any]) -> list[dict[str, Any]
             for _, inverter in devices:
                 targets = [
                     t for t in catalog.param_targets()
-                    if t.type == kind and t.param_addr == str(address) and t.applies_to(inverter.model.family)
+                    if t.type == kind and t.param_addr == str(address) and t.applies_to(inverter.model.kind)
                 ]
                 if not targets:
                     ok = False
