@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from SungrowMockLibrary.device import codec
-from SungrowMockLibrary.device.catalogue import INPUT, TABLES, models
+from SungrowMockLibrary.device.catalogue import INPUT, TABLES, Layout, models
 from SungrowMockLibrary.vocabulary import MAX_READ, READ_HOLDING, READ_INPUT
 
 DATA = Path(__file__).parent / "data" / "fingerprints"
@@ -36,6 +36,21 @@ Reader = Callable[[str, int, int], "list[int] | None"]  # (table, wire, count) -
 
 def is_sentinel(word: int) -> bool:
     return word in SENTINEL_WORDS
+
+
+def sentinel_flags(table: str, wire: int, words: list, layout: Layout) -> list[bool]:
+    """Which words read "not available": a word of a documented two-word register when the pair
+    is its type's sentinel (a negative S32 also has the high word 0xFFFF), any other word by
+    itself. Words that are not numbers (withheld) count as values."""
+    flags = [isinstance(word, int) and is_sentinel(word) for word in words]
+    for register in layout.registers:
+        if register.table != table or register.words != 2 or register.is_text:
+            continue
+        at = register.number - 1 - wire
+        if 0 <= at < len(words) - 1 and all(isinstance(word, int) for word in words[at : at + 2]):
+            pair = codec.encode(register.type, codec.sentinel(register.type))
+            flags[at] = flags[at + 1] = list(words[at : at + 2]) == pair
+    return flags
 
 
 @dataclass(frozen=True)
@@ -149,10 +164,12 @@ def read_band(reader: Reader, band: Band) -> tuple[list[int] | None, int]:
     return words, alone
 
 
-def compare(document: Document, reader: Reader, pending: Callable[[Band], str | None] = lambda band: None) -> Agreement:
-    """Compare the mock behind ``reader`` with ``document``; ``pending`` names why a band is not
-    compared yet (or returns None to compare it)."""
-    agreement = Agreement(document.name, document.model())
+def compare(
+    document: Document, reader: Reader, layout: Layout, pending: Callable[[Band], str | None] = lambda band: None
+) -> Agreement:
+    """Compare the mock behind ``reader`` (a model of ``layout``) with ``document``; ``pending``
+    names why a band is not compared yet (or returns None to compare it)."""
+    agreement = Agreement(document.name, layout.model.name)
     for band in document.bands():
         reason = pending(band)
         if reason:
@@ -161,18 +178,21 @@ def compare(document: Document, reader: Reader, pending: Callable[[Band], str | 
         agreement.bands += 1
         mock, alone = read_band(reader, band)
         size = len(band.words)
-        if band.answered and (mock is None or alone < size) or not band.answered and alone:
-            what = "answers" if mock is not None and alone == size else "refuses" if not alone else f"answers {alone} of {size} registers"
-            agreement.disagreements.append(f"{band}: the device {'answers' if band.answered else 'refuses'}, the mock {what}")
-        else:
+        answers, refuses = mock is not None and alone == size, mock is None and not alone
+        if answers if band.answered else refuses:
             agreement.bands_agreeing += 1
+        else:
+            what = "answers" if answers else "refuses" if refuses else f"answers {alone} of {size} registers"
+            agreement.disagreements.append(f"{band}: the device {'answers' if band.answered else 'refuses'}, the mock {what}")
         if not band.answered or mock is None:
             continue
+        real_flags = sentinel_flags(band.table, band.wire, list(band.words), layout)
+        mock_flags = sentinel_flags(band.table, band.wire, mock, layout)
         for offset, (real, ours) in enumerate(zip(band.words, mock, strict=True)):
             if real == WITHHELD:
                 continue
             agreement.words += 1
-            if is_sentinel(real) == is_sentinel(ours):
+            if real_flags[offset] == mock_flags[offset]:
                 agreement.words_agreeing += 1
             else:
                 agreement.disagreements.append(

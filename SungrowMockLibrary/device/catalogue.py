@@ -1,8 +1,9 @@
 """Model and register catalogues, loaded once from the package's data files.
 
 ``models.toml`` says what each model *is*; ``registers.csv`` lists every register of both
-families (see ``data/README.md`` for the columns). :func:`layout` joins the two into the
-register set one model really has.
+families (see ``data/README.md`` for the columns); ``undocumented.csv`` the words a real device
+answers where no register is documented. :func:`layout` joins them into the register set one
+model really has.
 """
 
 from __future__ import annotations
@@ -103,6 +104,21 @@ class Register:
 
 
 @dataclass(frozen=True)
+class UndocumentedWords:
+    """Words inside a family's blocks that no document names, as a real device answers them."""
+
+    table: str
+    number: int
+    words: tuple[int, ...]
+    family: str
+    note: str = ""
+
+    @property
+    def last(self) -> int:
+        return self.number + len(self.words) - 1
+
+
+@dataclass(frozen=True)
 class Model:
     """One inverter model from the model catalogue."""
 
@@ -146,6 +162,7 @@ class Layout:
     registers: tuple[Register, ...]
     by_name: dict[str, Register]
     by_start: dict[tuple[str, int], Register]
+    undocumented: tuple[UndocumentedWords, ...] = ()
 
     def present(self, register: Register) -> bool:
         """Whether the model really has ``register`` (else it reads as the sentinel)."""
@@ -240,6 +257,25 @@ def all_registers() -> tuple[Register, ...]:
 
 
 @cache
+def undocumented_words() -> tuple[UndocumentedWords, ...]:
+    """Every row of ``undocumented.csv``, in file order."""
+    text = resources.files(__package__).joinpath("data/undocumented.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    result = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            words = tuple(_parse_int(word) for word in row["words"].split())
+            if not words or not all(0 <= word <= 0xFFFF for word in words):
+                raise ValueError(f"words must be 1 or more 16-bit values, got {row['words']!r}")
+            result.append(
+                UndocumentedWords(row["table"].strip(), int(row["number"]), words, row["family"].strip(), row.get("note", "").strip())
+            )
+        except (KeyError, ValueError) as error:
+            raise CatalogueError(f"undocumented.csv line {line}: {error}") from None
+    return tuple(result)
+
+
+@cache
 def models() -> dict[str, Model]:
     """The model catalogue, by model name."""
     text = resources.files(__package__).joinpath("data/models.toml").read_text(encoding="utf-8")
@@ -251,6 +287,8 @@ def models() -> dict[str, Model]:
         features.add("three_phase" if spec["phases"] == 3 else "single_phase")
         if spec["battery"]:
             features.add("battery")
+        # Capabilities no count or flag says (a register set only some firmware has), as data.
+        features.update(family.get("features", ()), spec.get("features", ()))
         result[name] = Model(
             name=name,
             family=spec["family"],
@@ -293,12 +331,13 @@ def layout(model_name: str) -> Layout:
             raise CatalogueError(f"{the_model.name}: register name {register.name!r} is used twice")
         by_name[register.name] = register
         by_start[(register.table, register.number)] = register
+    undocumented = tuple(w for w in undocumented_words() if w.family in ("*", the_model.family))
     for table in TABLES:
-        ordered = sorted((r for r in registers if r.table == table), key=lambda r: r.number)
-        for before, after in itertools.pairwise(ordered):
-            if after.number <= before.last:
+        spans = [(r.number, r.last, r.name) for r in registers if r.table == table]
+        spans += [(w.number, w.last, f"undocumented words at {w.number}") for w in undocumented if w.table == table]
+        for before, after in itertools.pairwise(sorted(spans)):
+            if after[0] <= before[1]:
                 raise CatalogueError(
-                    f"{the_model.name}: {table} registers {before.name} ({before.number}..{before.last}) "
-                    f"and {after.name} ({after.number}) overlap"
+                    f"{the_model.name}: {table} {before[2]} ({before[0]}..{before[1]}) and {after[2]} ({after[0]}) overlap"
                 )
-    return Layout(the_model, registers, by_name, by_start)
+    return Layout(the_model, registers, by_name, by_start, undocumented)
