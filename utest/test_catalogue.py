@@ -10,6 +10,7 @@ from SungrowMockLibrary.device import catalogue, codec
 from SungrowMockLibrary.device.catalogue import HOLDING, INPUT
 from SungrowMockLibrary.device.image import RegisterAccessError
 from SungrowMockLibrary.errors import CatalogueError
+from SungrowMockLibrary.simulation import history
 from SungrowMockLibrary.simulation.inverter import Inverter
 
 MODELS = list(catalogue.models())
@@ -239,7 +240,11 @@ def test_defaults_satisfy_strict_clients(name):
         assert inverter.get_raw(13000, INPUT) == 0x40
         assert inverter.get_raw("ems_mode") == 0
         assert inverter.get_raw(13011, HOLDING) in (0xAA, 0x55)
-        assert 0 <= inverter.get_raw(13055, HOLDING) <= 10
+        # pysungrow's battery-type enum (0-10) applies to the old SH models it reads it from; an
+        # SH10RT does not implement 13055 and reads the sentinel (fingerprint, utest/data/fingerprints/)
+        battery_type = inverter.layout.find(13055, HOLDING)
+        expected = range(11) if inverter.layout.present(battery_type) else (0xFFFF,)
+        assert inverter.get_raw(13055, HOLDING) in expected
 
 
 def test_missing_mppt_reads_the_sentinel():
@@ -247,3 +252,26 @@ def test_missing_mppt_reads_the_sentinel():
     three = Inverter("SG33CX")
     assert two.get_raw(5015, INPUT) == 0xFFFF
     assert three.get_raw(5015, INPUT) != 0xFFFF
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_undocumented_words_lie_in_a_supported_block_and_read_as_listed(name):
+    inverter = Inverter(name)
+    for known in inverter.layout.undocumented:
+        blocks = inverter.model.blocks(known.table)
+        assert any(low <= known.number and known.last <= high for low, high in blocks), known
+        assert inverter.image.words(known.table, known.number, len(known.words)) == list(known.words)
+
+
+def test_words_no_register_covers_read_the_sentinel():
+    """PROTOCOLS §1.5, §1.8: an address inside a supported block that the model does not implement
+    reads 0xFFFF (as the real SH10RT of utest/data/fingerprints/ does), not 0."""
+    inverter = Inverter("SH10RT")
+    covered = {(r.table, n) for r in inverter.layout.registers for n in range(r.number, r.last + 1)}
+    covered |= {(w.table, n) for w in inverter.layout.undocumented for n in range(w.number, w.last + 1)}
+    for series, first in history.arrays(inverter.layout):  # the statistics arrays read 0 until simulated
+        covered |= {(first.table, n) for n in range(first.number, first.number + first.words * series.length)}
+    free = [(table, n) for table in (INPUT, HOLDING) for low, high in inverter.model.blocks(table)
+            for n in range(low, high + 1) if (table, n) not in covered]  # fmt: skip
+    assert len(free) > 500 and (INPUT, 6240) in free and (HOLDING, 13019) in free
+    assert [key for key in free if inverter.image.words(*key, 1) != [0xFFFF]] == []

@@ -39,10 +39,11 @@ def test_input_and_holding_are_separate_tables(raw, sungrow_mock):
     assert device_type[9:11] == b"\x0e\x03"
 
 
-def test_unused_addresses_inside_a_block_read_zero(raw, sungrow_mock):
-    # input 5022-5032 is reserved on hybrids, inside the 4950-5300 block
+def test_unused_addresses_inside_a_block_read_the_sentinel(raw, sungrow_mock):
+    # input 5025-5029 is reserved on hybrids, inside the 4950-5300 block: a real SH10RT answers
+    # 0xFFFF there (PROTOCOLS §1.8; utest/data/fingerprints/sh10rt-direct-mkaiser.json)
     reply = raw().ask(read_frame(1, 1, 4, 5024, 5))
-    assert reply[9:] == bytes(10)
+    assert reply[9:] == b"\xff\xff" * 5
 
 
 def test_registers_the_model_lacks_read_the_sentinel(raw):

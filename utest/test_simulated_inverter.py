@@ -190,3 +190,30 @@ def test_backup_port_carries_the_house_only_when_the_grid_is_lost():
     load = mock.get_value("load_power_hybrid")
     assert mock.get_value("total_backup_power") == load
     assert sum(mock.get_value(f"backup_phase_{p}_power") for p in "abc") == pytest.approx(load, abs=2)
+
+
+def meter_phases(mock: MockSungrow, phases: str) -> list[tuple[float, float, float]]:
+    return [
+        (mock.get_value(f"meter_{p}_phase_power"), mock.get_value(f"meter_{p}_phase_voltage"),
+         mock.get_value(f"meter_{p}_phase_current"))
+        for p in phases
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("model", "phases"), [("SH10RT", "abc"), ("SH5.0RS", "a")])
+def test_meter_phase_voltage_times_current_is_the_phase_power(model, phases):
+    mock = simulated(model, start="2026-06-21T12:00:00")
+    seen = []
+    for load, hour in ((500, 12), (6000, 12), (2500, 21)):  # exporting, importing at noon, importing at night
+        mock.set_house_load(load)
+        mock.set_time(f"2026-06-21T{hour}:00:00")
+        readings = meter_phases(mock, phases)
+        for power, voltage, current in readings:
+            assert 200 < voltage < 260
+            # rounding: the current to 0.01 A, the voltage to 0.1 V, the power to 1 W
+            assert voltage * current == pytest.approx(abs(power), abs=voltage * 0.005 + current * 0.05 + 1)
+        seen.append(readings)
+    assert len({current for readings in seen for _, _, current in readings}) > len(phases)  # the currents move
+    mock.set_inverter_state("grid_lost")
+    mock.advance_clock(60)
+    assert all(reading == (0, 0, 0) for reading in meter_phases(mock, phases))  # no grid at the meter

@@ -1,8 +1,9 @@
 """Model and register catalogues, loaded once from the package's data files.
 
 ``models.toml`` says what each model *is* (kinds, product families, models); ``registers.csv``
-lists every register of both kinds (see ``data/README.md`` for the columns). :func:`layout`
-joins the two into the register set one model really has.
+lists every register of both kinds (see ``data/README.md`` for the columns); ``undocumented.csv``
+the words a real device answers where no register is documented. :func:`layout` joins them
+into the register set one model really has.
 """
 
 from __future__ import annotations
@@ -103,6 +104,21 @@ class Register:
 
 
 @dataclass(frozen=True)
+class UndocumentedWords:
+    """Words inside a family's blocks that no document names, as a real device answers them."""
+
+    table: str
+    number: int
+    words: tuple[int, ...]
+    kind: str
+    note: str = ""
+
+    @property
+    def last(self) -> int:
+        return self.number + len(self.words) - 1
+
+
+@dataclass(frozen=True)
 class Model:
     """One inverter model from the model catalogue: its own facts and those of its family and kind."""
 
@@ -154,6 +170,7 @@ class Layout:
     registers: tuple[Register, ...]
     by_name: dict[str, Register]
     by_start: dict[tuple[str, int], Register]
+    undocumented: tuple[UndocumentedWords, ...] = ()
 
     @property
     def shown_mppts(self) -> int:
@@ -291,10 +308,12 @@ def _strings(spec: dict, mppts: int, name: str) -> tuple[int, ...]:
     return strings
 
 
-MODEL_KEYS = frozenset({"family", "code", "kw", "mppts", "strings", "serial", "aliases", "guess", "phases", "battery", "meter"})
+MODEL_KEYS = frozenset({
+    "family", "code", "kw", "mppts", "strings", "serial", "aliases", "guess", "phases", "battery", "meter", "features",
+})  # fmt: skip
 FAMILY_KEYS = frozenset({
     "kind", "base", "description", "winet_dev_type", "phases", "mppts", "battery", "meter", "arm_version", "dsp_version",
-    "input_blocks", "holding_blocks", "guess",
+    "input_blocks", "holding_blocks", "guess", "features",
 })  # fmt: skip
 
 
@@ -312,6 +331,8 @@ def _model(data: dict, name: str, spec: dict) -> Model:
     features = {f"mppt{n}" for n in range(1, mppts + 1)}
     features.add("three_phase" if phases == 3 else "single_phase")
     features.update(feature for feature, present in (("battery", battery), ("meter", meter)) if present)
+    # Capabilities no count or flag says (a register set only some firmware has), as data.
+    features.update(fields.get("features", ()))
     return Model(
         name=name,
         family=spec["family"],
@@ -338,6 +359,25 @@ def _model(data: dict, name: str, spec: dict) -> Model:
 
 # Input register 5002 (output type) by number of phases: single phase, three-phase four-wire (P2.1).
 OUTPUT_TYPES = {1: 0, 3: 1}
+
+
+@cache
+def undocumented_words() -> tuple[UndocumentedWords, ...]:
+    """Every row of ``undocumented.csv``, in file order."""
+    text = resources.files(__package__).joinpath("data/undocumented.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    result = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            words = tuple(_parse_int(word) for word in row["words"].split())
+            if not words or not all(0 <= word <= 0xFFFF for word in words):
+                raise ValueError(f"words must be 1 or more 16-bit values, got {row['words']!r}")
+            result.append(
+                UndocumentedWords(row["table"].strip(), int(row["number"]), words, row["kind"].strip(), row.get("note", "").strip())
+            )
+        except (KeyError, ValueError) as error:
+            raise CatalogueError(f"undocumented.csv line {line}: {error}") from None
+    return tuple(result)
 
 
 @cache
@@ -432,12 +472,13 @@ def _layout(model_name: str) -> Layout:
             raise CatalogueError(f"{the_model.name}: register name {register.name!r} is used twice")
         by_name[register.name] = register
         by_start[(register.table, register.number)] = register
+    undocumented = tuple(w for w in undocumented_words() if w.kind in ("*", the_model.kind))
     for table in TABLES:
-        ordered = sorted((r for r in registers if r.table == table), key=lambda r: r.number)
-        for before, after in itertools.pairwise(ordered):
-            if after.number <= before.last:
+        spans = [(r.number, r.last, r.name) for r in registers if r.table == table]
+        spans += [(w.number, w.last, f"undocumented words at {w.number}") for w in undocumented if w.table == table]
+        for before, after in itertools.pairwise(sorted(spans)):
+            if after[0] <= before[1]:
                 raise CatalogueError(
-                    f"{the_model.name}: {table} registers {before.name} ({before.number}..{before.last}) "
-                    f"and {after.name} ({after.number}) overlap"
+                    f"{the_model.name}: {table} {before[2]} ({before[0]}..{before[1]}) and {after[2]} ({after[0]}) overlap"
                 )
-    return Layout(the_model, registers, by_name, by_start)
+    return Layout(the_model, registers, by_name, by_start, undocumented)

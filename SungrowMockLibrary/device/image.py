@@ -11,7 +11,10 @@ from . import codec
 from .catalogue import HOLDING, INPUT, TABLES, Layout, Register
 
 _TABLE_BYTES = 2 * ADDRESS_SPACE
-
+# A word inside a supported block that the model does not implement reads the U16 sentinel
+# (PROTOCOLS §1.5, §1.8), as real devices answer it; the registers, and the undocumented words
+# a real device answers otherwise, are written over it.
+_UNIMPLEMENTED = codec.encode("U16", codec.sentinel("U16"))[0].to_bytes(2, "big")
 
 
 class RegisterAccessError(Exception):
@@ -33,6 +36,11 @@ class RegisterImage:
         # What a read outside every block gets: exception 02 from an inverter [OBS: an SG10RT],
         # a device (the battery pack) may say None: no reply.
         self.outside_blocks = getattr(layout.model, "outside_blocks", ILLEGAL_ADDRESS)
+        for table, blocks in self.blocks.items():
+            for low, high in blocks:
+                self.tables[table][2 * (low - 1) : 2 * high] = _UNIMPLEMENTED * (high - low + 1)
+        for known in layout.undocumented:
+            self.put_words(known.table, known.number, list(known.words))
 
     # -- raw word access (documented numbers) ---------------------------------------------
 

@@ -212,7 +212,7 @@ class RegisterKeywords:
 
         Example:
         | ${serial} = | Get Register Text | serial_number |
-        | Get Register Text | arm_software_version | starts | SAPPHIRE |
+        | Get Register Text | arm_software_version | contains | SAPPHIRE |
 
         See also `Set Register Text`.
         """

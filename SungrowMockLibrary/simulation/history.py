@@ -18,6 +18,7 @@ from functools import cache
 from importlib import resources
 
 from ..device import codec
+from ..device.catalogue import Layout, Register
 from .clock import DAY_S, to_datetime, to_seconds
 
 SLOT_S = 900.0
@@ -37,6 +38,15 @@ def history_map() -> tuple[Series, ...]:
     text = resources.files(__package__).joinpath("data/history_map.csv").read_text(encoding="utf-8")
     rows = csv.DictReader(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
     return tuple(Series(r["register"], r["counter"], r["period"], int(r["length"])) for r in rows)
+
+
+def arrays(layout: Layout) -> list[tuple[Series, Register]]:
+    """The statistics arrays a model has: each series with the register of its first element."""
+    return [
+        (series, layout.by_name[series.register])
+        for series in history_map()
+        if series.register in layout.by_name and layout.present(layout.by_name[series.register])
+    ]
 
 
 def _day(local_seconds: float) -> date:
@@ -154,12 +164,7 @@ class HistoryWriter:
 
     def __init__(self, inverter):
         self.inverter = inverter
-        layout = inverter.layout
-        self.targets = [
-            (series, layout.by_name[series.register])
-            for series in history_map()
-            if series.register in layout.by_name and layout.present(layout.by_name[series.register])
-        ]
+        self.targets = arrays(inverter.layout)
         self.counters = tuple(dict.fromkeys(series.counter for series, _ in self.targets))
 
     def write(self, history: History) -> None:

@@ -17,6 +17,7 @@ from ..device.image import RegisterAccessError, RegisterImage
 from ..numbers import whole_number
 from ..vocabulary import ADDRESS_SPACE, ILLEGAL_ADDRESS, ILLEGAL_VALUE
 from .clock import Clock, to_datetime
+from .history import arrays
 
 BATTERY_FIELD = "@battery."  # a register default naming a field of the battery pack (device/data/battery.toml)
 CLOCK_FIELDS = ("year", "month", "day", "hour", "minute", "second")
@@ -50,6 +51,10 @@ class Inverter:
         self.simulator = None
         self._clock_second: int | None = None  # the second the clock registers show
         self._holding = sorted((r for r in self.layout.registers if r.table == HOLDING), key=lambda r: r.number)
+        # Statistics arrays read 0 until the simulation has history for them (the catalogue
+        # names only each array's first element).
+        for series, first in arrays(self.layout):
+            self.image.put_words(first.table, first.number, [0] * (first.words * series.length))
         for register in self.layout.registers:
             raw = self._default_raw(register) if self.layout.present(register) else codec.sentinel(register.type)
             self.image.put_raw(register, raw)
@@ -204,6 +209,11 @@ class Inverter:
         for register in touched:
             if not register.writable:
                 raise RegisterAccessError(ILLEGAL_ADDRESS, f"holding {register.number} ({register.name}) is read-only")
+            if not self.layout.present(register):
+                # It reads the sentinel: the model does not implement it, so it takes no value either.
+                raise RegisterAccessError(
+                    ILLEGAL_ADDRESS, f"holding {register.number} ({register.name}) is not implemented by the {self.model.name}"
+                )
             covered.update(range(register.number, register.last + 1))
         missing = [n for n in range(first, last + 1) if n not in covered]
         if missing:

@@ -118,6 +118,11 @@ def quantities(spec: PlantSpec, state: PlantState, point: OperatingPoint, contro
     for phase, voltage, current in zip("abc", point.phase_voltage_v, point.phase_current_a):
         values[f"phase_{phase}_v"] = voltage
         values[f"phase_{phase}_a"] = current
+        # The meter sits at the grid connection point: no grid, no voltage. Its phase current is
+        # its phase power over its phase voltage, so V x I agrees with P (power factor 1).
+        meter_v = 0.0 if point.state == "off_grid" else voltage
+        values[f"meter_phase_{phase}_v"] = meter_v
+        values[f"meter_phase_{phase}_a"] = abs(values["meter_phase_w"]) / meter_v if meter_v > 0 else 0.0
     return values
 
 
