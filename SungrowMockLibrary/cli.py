@@ -255,7 +255,11 @@ def record_snapshot(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "models":
-        return list_models(args.json)
+        try:
+            return list_models(args.json)
+        except BrokenPipeError:  # `sungrow-mock models | head`: the reader has all it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
     if args.command == "record":
         return record_snapshot(args)
     return serve(args)

@@ -297,3 +297,13 @@ def test_serve_presents_the_winet_path():
     finally:
         process.terminate()
         assert process.wait(5) == 0
+
+
+def test_models_piped_into_a_reader_that_stops_early_ends_quietly():
+    """`sungrow-mock models | head -2`: no traceback when the reader closes the pipe."""
+    process = subprocess.Popen([sys.executable, "-m", "SungrowMockLibrary", "models"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    assert process.stdout.readline().startswith(b"model")
+    process.stdout.close()
+    _, errors = process.communicate(timeout=30)
+    assert process.returncode == 0 and errors == b""
