@@ -301,9 +301,14 @@ def test_serve_presents_the_winet_path():
 
 def test_models_piped_into_a_reader_that_stops_early_ends_quietly():
     """`sungrow-mock models | head -2`: no traceback when the reader closes the pipe."""
+    import fcntl
+
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(read_end, 1031, 4096)  # F_SETPIPE_SZ: the listing outgrows the pipe, as a long one does
     process = subprocess.Popen([sys.executable, "-m", "SungrowMockLibrary", "models"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-    assert process.stdout.readline().startswith(b"model")
-    process.stdout.close()
+                               stdout=write_end, stderr=subprocess.PIPE)  # fmt: skip
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        assert reader.readline().startswith(b"model")
     _, errors = process.communicate(timeout=30)
     assert process.returncode == 0 and errors == b""
