@@ -103,8 +103,9 @@ class SungrowMockLibrary(DynamicCore):
     A hybrid has its SBR battery beside it, a Modbus device of its own on unit 200 (the
     inverter's LAN port) whose registers follow the inverter's battery; the register keywords
     reach it with ``unit_id`` (`Get Battery Unit Id`). ``modbus_path=winet`` (`ModbusPath`)
-    presents the Modbus door as a WiNet-S dongle's instead: the statistics block 6100-6826 is
-    not forwarded, the battery answers on unit 2, input 13265 names the dongle (`Get Modbus Path`).
+    presents the Modbus door as a WiNet-S dongle's instead: the statistics block 6100-6826 and
+    the other bands real dongles refused are not forwarded, "not available" reads 0, the battery
+    answers on unit 2, input 13265 names the dongle (`Get Modbus Path`).
 
     = Addressing =
 

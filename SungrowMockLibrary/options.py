@@ -155,11 +155,15 @@ def _modbus_path_help() -> str:
     from .device.battery import pack
     from .transports import paths
 
-    refused = ", ".join(f"{r.table} {r.first}-{r.last}" for r in paths.refusals() if r.device == paths.INVERTER)
+    refused = ", ".join(
+        f"{r.table} {r.first} read alone" if r.starting else f"{r.table} {r.first}-{r.last}"
+        for r in paths.refusals() if r.device == paths.INVERTER
+    )  # fmt: skip
     return (
         f"how Modbus clients reach the mock: direct (the inverter's LAN port; a hybrid's SBR battery on unit "
-        f"{pack().unit}) or winet (a WiNet-S dongle's Modbus TCP: {refused} not forwarded, the battery on unit "
-        f"{paths.battery_unit(ModbusPath.winet)} with its pack data only, 13265 names the dongle)"
+        f"{pack().unit}) or winet (a WiNet-S dongle's Modbus TCP: on a hybrid {refused} not forwarded and "
+        f"'not available' read as 0, the battery on unit {paths.battery_unit(ModbusPath.winet)} with its pack "
+        "data only, 13265 names the dongle)"
     )
 
 

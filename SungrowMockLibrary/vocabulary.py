@@ -64,8 +64,9 @@ class ModbusPath(StrEnum):
 
     - ``direct``: the inverter's own LAN port; an SBR battery answers on unit 200.
     - ``winet``: a WiNet-S dongle's Modbus TCP server (port 502 on the dongle): it refuses what
-      it does not forward (the statistics block 6100-6826 among them), forwards the battery as
-      unit 2, and register 13265 names the dongle. Its rules are the ``[modbus]`` table of
+      it does not forward (the statistics block 6100-6826 among them), answers the rest from its
+      own copy of the inverter's data ("not available" reads 0), forwards the battery as unit 2,
+      and register 13265 names the dongle. Its rules are the ``[modbus]`` table of
       ``transports/winet/data/dongle.toml``.
     """
 

@@ -2,15 +2,17 @@
 
 Each data file keeps the facts of one public fingerprint document (source repository, path and
 commit named in it): the device type code, the route (``direct`` to the inverter's LAN port or
-``winet`` through a WiNet-S dongle), the firmware strings and the register dump by **wire**
-address. A dump word is the raw value the device answered, ``None`` where it refused, or
-``"withheld"`` where the publisher replaced the answer (the serial).
+``winet`` through a WiNet-S dongle), the firmware strings, the register dump by **wire** address
+and the document's probes (single reads). A dump word is the raw value the device answered,
+``None`` where it refused, or ``"withheld"`` where the publisher replaced the answer (the serial).
 
 :func:`compare` cuts each table's dump into bands (runs of consecutive addresses the device either
 answered or refused), asks the mock for each band the way a client would (reads of at most 125
-registers) and counts two agreements: answered vs refused per band, and sentinel vs value per
-word the device and the mock both answered. A band the mock cannot be expected to match yet (a
-behaviour of the dongle, for instance) is counted as pending, with the reason, not compared.
+registers, and each register alone) and counts two agreements: answered vs refused per band, and
+sentinel vs value per word the device and the mock both answered. A register read alone is
+expected to answer as its band did, unless a probe of the document read it alone and says
+otherwise. The probes are compared too (answered vs refused, sentinel vs value). A band the mock
+cannot be expected to match (yet) is counted as pending, with the reason, not compared.
 """
 
 from __future__ import annotations
@@ -110,6 +112,16 @@ class Document:
     def strings(self) -> list[dict]:
         return self.data["strings"]
 
+    def probes(self) -> list[dict]:
+        """The document's single reads: name, table, wire, count, words (None: refused)."""
+        return self.data.get("probes", [])
+
+    def alone(self, band: Band) -> list[bool]:
+        """Whether each register of ``band`` answers a read of itself alone, as far as the document
+        says: as its band, unless a one-register probe of it says otherwise."""
+        probed = {p["wire"]: p["words"] is not None for p in self.probes() if p["table"] == band.table and p["count"] == 1}
+        return [probed.get(wire, band.answered) for wire in range(band.wire, band.last + 1)]
+
 
 def load(name: str) -> Document:
     return Document(name, json.loads((DATA / name).read_text(encoding="utf-8")))
@@ -129,6 +141,8 @@ class Agreement:
     bands_agreeing: int = 0
     words: int = 0
     words_agreeing: int = 0
+    probes: int = 0
+    probes_agreeing: int = 0
     pending: dict[str, list[str]] = field(default_factory=dict)  # reason -> bands
     disagreements: list[str] = field(default_factory=list)
 
@@ -149,18 +163,19 @@ class Agreement:
         return (
             f"{self.document} as {self.model}: {self.bands} bands, answered-agree "
             f"{self.bands_agreeing}/{self.bands} ({self.answered_percent} %), sentinel-agree "
-            f"{self.words_agreeing}/{self.words} words ({self.sentinel_percent} %), {pending} bands pending"
+            f"{self.words_agreeing}/{self.words} words ({self.sentinel_percent} %), probes-agree "
+            f"{self.probes_agreeing}/{self.probes}, {pending} bands pending"
         )
 
 
-def read_band(reader: Reader, band: Band) -> tuple[list[int] | None, int]:
+def read_band(reader: Reader, band: Band) -> tuple[list[int] | None, list[bool]]:
     """The mock's words for the band as a client reads them (requests of at most 125 registers;
-    None when any is refused), and how many of the band's registers it answers read alone."""
+    None when any is refused), and whether each of the band's registers answers a read of itself."""
     words: list[int] | None = []
     for first in range(band.wire, band.last + 1, MAX_READ):
         answer = reader(band.table, first, min(MAX_READ, band.last + 1 - first))
         words = None if answer is None or words is None else words + answer
-    alone = sum(reader(band.table, wire, 1) is not None for wire in range(band.wire, band.last + 1))
+    alone = [reader(band.table, wire, 1) is not None for wire in range(band.wire, band.last + 1)]
     return words, alone
 
 
@@ -177,13 +192,17 @@ def compare(
             continue
         agreement.bands += 1
         mock, alone = read_band(reader, band)
-        size = len(band.words)
-        answers, refuses = mock is not None and alone == size, mock is None and not alone
-        if answers if band.answered else refuses:
+        size, expected = len(band.words), document.alone(band)
+        if (mock is not None) == band.answered and alone == expected:
             agreement.bands_agreeing += 1
         else:
-            what = "answers" if answers else "refuses" if refuses else f"answers {alone} of {size} registers"
-            agreement.disagreements.append(f"{band}: the device {'answers' if band.answered else 'refuses'}, the mock {what}")
+            answered = sum(alone)
+            what = "answers" if mock is not None and all(alone) else "refuses" if mock is None and not any(alone) else (
+                f"answers {answered} of {size} registers read alone")
+            device = "answers" if band.answered else "refuses"
+            if expected != [band.answered] * size:
+                device += f" ({sum(expected)} of {size} registers read alone)"
+            agreement.disagreements.append(f"{band}: the device {device}, the mock {what}")
         if not band.answered or mock is None:
             continue
         real_flags = sentinel_flags(band.table, band.wire, list(band.words), layout)
@@ -198,6 +217,19 @@ def compare(
                 agreement.disagreements.append(
                     f"{band.table} {band.wire + offset + 1}: the device reads {real:#06x}, the mock {ours:#06x}"
                 )
+    for probe in document.probes():
+        agreement.probes += 1
+        real, ours = probe["words"], reader(probe["table"], probe["wire"], probe["count"])
+        where = f"probe {probe['name']} ({probe['table']} {probe['wire'] + 1} x{probe['count']})"
+        if (real is None) != (ours is None):
+            agreement.disagreements.append(f"{where}: the device {'refuses' if real is None else 'answers'}, the mock "
+                                           f"{'refuses' if ours is None else 'answers'}")  # fmt: skip
+        elif real is not None and sentinel_flags(probe["table"], probe["wire"], real, layout) != sentinel_flags(
+            probe["table"], probe["wire"], ours, layout
+        ):
+            agreement.disagreements.append(f"{where}: the device reads {real}, the mock {ours}")
+        else:
+            agreement.probes_agreeing += 1
     return agreement
 
 

@@ -3,14 +3,11 @@
 The fingerprints in ``utest/data/fingerprints/`` are register dumps of real SH10RTs, read on the
 inverter's own LAN port and through a WiNet-S (source repository, path and commit named in each
 file). Each test starts the model the document names (or its stand-in while the catalogue lacks
-that model) with the clock frozen at the time of the reading, reads every band of the dump over
-Modbus TCP and compares: answered vs refused per band, sentinel vs value per word. The figures go
-to the terminal; what differs must be exactly the differences listed here with their reason.
-
-Through a WiNet-S the dongle, not the inverter, decides what the input table answers (it refuses
-6100-6826, 10741-10800 and 33001-33200 and turns sentinels into 0): until the mock has the dongle
-path those bands are pending, counted and named, not compared. The holding table passes through
-the dongle unchanged in these documents and is compared.
+that model) on the document's Modbus path (``modbus_path``: direct, or through the WiNet-S, whose
+rules are ``transports/winet/data/dongle.toml``'s ``[modbus]``) with the clock frozen at the time
+of the reading, reads every band of the dump over Modbus TCP and compares: answered vs refused
+per band, sentinel vs value per word, and the document's probes (single reads). The figures go to
+the terminal; what differs must be exactly the differences listed here with their reason.
 """
 
 from __future__ import annotations
@@ -22,20 +19,22 @@ from fingerprints import Agreement, compare, documents, load, modbus_reader
 from SungrowMockLibrary import MockSungrow
 from SungrowMockLibrary.device import codec
 from SungrowMockLibrary.device.catalogue import HOLDING, INPUT, layout, models
+from SungrowMockLibrary.transports import paths
 from SungrowMockLibrary.vocabulary import ILLEGAL_ADDRESS, MAX_READ, WRITE_SINGLE
 
 DIRECT = "sh10rt-direct-mkaiser.json"
 THROUGH_WINET = ("sh10rt-20-winet-bar12-023.json", "sh10rt-20-winet-bar12-041.json")
 UNIT = 1
-DONGLE = "the WiNet-S decides what the input table answers (the dongle path is issue 13 point 5)"
 
-# The agreement reached, per document: (bands agreeing, bands compared, words agreeing, words
-# compared, bands pending). Before issue 13 the mock reached 4/13 bands and 495/1031 words on the
-# direct reading, 1/4 bands and 128/430 words on each reading through the dongle.
+# The agreement reached, per document: (bands agreeing, bands, words agreeing, words, probes
+# agreeing, probes). Before issue 13 the mock reached 4/13 bands and 495/1031 words on the direct
+# reading. Through the dongle, before its rules were reconciled with these readings (when only
+# the holding table was compared: 4/4 bands, 430/430 words, 14 input bands pending), each reading
+# reached 13/18 bands (12/18 with its probes' single reads), 757/1010 words and 15/19 probes.
 REACHED = {
-    DIRECT: (12, 13, 1450, 1451, 0),
-    THROUGH_WINET[0]: (4, 4, 430, 430, 14),
-    THROUGH_WINET[1]: (4, 4, 430, 430, 14),
+    DIRECT: (12, 13, 1450, 1451, 19, 19),
+    THROUGH_WINET[0]: (18, 18, 1010, 1010, 19, 19),
+    THROUGH_WINET[1]: (18, 18, 1010, 1010, 19, 19),
 }
 # What still differs, and why.
 KNOWN = {
@@ -43,7 +42,7 @@ KNOWN = {
         # The same document read sungrow_version_3 (11 registers at wire 2612) successfully: the
         # device answers the reads clients make and pads that frame, which the dump's strict reader
         # refuses (mkaiser's scripts/sungrow_scan/blocks.py). The mock answers those reads.
-        "input 2612-2660: the device refuses, the mock answers 29 of 49 registers",
+        "input 2612-2660: the device refuses, the mock answers 29 of 49 registers read alone",
         # Reserved in hybrid doc 1.1.4; the mock reports grid loss here (as older hybrids did) and
         # the SunGather, pysungrow and sungrowinverter suites read it there.
         "input 13030: the device reads 0xffff, the mock 0x0055",
@@ -53,17 +52,13 @@ KNOWN = {
 }
 
 
-def pending(document):
-    if document.path == "winet":
-        return lambda band: DONGLE if band.table == INPUT else None
-    return lambda band: None
-
-
 @pytest.fixture(params=documents())
 def reading(request):
-    """A document, and a mock of its model frozen at the time of the reading, with a client."""
+    """A document, and a mock of its model on its Modbus path, frozen at the time of the reading,
+    with a client."""
     document = load(request.param)
-    with MockSungrow(document.model(), doors="modbus", clock_speed=0, start_time=document.read_at) as mock:
+    with MockSungrow(document.model(), doors="modbus", modbus_path=document.path, clock_speed=0,
+                     start_time=document.read_at) as mock:  # fmt: skip
         client = PlainModbus(mock.endpoint("modbus"))
         try:
             yield document, mock, client
@@ -82,39 +77,65 @@ def report(capsys, agreement: Agreement) -> None:
 
 def test_the_mock_answers_band_by_band_as_the_real_device(reading, capsys):
     document, mock, client = reading
-    agreement = compare(document, modbus_reader(client, UNIT), mock.inverter.layout, pending(document))
+    agreement = compare(document, modbus_reader(client, UNIT), mock.inverter.layout)
     report(capsys, agreement)
-    bands_agreeing, bands, words_agreeing, words, pending_bands = REACHED[document.name]
-    assert (agreement.bands, agreement.words) == (bands, words)
+    bands_agreeing, bands, words_agreeing, words, probes_agreeing, probes = REACHED[document.name]
+    assert (agreement.bands, agreement.words, agreement.probes) == (bands, words, probes)
     assert agreement.bands_agreeing >= bands_agreeing and agreement.words_agreeing >= words_agreeing
-    assert sum(len(b) for b in agreement.pending.values()) == pending_bands
+    assert agreement.probes_agreeing >= probes_agreeing and not agreement.pending
     assert set(agreement.disagreements) == KNOWN[document.name]
 
 
 def test_version_strings_read_as_the_real_device(reading, capsys):
     document, _, client = reading
     read = modbus_reader(client, UNIT)
-    compared, waiting = [], []
+    compared, refused, waiting = [], [], []
     for string in document.strings():
-        if string["text"] is None:
-            # not read: through a WiNet-S the dongle refuses it (pending the dongle path); on the
-            # LAN port only the battery's, which belongs to the battery beside the inverter
-            waiting.append(string["name"])
-            continue
         words = read(INPUT, string["wire"], string["words"])
+        if string["text"] is None:
+            if document.path == "winet":  # the dongle refuses them
+                assert words is None, f"{string['name']} at wire {string['wire']} is answered through the dongle"
+                refused.append(string["name"])
+            else:  # on the LAN port only the battery's: it belongs to the battery beside the inverter
+                waiting.append(string["name"])
+            continue
         assert words is not None, f"{string['name']} at wire {string['wire']} is refused"
         assert codec.decode(codec.STRING_TYPE, words) == string["text"], string["name"]
         compared.append(string["name"])
     firmware = document.data["firmware"]
     for name, text in (("arm_software_version", firmware["arm"]), ("dsp_software_version", firmware["dsp"]),
-                       ("inverter_firmware_version", firmware["inverter"])):  # fmt: skip
+                       ("inverter_firmware_version", firmware["inverter"]),
+                       ("communication_module_firmware_version", firmware["communication_module"] or "")):  # fmt: skip
         register = layout(document.model()).by_name[name]
         words = read(INPUT, register.number - 1, register.words)
         assert codec.decode(codec.STRING_TYPE, words) == text, name
         compared.append(name)
     with capsys.disabled():
         print(f"\nfingerprint {document.name}: version strings as the device reads them: {', '.join(compared)}; "
-              f"pending (the device did not answer them): {', '.join(waiting)}")
+              f"refused as by the device: {', '.join(refused) or 'none'}; "
+              f"not compared (the device did not answer them): {', '.join(waiting) or 'none'}")
+
+
+@pytest.mark.parametrize("name", THROUGH_WINET)
+def test_the_dongles_own_words_are_what_the_readings_through_it_show(name):
+    """``dongle.toml``'s own words and kept sentinels, against the dumps read through the dongle
+    (the rules' other evidence, a machine read both ways, is not kept as test data)."""
+    document = load(name)
+    dumped = {}
+    for dump in document.data["register_dump"][INPUT]:
+        dumped.update((dump["wire"] + 1 + i, word) for i, word in enumerate(dump["words"]))
+    the_layout = layout(document.model())
+    for rule in paths.own_words():
+        if rule.copy is None:
+            expected = list(rule.words)
+        else:  # the copied register's words, as the same reading shows them
+            source = the_layout.by_name[rule.copy]
+            expected = [dumped[n] for n in range(source.number, source.last + 1)]
+        read = [dumped[n] for n in range(rule.number, rule.number + len(expected))]
+        assert read == expected, f"{rule.number}: {read} != {expected}"
+    (zero,) = paths.zero_rules()
+    for low, high in zero.keep:
+        assert all(dumped[n] == 0xFFFF for n in range(low, high + 1)), (low, high)
 
 
 def test_the_sub_controller_version_is_what_direct_lan_rts_report():

@@ -19,11 +19,14 @@ class DoorKeywords:
         """Returns how Modbus clients reach a mock: ``direct`` (the inverter's LAN port) or ``winet`` (a WiNet-S dongle's Modbus TCP).
 
         The path is chosen with ``modbus_path`` of `Start Mock Sungrow` (`ModbusPath`). Through a
-        WiNet-S, reads touching input 6100-6826 (the statistics) or 2613-2660 (the sub-controller
-        and battery firmware strings) get exception 02, the battery answers on unit 2 with its
-        pack data only (input 10711-10752; its cell and module arrays get exception 02), and
-        input 13265 names the dongle's firmware. A real dongle's exception replies carry a wrong
-        MBAP length: inject the fault ``wrong_exception_length`` (`Inject Fault`) to have that too.
+        WiNet-S, a hybrid's reads touching input 6100-6826 (the statistics), 2613-2660 (the
+        sub-controller and battery firmware strings) and the bands real dongles refused
+        (5046-5077, 5142-5159, 5665-5696, 10741-10800, 33001-33200; 5741 and 5744 read alone) get
+        exception 02; where the inverter reads "not available" (0xFFFF) the dongle reads 0, and a
+        few words are its own; the battery answers on unit 2 with its pack data only (input
+        10711-10752; its cell and module arrays get exception 02), and input 13265 names the
+        dongle's firmware. A real dongle's exception replies carry a wrong MBAP length: inject the
+        fault ``wrong_exception_length`` (`Inject Fault`) to have that too.
 
         Example:
         | Start Mock Sungrow | SH10RT | modbus_path=winet |

@@ -15,8 +15,8 @@ Facts: PROTOCOLS §1.3 (FC 03/04/06/16, separate tables), §1.6 (1..125 register
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import NamedTuple, Protocol
 
 from ..device.image import RegisterAccessError
 from ..vocabulary import (
@@ -41,9 +41,6 @@ log = logging.getLogger(__name__)
 
 NO_REPLY = -1  # what a screen returns for a request that gets no reply at all
 
-# A request in, the exception code it gets instead of the device's answer (NO_REPLY: silence), or
-# None: the device answers.
-Screen = Callable[["ModbusRequest"], "int | None"]
 
 # FC 04, wire 2791, 8 registers: the public-key request of the encrypted-Modbus clients (§3.2).
 KEY_REQUEST_PDU = bytes.fromhex("040ae70008")
@@ -71,6 +68,17 @@ class ModbusRequest(NamedTuple):
     @property
     def writes(self) -> bool:
         return self.function in (WRITE_SINGLE, WRITE_MULTIPLE)
+
+
+class Screen(Protocol):
+    """What stands between the client and the devices (a WiNet-S: ``transports/paths.py``)."""
+
+    def refusal(self, request: ModbusRequest, device) -> int | None:
+        """The exception code ``request`` gets instead of ``device``'s answer (NO_REPLY: silence),
+        or None: it is forwarded."""
+
+    def reply(self, request: ModbusRequest, device, payload: bytes) -> bytes:
+        """The words the client gets for a read ``device`` answered with ``payload``."""
 
 
 def _word(pdu: bytes, offset: int) -> int:
@@ -140,7 +148,7 @@ def answer(
     device that takes broadcasts, all or nothing, without a reply. The key request is answered
     with ``public_key`` (all zero: this door does not encrypt). ``screen`` is what stands between
     the client and the devices (a WiNet-S: ``transports/paths.py``); it refuses what it does not
-    forward. A write that fails changes nothing.
+    forward and rewrites what it answers. A write that fails changes nothing.
     """
     if is_key_request(unit, pdu):
         return key_reply(public_key)
@@ -153,12 +161,14 @@ def answer(
     if request.problem is not None:
         return exception_pdu(request.function, request.problem)
     if screen is not None:
-        refusal = screen(request)
+        refusal = screen.refusal(request, inverter)
         if refusal is not None:
             return None if refusal is NO_REPLY else exception_pdu(request.function, refusal)
     try:
         if request.values is None:
             payload = inverter.read(request.table, request.address, request.count)
+            if screen is not None:
+                payload = screen.reply(request, inverter, payload)
             return bytes((request.function, 2 * request.count)) + payload
         inverter.write(request.address, list(request.values))
     except RegisterAccessError as error:

@@ -1,9 +1,11 @@
 *** Settings ***
 Documentation       SunGather (SungrowClient 0.1.0 on pymodbus 2.5.3, ``modbus`` connection) through the
-...                 WiNet-S Modbus path (``modbus_path=winet``): the dongle does not forward the hybrid
-...                 statistics block 6100-6826 (PROTOCOLS 1.8), so exactly the scan ranges touching it
-...                 fail, with an exception reply, and every other range is read and decoded. The
-...                 dongle's framing bug on exception replies (MBAP length 2) is opt-in as the fault
+...                 WiNet-S Modbus path (``modbus_path=winet``). On a hybrid the dongle does not forward
+...                 the statistics block 6100-6826 (PROTOCOLS 1.8) nor the reads a real WiNet-S refused in
+...                 the device fingerprints (5046-5077, 5142-5159, 5665-5696: dongle.toml ``[modbus]``),
+...                 so exactly the scan ranges touching them fail, with an exception reply, and every
+...                 other range is read and decoded; a string inverter's ranges all pass. The dongle's
+...                 framing bug on exception replies (MBAP length 2) is opt-in as the fault
 ...                 ``wrong_exception_length`` and gives pymodbus' "index out of range".
 Resource            ../resources/clients.resource
 Library             Collections
@@ -12,16 +14,20 @@ Test Tags           modbus    sungrowclient    winet-path
 
 
 *** Variables ***
-@{NOT_FORWARDED}    read 6099x100    read 6199x100    read 6299x100    read 6399x100    read 6499x100
+@{STATISTICS}       read 6099x100    read 6199x100    read 6299x100    read 6399x100    read 6499x100
 ...                 read 6599x100    read 6699x100
+# Level 1 reads 5101-5200 (touching 5142-5159); level 2 also reads 5040-5100 (touching 5046-5077)
+# and 5601-5700 (touching 5665-5696).
+@{LEVEL_1}          read 5100x100    @{STATISTICS}
+@{LEVEL_2}          read 5039x61    read 5100x100    read 5600x100    @{STATISTICS}
 
 
 *** Test Cases ***
 SunGather Reads Everything The Dongle Forwards
-    [Template]    Only The Statistics Should Fail
-    SH10RT    1    ${NOT_FORWARDED}
-    SH10RT    2    ${NOT_FORWARDED}
-    SH8.0RT    2    ${NOT_FORWARDED}
+    [Template]    Only What The Dongle Refuses Should Fail
+    SH10RT    1    ${LEVEL_1}
+    SH10RT    2    ${LEVEL_2}
+    SH8.0RT    2    ${LEVEL_2}
     SG10RT    2    ${{ [] }}
 
 The Dongle's Framing Bug Is Opt-In
@@ -31,17 +37,17 @@ The Dongle's Framing Bug Is Opt-In
     ${fault} =    Inject Fault    wrong_exception_length
     Set Inverter Value    battery_level    61.5
     ${result} =    Run Client On Mock    sungrowclient    --level    1
-    Lists Should Be Equal    ${result}[failed_ranges]    ${NOT_FORWARDED}
+    Lists Should Be Equal    ${result}[failed_ranges]    ${LEVEL_1}
     Should Contain    ${result}[warnings]    ERROR pymodbus.factory: index out of range
     Should Be Equal As Numbers    ${result}[latest_scrape][battery_level]    61.5
     Fault Should Have Triggered    ${fault}
 
 
 *** Keywords ***
-Only The Statistics Should Fail
+Only What The Dongle Refuses Should Fail
     [Documentation]    Scrapes ``model`` at ``level`` through the WiNet-S path: the failed ranges are
-    ...    ``refused``, each with SungrowClient's warning for an exception reply, and the values
-    ...    the test set are decoded.
+    ...    ``refused``, each with SungrowClient's warning for an exception reply, they are the scan
+    ...    ranges the dongle's rules refuse, and the values the test set are decoded.
     [Arguments]    ${model}    ${level}    ${refused}
     Start Mock Sungrow    ${model}    doors=modbus    modbus_path=winet
     Set Inverter Value    daily_power_yields    4.4
@@ -53,7 +59,5 @@ Only The Statistics Should Fail
         Should Be Equal    ${failed}[messages]    ${{ ['Modbus connection failed'] }}
     END
     Should Be Equal As Numbers    ${result}[latest_scrape][daily_power_yields]    4.4
-    # every input range SunGather chose that touches documented 6100-6826: "read S xC" covers S+1..S+C
-    VAR    ${ranges} =    ${result}[scan_ranges]
-    ${touching} =    Evaluate    [r for r in $ranges if r[:5] == 'read ' and 6099 - int(r.split('x')[1]) < int(r[5:].split('x')[0]) <= 6825]
-    Lists Should Be Equal    ${touching}    ${refused}
+    ${by_rules} =    Ranges The Dongle Refuses    ${result}[scan_ranges]    ${model}
+    Lists Should Be Equal    ${by_rules}    ${refused}

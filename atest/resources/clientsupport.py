@@ -36,6 +36,26 @@ SUNGATHER_DERIVED = ("timestamp", "last_reset", "daily_export_to_grid", "daily_i
 @library(scope="GLOBAL", auto_keywords=False)
 class clientsupport:
     @keyword
+    def ranges_the_dongle_refuses(self, scan_ranges: list[str], model: str) -> list[str]:
+        """The SunGather scan ranges (``read 5039x61``: FC 4 from wire 5039, 61 registers; ``hold``:
+        FC 3) that a WiNet-S refuses for an inverter of catalogue ``model``, by the dongle's
+        rules (``transports/winet/data/dongle.toml`` ``[modbus]``)."""
+        from SungrowMockLibrary.device.catalogue import models
+        from SungrowMockLibrary.transports.paths import INVERTER, refusals
+
+        kind = models()[model].kind
+
+        tables = {"read": "input", "hold": "holding"}
+        refused = []
+        for scan in scan_ranges:
+            verb, _, span = scan.partition(" ")
+            start, count = (int(n) for n in span.split("x"))
+            first, last = start + 1, start + count  # documented numbers
+            if any(rule.about(INVERTER, kind, tables[verb]) and rule.refuses(first, last) for rule in refusals()):
+                refused.append(scan)
+        return refused
+
+    @keyword
     def create_handshake_directory(self) -> str:
         """Creates an empty directory for one driver's ``--handshake`` marker files and returns it."""
         return tempfile.mkdtemp(prefix="sungrow-handshake-")
