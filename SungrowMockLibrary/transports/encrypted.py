@@ -25,6 +25,7 @@ from .wire import Wire
 PRIVATE_KEY = b"Grow#0*2Sun68CbE"
 MAX_FRAME = 255  # L travels in one byte
 _ALL_FF = b"\xff" * 16
+_PADDING = [b"\xff" * n for n in range(17)]
 
 
 def parse_key(text: str | bytes) -> bytes:
@@ -46,7 +47,7 @@ class EncryptionKey:
     """The public key a mock hands out; stable across connections until set, rotated or disabled."""
 
     def __init__(self, public: bytes | None = None):
-        self._cipher: Cipher | None = None
+        self._encrypt = self._decrypt = None
         self.public = self._fresh() if public is None else parse_key(public)
 
     @property
@@ -56,9 +57,13 @@ class EncryptionKey:
     @public.setter
     def public(self, key: bytes) -> None:
         self._public = key
-        self._cipher = None if not self.enabled else Cipher(
-            algorithms.AES(bytes(a ^ b for a, b in zip(key, PRIVATE_KEY))), modes.ECB()
-        )
+        self._encrypt = self._decrypt = None
+        if self.enabled:
+            # ECB keeps no state between blocks, and every frame is whole blocks: one context each
+            # way serves every frame under this key (a new context per frame cost microseconds).
+            cipher = Cipher(algorithms.AES(bytes(a ^ b for a, b in zip(key, PRIVATE_KEY))), modes.ECB())
+            self._encrypt = cipher.encryptor().update
+            self._decrypt = cipher.decryptor().update
 
     @property
     def enabled(self) -> bool:
@@ -87,17 +92,21 @@ class EncryptionKey:
         return self.set(NO_KEY)
 
     def encrypt(self, data: bytes) -> bytes:
-        encryptor = self._cipher.encryptor()
-        return encryptor.update(data) + encryptor.finalize()
+        """AES of ``data``, a whole number of 16-byte blocks."""
+        if len(data) % 16:
+            raise ValueError(f"{len(data)} bytes are not whole AES blocks")
+        return self._encrypt(data)
 
     def decrypt(self, data: bytes) -> bytes:
-        decryptor = self._cipher.decryptor()
-        return decryptor.update(data) + decryptor.finalize()
+        """The plain text of ``data``, a whole number of 16-byte blocks."""
+        if len(data) % 16:
+            raise ValueError(f"{len(data)} bytes are not whole AES blocks")
+        return self._decrypt(data)
 
     def wrap(self, frame: bytes) -> bytes:
         """``01 00 L P`` + AES(frame + P x 0xFF)."""
         padding = 16 - len(frame) % 16
-        return bytes((1, 0, len(frame), padding)) + self.encrypt(frame + b"\xff" * padding)
+        return bytes((1, 0, len(frame), padding)) + self._encrypt(frame + _PADDING[padding])
 
 
 class EncryptedMbapProtocol(TrackedProtocol):
@@ -165,7 +174,7 @@ class EncryptedMbapProtocol(TrackedProtocol):
         """
         if not self._key.enabled:
             return None
-        frame = self._key.decrypt(block)[:size]
+        frame = self._key.decrypt(block)[:size]  # whole blocks: the header's check made sure
         if frame[2] or frame[3] or ((frame[4] << 8) | frame[5]) != size - 6:
             return None
         return frame

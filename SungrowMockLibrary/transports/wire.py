@@ -56,6 +56,11 @@ def _outcome(reply: bytes | None) -> str:
     return "ok"
 
 
+def as_is(reply: bytes) -> bytes:
+    """The plain framing's ``encode``: a reply frame goes on the wire as it is."""
+    return reply
+
+
 class Connection:
     """Per-connection state the wire needs: the peer, requests answered, a reply held back, and
     whether the door may read more requests.
@@ -171,31 +176,44 @@ class Wire:
     # -- requests -------------------------------------------------------------------------------
 
     def serve(self, connection: Connection, frame: bytes, handle: FrameHandler) -> None:
-        """Answer one request frame on ``connection``, applying a fault if one fires."""
+        """Answer one request frame on ``connection``, applying a fault if one fires.
+
+        The doors call this while they read the request, so the transport is open (a fault that
+        closes it ends the door's loop over the frames it read)."""
         started = perf_counter()
         if connection.held is not None:  # a late reply goes out while the client waits for the next one
             connection.flush_held()
         faults = self.faults
-        fault = None
         if faults is not None and not faults.empty:
-            key_request = is_key_request(frame)
-            fault = faults.decide(self._info(frame, connection), _KEY_KINDS if key_request else _FRAME_KINDS)
+            return self._serve_with_faults(connection, frame, handle, faults, started)
+        outcome = handle(frame)  # the reply itself; the journal names it when read
+        if outcome is not None:
+            encode = connection.encode
+            connection.write(outcome if encode is as_is else encode(outcome))
+        connection.answered += 1
+        if self.journal is not None:  # decoded only when read (_decode): here a tuple and an append
+            self.journal.record_later(_decode, (
+                self, connection.peer, frame, self.inverters.get(frame[6]), started, outcome, None, perf_counter(),
+            ))  # fmt: skip
+        return None
+
+    def _serve_with_faults(self, connection: Connection, frame: bytes, handle: FrameHandler, faults: FaultEngine,
+                           started: float) -> None:  # fmt: skip
+        key_request = is_key_request(frame)
+        fault = faults.decide(self._info(frame, connection), _KEY_KINDS if key_request else _FRAME_KINDS)
         if fault is None:
-            reply = handle(frame)
-            if reply is not None and not connection.transport.is_closing():
-                connection.write(connection.encode(reply))
-            outcome = reply  # the reply itself; the journal names it when read
+            outcome = handle(frame)
+            if outcome is not None:
+                connection.send(outcome)
         else:
             actions = KEY_ACTIONS if key_request else FRAME_ACTIONS
             outcome = actions[fault.kind](fault, connection, frame, handle)
         connection.answered += 1
-        journal = self.journal
-        if journal is not None:
-            inverter = self.inverters.get(frame[6])
-            journal.record_later(
-                _decode, self.door, connection.peer, frame, inverter.layout if inverter else None,
-                started + self._wall_offset, outcome, fault.kind if fault else None, perf_counter() - started,
-            )  # fmt: skip
+        if self.journal is not None:
+            self.journal.record_later(_decode, (
+                self, connection.peer, frame, self.inverters.get(frame[6]), started, outcome,
+                None if fault is None else fault.kind, perf_counter(),
+            ))  # fmt: skip
 
     def _info(self, frame: bytes, connection: Connection) -> RequestInfo:
         request = request_of(frame)
@@ -320,11 +338,14 @@ KEY_ACTIONS: dict[str, Action] = {
 MODBUS_STAGE_ACTIONS = {Stage.MODBUS_CONNECT: MODBUS_CONNECT_ACTIONS, Stage.MODBUS_FRAME: FRAME_ACTIONS, Stage.KEY_REQUEST: KEY_ACTIONS}
 
 
-def _decode(seq: int, door: str, peer: str, frame: bytes, layout, arrived: float, outcome, fault, latency: float) -> Request:
+def _decode(seq: int, wire: Wire, peer: str, frame: bytes, inverter: Inverter | None, started: float, outcome,
+            fault: str | None, ended: float) -> Request:  # fmt: skip
     """The journal entry of one Modbus request frame, with its register names and address hint.
 
-    ``outcome`` is the reply frame (or None) when no fault changed it, else what the fault did.
+    ``outcome`` is the reply frame (or None) when no fault changed it, else what the fault did;
+    ``started`` and ``ended`` are the wire's monotonic clock readings around the answer.
     """
+    door, layout, arrived, latency = wire.door, inverter.layout if inverter else None, started + wire._wall_offset, ended - started
     request = request_of(frame)
     unit, function, table, address, count = request.unit, request.function, request.table, request.first, request.count
     registers: tuple[str, ...] = ()
