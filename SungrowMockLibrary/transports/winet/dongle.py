@@ -104,16 +104,14 @@ def device_name(dev_id: int, inverter: Inverter) -> str:
 
 def parse_int(value: Any, field: str, low: int | None = None, high: int | None = None) -> int:
     """An integer request field given as a number or as decimal text; 402 otherwise."""
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, int):
-        number = value
-    elif isinstance(value, str):
+    if isinstance(value, str):  # the usual case first: query parameters are text
         text = value.strip()
         if text.isascii() and text.isdigit() and len(text) <= 9:  # the usual "1", "5003": no regex
             number = int(text)
         else:
             number = int(text) if _INTEGER.fullmatch(text) else None
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
     else:
         number = None
     if number is None:

@@ -38,7 +38,6 @@ from .dongle import Dongle
 from .middleware import door_middleware
 from .routes import HttpApi
 from .settings import WinetSettings
-from .tls import self_signed
 from .websocket import CLOSE_TIMEOUT, WS_PATH, Connection, WebSocketEndpoint
 
 MAX_BODY = WINET_MAX_BODY  # larger HTTP bodies get HTTP 413
@@ -126,6 +125,8 @@ class WinetDoor:
         api = HttpApi(self.dongle)
         try:
             if settings.tls:
+                from .tls import self_signed  # cryptography's x509: only the tls firmware pays for it
+
                 context, self.certificate = self_signed(settings.host)
                 app = self._app(websocket=True, http=api)
                 address = await self._serve(app, settings.tls_port, context)

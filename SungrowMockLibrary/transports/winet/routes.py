@@ -109,7 +109,10 @@ def endpoint(auth: str) -> Callable[[Handler], Callable]:
         async def handler(self: HttpApi, request: web.Request) -> web.StreamResponse:
             params = None
             try:
-                params = await request_params(request)
+                if request.method == "POST" and request.body_exists:
+                    params = await request_params(request)
+                else:  # a GET's parameters are its query: no coroutine for the usual request
+                    params = dict(request.query.items())
                 session = None
                 sessions = self.dongle.sessions
                 if auth == "token":
