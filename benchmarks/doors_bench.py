@@ -43,7 +43,6 @@ import select
 import shlex
 import signal
 import socket
-import statistics
 import sys
 import tempfile
 import time
@@ -636,7 +635,7 @@ def run(args) -> tuple[dict, bool]:
             server.close()
         tmp.cleanup()
     results = []
-    for (door, name, n), runs in per_cell.items():
+    for (door, _name, _n), runs in per_cell.items():
         res = mb.merge_rounds(runs)
         res.workload = door
         ok &= res.status == "ok"
