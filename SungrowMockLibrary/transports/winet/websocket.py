@@ -123,17 +123,21 @@ class Exchange:
 
     async def serve(self) -> dict:
         """The dongle's reply to the message; notices it pushes to other sockets go out first."""
-        if self.request is None:
-            return envelope(BAD_REQUEST, service="")
-        call = services.Call(self.door.dongle, self.request, self.connection, self.connection.local_ip)
-        reply, pushes = services.handle(call)
+        reply, pushes = self._handle()
         for target, notice in pushes:
             await target.send(notice)
         return reply
 
+    def _handle(self) -> tuple[dict, list]:
+        if self.request is None:
+            return envelope(BAD_REQUEST, service=""), []
+        return services.handle(services.Call(self.door.dongle, self.request, self.connection, self.connection.local_ip))
+
     async def reply(self) -> tuple[str, bool]:
         """Serve the message and send the reply: (journal outcome, keep the socket open)."""
-        reply = await self.serve()
+        reply, pushes = self._handle()  # as serve(), without a coroutine for the usual message
+        for target, notice in pushes:
+            await target.send(notice)
         if not await self.connection.send(reply):
             return "closed", False
         if self.message.type is WSMsgType.BINARY:
