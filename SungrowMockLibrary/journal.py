@@ -88,6 +88,16 @@ def _request(seq: int, details: dict) -> Request:
     return Request(seq=seq, **details)
 
 
+_VALUE_DECODERS: list[Callable[..., Request]] = []
+
+
+def values_decoder(decode: Callable[..., Request]) -> int:
+    """Register ``decode(seq, *values)`` for :meth:`Journal.record_values` and return its key.
+    For module-level functions, once, at import."""
+    _VALUE_DECODERS.append(decode)
+    return len(_VALUE_DECODERS) - 1
+
+
 class Journal:
     """A bounded, thread-safe record of requests; ``seq`` numbers are never reused.
 
@@ -104,12 +114,14 @@ class Journal:
         if capacity < 1:
             raise ValueError(f"journal capacity must be at least 1, got {capacity}")
         self.capacity = capacity
-        self._entries: deque[list] = deque()  # [decode, args] until read, then [None, request]
+        # [decode, args] until read, then [None, request]; or a record_values tuple
+        self._entries: deque[list | tuple] = deque()
         self._dropped = 0  # entries removed from the left: the first entry's seq is _dropped + 1
         self._trim_at = capacity + self._TRIM_SLACK
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._waiters = 0  # readers waiting in wait_for: then every append takes the lock to wake them
+        self._decoded: dict[int, Request] = {}  # by seq: requests read from record_values' tuples
 
     def record(self, **details) -> Request:
         """Append one request; ``seq`` is assigned here and ``time`` defaults to now."""
@@ -141,6 +153,19 @@ class Journal:
         """
         entries = self._entries
         entries.append([decode, args])
+        if self._waiters or len(entries) > self._trim_at:
+            with self._lock:
+                self._trim()
+                if self._waiters:
+                    self._changed.notify_all()
+
+    def record_values(self, values: tuple) -> None:
+        """Append a request as a tuple ``(decoder key, *values)`` of plain values only (str, bytes,
+        numbers, None); the decoder registered under that key (:func:`values_decoder`) builds the
+        :class:`Request` when it is first read. The garbage collector stops tracking such tuples,
+        so a full journal costs its collections nothing: the Modbus doors' hot path."""
+        entries = self._entries
+        entries.append(values)
         if self._waiters or len(entries) > self._trim_at:
             with self._lock:
                 self._trim()
@@ -185,6 +210,7 @@ class Journal:
             for _ in range(dropped):  # not clear(): an entry appended meanwhile keeps its place and number
                 entries.popleft()
             self._dropped += dropped
+            self._decoded.clear()
         return dropped
 
     @property
@@ -250,7 +276,18 @@ class Journal:
         first = self._dropped + 1
         start = max(0, seq - first + 1)
         pending = list(islice(self._entries, start, None))
-        return [_decoded(entry, first + start + offset) for offset, entry in enumerate(pending)]
+        return [self._request_of(entry, first + start + offset) for offset, entry in enumerate(pending)]
+
+    def _request_of(self, entry: list | tuple, seq: int) -> Request:
+        if type(entry) is not tuple:
+            return _decoded(entry, seq)
+        decoded = self._decoded
+        request = decoded.get(seq)
+        if request is None:
+            request = decoded[seq] = _VALUE_DECODERS[entry[0]](seq, *entry[1:])
+            while len(decoded) > self.capacity:  # oldest decoded first: readers go forwards
+                del decoded[next(iter(decoded))]
+        return request
 
 
 def write_jsonl(requests: Iterable[Request], path: str | Path) -> None:

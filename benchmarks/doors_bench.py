@@ -2,14 +2,17 @@
 """Every door of the mock beside its yardstick, in one run: one table of ratios.
 
 One run, 127.0.0.1 only. Each server runs in its own process (pinned to the other CPU(s)); the
-load generator is this process (pinned to the first CPU): raw non-blocking sockets on one epoll,
-one request in flight per connection, every reply verified, the same work for a door's mock and
-its yardstick. The pieces are ``modbus_bench.py``'s (servers, CPU meter, closed loop, start-up).
+load generator runs on the first CPU: raw non-blocking sockets on one epoll, one request in flight
+per connection, every reply verified, the same work for a door's mock and its yardstick. For the
+plain Modbus cells it is ``modbus_load.c``, compiled with ``cc`` when there is one and run in its
+own process (a Python client costs about as much per request as the echo floor itself, so it would
+be the bottleneck); for the others, this process. The pieces are ``modbus_bench.py``'s (servers,
+CPU meter, closed loop, start-up).
 
 Doors and their yardsticks (each cell at 1, 16 and 64 connections by default):
 
   modbus     the mock's plain door, FC 04 x100    echo floor (``echo_server.py``) and pymodbus
-  encrypted  the mock's encrypted door, FC 04 x100 (AES both ways)    the mock's plain door
+  encrypted  the mock's encrypted door, FC 04 x100 (AES both ways)    the mock's plain door (same client)
   winet_ws   the mock's WebSocket, ``real`` of dev_id 1    a bare aiohttp handler sending the same text
   winet_http the mock's HTTP ``getParam`` type 3 (10 input registers)    a bare aiohttp handler, same bytes
 
@@ -41,8 +44,10 @@ import os
 import platform
 import select
 import shlex
+import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -57,7 +62,8 @@ HOST = mb.HOST
 MODBUS_WORKLOAD = mb.WORKLOADS["fc04x100"]
 WS_PATH = "/ws/home/overview"
 DOORS = ("modbus", "encrypted", "winet_ws", "winet_http")
-# door -> (mock's endpoint key, the yardsticks it is compared with); "plain" is the mock's plain door
+# door -> (mock's endpoint key, the yardsticks it is compared with); "plain" is the mock's plain door,
+# driven by the encrypted door's (Python) load generator
 YARDSTICKS = {
     "modbus": ("modbus", ("echo", "pymodbus")),
     "encrypted": ("encrypted", ("plain",)),
@@ -283,8 +289,69 @@ def _record(conn, now: int) -> int:
 CONNS = {"modbus": ModbusConn, "encrypted": EncryptedConn, "winet_ws": WsConn, "winet_http": HttpConn}
 
 
+def build_c_client(directory: str) -> str | None:
+    """``modbus_load.c`` compiled into ``directory``; None without a C compiler (or when it fails)."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        return None
+    binary = str(Path(directory) / "modbus_load")
+    try:
+        done = subprocess.run([compiler, "-O2", "-o", binary, str(HERE / "modbus_load.c")], capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return binary if done.returncode == 0 else None
+
+
+def run_cell_c(binary: str, target_name: str, target: dict, n: int, args, server_pid: int) -> tuple[CellResult, list[int]]:
+    """One plain Modbus cell driven by the C load generator (its own process, on this one's CPU)."""
+    res = CellResult(target=target_name, workload="modbus", concurrency=n)
+    host, port = target["address"]
+    fc, address, count = MODBUS_WORKLOAD
+    argv = [binary, host, str(port), str(n), str(int(args.warmup * 1000)), str(int(args.duration * 1000)),
+            str(args.max_requests), str(fc), str(address), str(count), "1"]  # fmt: skip
+    client = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(args.warmup)
+        start = (time.perf_counter(), mb.proc_cpu_s(client.pid), mb.proc_cpu_s(server_pid), mb.system_busy_s())
+        line = mb.read_line(client, args.warmup + args.duration + 10.0)
+        end = (time.perf_counter(), mb.proc_cpu_s(client.pid), mb.proc_cpu_s(server_pid), mb.system_busy_s())
+        data = json.loads(line)
+    except (TimeoutError, RuntimeError, ValueError) as exc:
+        res.status, res.error = "error", f"C load generator: {exc}"
+        return res, []
+    finally:
+        if client.stdin is not None:
+            client.stdin.close()  # it exits once this process has read its CPU time
+        try:
+            client.wait(5)
+        except subprocess.TimeoutExpired:
+            client.kill()
+            client.wait(5)
+        client.stdout.close()
+        time.sleep(0.02)
+    if "error" in data:
+        res.status, res.error = "error", data["error"]
+        return res, []
+    res.requests, res.elapsed_s = data["requests"], data["elapsed_ns"] / 1e9
+    if not res.requests or res.elapsed_s <= 0:
+        res.status, res.error = "error", "no replies inside the measurement window"
+        return res, []
+    res.rps = res.requests / res.elapsed_s
+    res.p50_ms, res.p99_ms, res.max_ms, res.mean_ms = (data[k] / 1e6 for k in ("p50_ns", "p99_ns", "max_ns", "mean_ns"))
+    wall = end[0] - start[0]
+    if wall > 0 and None not in start and None not in end:
+        res.client_cpu_pct = 100.0 * (end[1] - start[1]) / wall
+        res.server_cpu_pct = 100.0 * (end[2] - start[2]) / wall
+        res.other_cpu_pct = max(0.0, 100.0 * (end[3] - start[3]) / wall - res.client_cpu_pct - res.server_cpu_pct)
+        res.server_us_per_req = res.server_cpu_pct / 100.0 * res.elapsed_s / res.requests * 1e6
+        res.client_us_per_req = res.client_cpu_pct / 100.0 * res.elapsed_s / res.requests * 1e6
+    return res, [int(data["p50_ns"])]
+
+
 def run_cell(door: str, target_name: str, target: dict, n: int, args, server_pid: int) -> tuple[CellResult, list[int]]:
     """modbus_bench's epoll closed loop, for any door's connection class."""
+    if door == "modbus" and getattr(args, "c_client", None):
+        return run_cell_c(args.c_client, target_name, target, n, args, server_pid)
     res = CellResult(target=target_name, workload=door, concurrency=n)
     plan = CellPlan(max_requests=args.max_requests)
     cpu = CpuMeter(server_pid)
@@ -297,7 +364,7 @@ def run_cell(door: str, target_name: str, target: dict, n: int, args, server_pid
             sock = socket.create_connection(target["address"], timeout=5.0)
             socks.append(sock)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            conn = CONNS[door](i, plan, target)
+            conn = (ModbusConn if target_name == "plain" else CONNS[door])(i, plan, target)
             conn.setup(sock)
             sock.setblocking(False)
             conns.append(conn)
@@ -441,7 +508,7 @@ def compute_ratios(results: list[CellResult]) -> list[dict]:
         for n in sorted({r.concurrency for r in results if r.workload == door}):
             mock = by.get((door, "mock", n))
             for ref in YARDSTICKS[door][1]:
-                other = by.get(("modbus", "mock", n)) if ref == "plain" else by.get((door, ref, n))
+                other = by.get((door, ref, n))
                 row = {"door": door, "concurrency": n, "yardstick": ref, "rps": None, "cap": None, "p50": None}
                 if mock and other and mock.rps and other.rps:
                     row["rps"] = mock.rps / other.rps
@@ -460,7 +527,8 @@ def print_report(report: dict) -> None:
     f = mb._f
     w(f"\nDoors benchmark  {meta['date']}  python {meta['python']}  loop {meta['loop']}  cpus {meta['cpus']}  "
       f"pin {meta['pinning']}\nclosed loop, 1 request in flight per connection; warm-up {meta['warmup_s']} s, "
-      f"window {meta['duration_s']} s per cell, {meta['rounds']} round(s) (median req/s)\n")
+      f"window {meta['duration_s']} s per cell, {meta['rounds']} round(s) (median req/s); load generator of the plain "
+      f"Modbus cells: {meta.get('modbus_client', '?')}, of the others: Python epoll\n")
     for name, info in meta["servers"].items():
         w(f"  {name:<7} {info}\n")
     hdr = (f"\n{'door':<10} {'conns':>5}  {'target':<8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'cli cpu%':>8} "
@@ -531,6 +599,9 @@ def parse_args(argv=None):
     ap.add_argument("--max-requests", type=int, default=200_000, help="per connection per cell")
     ap.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
                     help="event loop of the mock and of the floors (default asyncio; uvloop: pip install .[fast])")
+    ap.add_argument("--client", choices=("auto", "c", "python"), default="auto",
+                    help="load generator of the plain Modbus cells: modbus_load.c compiled with cc (auto: when a "
+                         "compiler is there), or the Python epoll client (the encrypted and WiNet cells always use it)")
     ap.add_argument("--serve-runs", type=int, default=None, help="spawn-to-ready runs per command (default 10; quick 3)")
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up measurements")
     ap.add_argument("--no-pin", action="store_true", help="do not pin the client to CPU 0 and servers to the others")
@@ -546,8 +617,6 @@ def parse_args(argv=None):
     args.doors = list(dict.fromkeys(d.strip() for d in args.doors.split(",") if d.strip()))
     if not args.doors or any(d not in DOORS for d in args.doors):
         ap.error(f"--doors: choose from {','.join(DOORS)}")
-    if "encrypted" in args.doors and "modbus" not in args.doors:
-        args.doors.insert(0, "modbus")  # the encrypted door's yardstick is the plain door
     try:
         args.concurrency = list(dict.fromkeys(int(x) for x in args.concurrency.split(",") if x.strip()))
     except ValueError:
@@ -559,7 +628,7 @@ def parse_args(argv=None):
     if not hasattr(select, "epoll"):
         ap.error("the load generator needs Linux (epoll)")
     if args.timeout is None:
-        cells = sum(1 + len(YARDSTICKS[d][1]) - (d == "encrypted") for d in args.doors) * len(args.concurrency)
+        cells = sum(1 + len(YARDSTICKS[d][1]) for d in args.doors) * len(args.concurrency)
         args.timeout = cells * args.rounds * (args.warmup + args.duration + 2.0) + 3 * args.serve_runs * 2.0 + 120.0
     return args
 
@@ -582,8 +651,15 @@ def run(args) -> tuple[dict, bool]:
     servers: dict[str, Server] = {}
     targets: dict[tuple[str, str], dict] = {}  # (door, target) -> connection facts
     tmp = tempfile.TemporaryDirectory(prefix="doors-bench-")
+    args.c_client = build_c_client(tmp.name) if args.client != "python" and "modbus" in args.doors else None
+    if args.client == "c" and args.c_client is None and "modbus" in args.doors:
+        tmp.cleanup()
+        raise SystemExit("doors_bench: --client c, but modbus_load.c did not compile (no cc?)")
+    meta["modbus_client"] = "C (modbus_load.c)" if args.c_client else "Python epoll"
     try:
         mock_doors = list(dict.fromkeys("winet" if d.startswith("winet") else d for d in args.doors))
+        if "encrypted" in mock_doors and "modbus" not in mock_doors:
+            mock_doors.append("modbus")  # the encrypted door's yardstick
         argv = [py, "-m", "SungrowMockLibrary", "serve", "--host", HOST, "--doors", ",".join(mock_doors)]
         servers["mock"], ready = start_server("mock", argv, mock_env(args))
         meta["servers"]["mock"] = shlex.join(argv) + (f"  [{mock_env(args)}]" if mock_env(args) else "")
@@ -591,6 +667,8 @@ def run(args) -> tuple[dict, bool]:
         for door in args.doors:
             targets[(door, "mock")] = {"address": endpoint_of(endpoints[YARDSTICKS[door][0]]),
                                        "encryption_key": ready.get("encryption_key", "")}
+        if "encrypted" in args.doors:  # the yardstick: the plain door, through the same Python client
+            targets[("encrypted", "plain")] = {"address": endpoint_of(endpoints["modbus"])}
         if "modbus" in args.doors:
             for name, script in (("echo", "echo_server.py"), ("pymodbus", "pymodbus_server.py")):
                 argv = [py, str(HERE / script), "--host", HOST, "--port", "0", *life]
@@ -616,11 +694,11 @@ def run(args) -> tuple[dict, bool]:
         per_cell: dict[tuple[str, str, int], list] = {}
         for rnd in range(args.rounds):
             for door in args.doors:
-                names = ["mock", *(t for t in YARDSTICKS[door][1] if t != "plain")]
+                names = ["mock", *YARDSTICKS[door][1]]
                 for n in args.concurrency:
                     rot = (rnd + args.concurrency.index(n)) % len(names)
                     for name in names[rot:] + names[:rot]:  # rotating order: drift hits every target alike
-                        server = servers[name]
+                        server = servers["mock" if name == "plain" else name]
                         print(f"  {door:<10} x{n:<3} {name:<8} ...", end=" ", flush=True)
                         if not server.alive():
                             res, lats = CellResult(name, door, n, status="error",
@@ -640,7 +718,7 @@ def run(args) -> tuple[dict, bool]:
         res.workload = door
         ok &= res.status == "ok"
         results.append(res)
-    order = {name: i for i, name in enumerate(("mock", "echo", "pymodbus", "floor"))}
+    order = {name: i for i, name in enumerate(("mock", "plain", "echo", "pymodbus", "floor"))}
     results.sort(key=lambda r: (DOORS.index(r.workload), r.concurrency, order[r.target]))
     report["ratios"] = compute_ratios(results)
     report["results"] = [asdict(r) for r in results]

@@ -25,7 +25,9 @@ from .wire import Wire
 PRIVATE_KEY = b"Grow#0*2Sun68CbE"
 MAX_FRAME = 255  # L travels in one byte
 _ALL_FF = b"\xff" * 16
-_PADDING = [b"\xff" * n for n in range(17)]
+# By frame length L (at most MAX_FRAME): the header 01 00 L P, and the P bytes of 0xFF padding.
+_HEADERS = [bytes((1, 0, size, 16 - size % 16)) for size in range(MAX_FRAME + 1)]
+_PADDING = [b"\xff" * (16 - size % 16) for size in range(MAX_FRAME + 1)]
 
 
 def parse_key(text: str | bytes) -> bytes:
@@ -102,8 +104,7 @@ class EncryptionKey:
     def wrap(self, frame: bytes) -> bytes:
         """``01 00 L P`` + AES(frame + P x 0xFF)."""
         size = len(frame)
-        padding = 16 - size % 16
-        return bytes((1, 0, size, padding)) + self._encrypt(frame + _PADDING[padding])
+        return _HEADERS[size] + self._encrypt(frame + _PADDING[size])
 
 
 class EncryptedMbapProtocol(TrackedProtocol):

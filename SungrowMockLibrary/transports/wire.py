@@ -21,9 +21,10 @@ import time
 from collections.abc import Callable, Mapping
 from time import perf_counter
 
+from ..device.catalogue import layout as catalogue_layout
 from ..device.hints import describe
 from ..faults import Fault, FaultEngine, RequestInfo, Stage, kinds_at
-from ..journal import Journal, Request
+from ..journal import Journal, Request, values_decoder
 from ..limits import MAX_OWED_REPLIES
 from ..simulation.inverter import Inverter
 from ..vocabulary import EXCEPTION_BIT, MAX_READ
@@ -191,9 +192,12 @@ class Wire:
             encode = connection.encode
             connection.write(outcome if encode is as_is else encode(outcome))
         connection.answered += 1
-        if self.journal is not None:  # decoded only when read (_decode): here a tuple and an append
-            self.journal.record_later(_decode, (
-                self, connection.peer, frame, self.inverters.get(frame[6]), started, outcome, None, perf_counter(),
+        journal = self.journal
+        if journal is not None:  # plain values, decoded only when read (_decode)
+            inverter = self.inverters.get(frame[6])
+            journal.record_values((
+                _JOURNAL_ENTRY, self.door, connection.peer, frame, None if inverter is None else inverter.model.name,
+                started, outcome, None, perf_counter(), self._wall_offset,
             ))  # fmt: skip
         return None
 
@@ -209,10 +213,12 @@ class Wire:
             actions = KEY_ACTIONS if key_request else FRAME_ACTIONS
             outcome = actions[fault.kind](fault, connection, frame, handle)
         connection.answered += 1
-        if self.journal is not None:
-            self.journal.record_later(_decode, (
-                self, connection.peer, frame, self.inverters.get(frame[6]), started, outcome,
-                None if fault is None else fault.kind, perf_counter(),
+        journal = self.journal
+        if journal is not None:
+            inverter = self.inverters.get(frame[6])
+            journal.record_values((
+                _JOURNAL_ENTRY, self.door, connection.peer, frame, None if inverter is None else inverter.model.name,
+                started, outcome, None if fault is None else fault.kind, perf_counter(), self._wall_offset,
             ))  # fmt: skip
 
     def _info(self, frame: bytes, connection: Connection) -> RequestInfo:
@@ -338,14 +344,16 @@ KEY_ACTIONS: dict[str, Action] = {
 MODBUS_STAGE_ACTIONS = {Stage.MODBUS_CONNECT: MODBUS_CONNECT_ACTIONS, Stage.MODBUS_FRAME: FRAME_ACTIONS, Stage.KEY_REQUEST: KEY_ACTIONS}
 
 
-def _decode(seq: int, wire: Wire, peer: str, frame: bytes, inverter: Inverter | None, started: float, outcome,
-            fault: str | None, ended: float) -> Request:  # fmt: skip
+def _decode(seq: int, door: str, peer: str, frame: bytes, model: str | None, started: float, outcome,
+            fault: str | None, ended: float, wall_offset: float) -> Request:  # fmt: skip
     """The journal entry of one Modbus request frame, with its register names and address hint.
 
-    ``outcome`` is the reply frame (or None) when no fault changed it, else what the fault did;
-    ``started`` and ``ended`` are the wire's monotonic clock readings around the answer.
+    ``model`` is the model of the inverter at the frame's unit (None: none there); ``outcome`` is the
+    reply frame (or None) when no fault changed it, else what the fault did; ``started`` and
+    ``ended`` are the wire's monotonic clock readings around the answer.
     """
-    door, layout, arrived, latency = wire.door, inverter.layout if inverter else None, started + wire._wall_offset, ended - started
+    layout = None if model is None else catalogue_layout(model)
+    arrived, latency = started + wall_offset, ended - started
     request = request_of(frame)
     unit, function, table, address, count = request.unit, request.function, request.table, request.first, request.count
     registers: tuple[str, ...] = ()
@@ -358,3 +366,6 @@ def _decode(seq: int, wire: Wire, peer: str, frame: bytes, inverter: Inverter | 
         count=count, values=values, registers=registers, hint=hint, fault=fault, latency_ms=latency * 1000,
         reply=outcome if isinstance(outcome, str) else _outcome(outcome),
     )  # fmt: skip
+
+
+_JOURNAL_ENTRY = values_decoder(_decode)
