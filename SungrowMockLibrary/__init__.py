@@ -1,19 +1,33 @@
 """SungrowMockLibrary: a mock Sungrow inverter and the Robot Framework library that drives it.
 
-``MockSungrow`` is the Python API. ``SungrowMockLibrary`` (the Robot library class) is imported
-on first use, so that the command line and plain Python users never pay for importing Robot.
+``MockSungrow`` is the Python API. Every name here is imported on first use (PEP 562), so that
+``sungrow-mock`` starts without the parts it does not serve (the command line imports the mock
+itself, after switching off garbage collection for its start-up), and plain Python users never
+pay for importing Robot.
 """
-
-from .device.catalogue import CatalogueError
-from .mock import MockSungrow, MockSungrowError, model_names
 
 __version__ = "0.1.0"
 __all__ = ["CatalogueError", "MockSungrow", "MockSungrowError", "SungrowMockLibrary", "model_names"]
 
+_HOMES = {
+    "CatalogueError": ".device.catalogue",
+    "MockSungrow": ".mock",
+    "MockSungrowError": ".mock",
+    "model_names": ".mock",
+    "SungrowMockLibrary": ".library",
+}
+
 
 def __getattr__(name: str):
-    if name == "SungrowMockLibrary":
-        from .library import SungrowMockLibrary
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
 
-        return SungrowMockLibrary
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home, __name__), name)
+    globals()[name] = value  # once: later look-ups find it directly
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

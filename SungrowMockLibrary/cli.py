@@ -8,18 +8,17 @@ a control endpoint beyond loopback without a token (unless ``--insecure``).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import json
 import os
 import signal
 import sys
 import threading
 
-from .device import catalogue
 from .errors import RecordingError, SungrowMockError
 from .keywords.access import AccessPolicy, is_loopback
-from .mock import MockSungrow
 from .options import OPTIONS, StartOptions, whole_between
-from .recording import record
 from .vocabulary import DEFAULT_HOST, PORTS
 
 USAGE_ERROR = 2
@@ -126,11 +125,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def quick_start(serving: bool):
+    """No garbage collection while starting: start-up builds many objects and frees few, so a
+    collection meanwhile only costs time (about a tenth of the imports). A process that goes on
+    serving then freezes what start-up built (``gc.freeze``), so later collections skip it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            if serving:
+                gc.freeze()
+            gc.enable()
+
+
 def serve(args: argparse.Namespace) -> int:
     refusal = control_refusal(args)
     if refusal is not None:
         print(f"sungrow-mock: error: {refusal}", file=sys.stderr)
         return USAGE_ERROR
+    with quick_start(serving=True):
+        started = _start(args)
+    if isinstance(started, int):
+        return started
+    mock, control, stop = started
+    try:
+        print(json.dumps(_ready(mock, control)), flush=True)
+        while not stop.wait(3600):
+            pass
+    finally:
+        if control is not None:
+            control.stop()
+        mock.stop()
+    return 0
+
+
+def _start(args: argparse.Namespace):
+    """The started mock, its control endpoint (or None) and the event that stops them; or the exit
+    status when they could not start."""
+    from .mock import MockSungrow  # here, not at the top: inside quick_start
+
     try:
         options = start_options(args)
         access = None
@@ -162,30 +198,29 @@ def serve(args: argparse.Namespace) -> int:
         mock.stop()
         print(f"sungrow-mock: error: cannot listen: {error}", file=sys.stderr)
         return 1
-    try:
-        ready = {"model": mock.model, "serial": mock.inverter.serial, "unit_id": mock.unit_id, "endpoints": mock.endpoints,
-                 "modbus_path": mock.modbus_path.value}  # fmt: skip
-        if mock.battery_unit_id is not None:
-            ready["battery_unit_id"] = mock.battery_unit_id
-        if mock.encryption is not None:
-            ready["encryption_key"] = mock.get_encryption_key()
-        if mock.winet_settings is not None:
-            ready["firmware"] = mock.firmware
-        if control is not None:
-            ready["endpoints"]["control"] = control.address
-            control.ready = ready
-        print(json.dumps(ready), flush=True)
-        while not stop.wait(3600):
-            pass
-    finally:
-        if control is not None:
-            control.stop()
-        mock.stop()
-    return 0
+    return mock, control, stop
+
+
+def _ready(mock, control) -> dict:
+    """The ready line: what was started and where."""
+    ready = {"model": mock.model, "serial": mock.inverter.serial, "unit_id": mock.unit_id, "endpoints": mock.endpoints,
+             "modbus_path": mock.modbus_path.value}  # fmt: skip
+    if mock.battery_unit_id is not None:
+        ready["battery_unit_id"] = mock.battery_unit_id
+    if mock.encryption is not None:
+        ready["encryption_key"] = mock.get_encryption_key()
+    if mock.winet_settings is not None:
+        ready["firmware"] = mock.firmware
+    if control is not None:
+        ready["endpoints"]["control"] = control.address
+        control.ready = ready
+    return ready
 
 
 def model_rows() -> list[dict]:
     """One row per catalogue model, as ``models --json`` prints them."""
+    from .device import catalogue
+
     return [
         {
             "model": m.name,
@@ -238,6 +273,8 @@ def list_models(as_json: bool) -> int:
 
 
 def record_snapshot(args: argparse.Namespace) -> int:
+    from .recording import record
+
     host, _, port = args.endpoint.rpartition(":")
     if not host or not port.isdigit():
         print(f"sungrow-mock: error: endpoint {args.endpoint!r} is not HOST:PORT", file=sys.stderr)
@@ -253,7 +290,8 @@ def record_snapshot(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    with quick_start(serving=False):
+        args = build_parser().parse_args(argv)
     if args.command == "models":
         try:
             return list_models(args.json)

@@ -75,60 +75,102 @@ class Request:
         return data
 
 
-class _Pending:
-    """A recorded request not decoded yet; decoded once, on first read."""
+def _decoded(entry: list, seq: int) -> Request:
+    """A pending entry ``[decode, args]`` as its :class:`Request`, decoded once: it then holds
+    ``[None, request]``. A list, not an object: the hot path of a busy door builds one per request."""
+    if entry[0] is not None:
+        entry[1] = entry[0](seq, *entry[1])
+        entry[0] = None
+    return entry[1]
 
-    __slots__ = ("_args", "_decode", "_request", "seq")
 
-    def __init__(self, seq: int, decode: Callable[..., Request], args: tuple):
-        self.seq = seq
-        self._decode = decode
-        self._args = args
-        self._request: Request | None = None
+def _request(seq: int, details: dict) -> Request:
+    return Request(seq=seq, **details)
 
-    def request(self) -> Request:
-        if self._request is None:
-            self._request = self._decode(self.seq, *self._args)
-            self._args = ()
-        return self._request
+
+_VALUE_DECODERS: list[Callable[..., Request]] = []
+
+
+def values_decoder(decode: Callable[..., Request]) -> int:
+    """Register ``decode(seq, *values)`` for :meth:`Journal.record_values` and return its key.
+    For module-level functions, once, at import."""
+    _VALUE_DECODERS.append(decode)
+    return len(_VALUE_DECODERS) - 1
 
 
 class Journal:
-    """A bounded, thread-safe record of requests; ``seq`` numbers are never reused."""
+    """A bounded, thread-safe record of requests; ``seq`` numbers are never reused.
+
+    Writers append without a lock (``deque.append`` is atomic), so a door's hot path pays for a
+    list and an append: an entry's ``seq`` is its position (``_dropped`` + index + 1), which no
+    concurrent append can change. Everything else (dropping beyond the capacity, decoding, waking
+    waiters, counting) happens under the lock; writers take it only every ``_TRIM_SLACK``
+    appends or while someone waits.
+    """
+
+    _TRIM_SLACK = 1024  # appends beyond the capacity between two trims (the readers trim too)
 
     def __init__(self, capacity: int = 100_000):
         if capacity < 1:
             raise ValueError(f"journal capacity must be at least 1, got {capacity}")
         self.capacity = capacity
-        self._entries: deque[Request] = deque(maxlen=capacity)
-        self._changed = threading.Condition(threading.Lock())
-        self._seq = 0
-        # Notifying a Condition nobody waits on still costs a lock check; skip it on the hot path.
-        self._waiters = 0
+        # [decode, args] until read, then [None, request]; or a record_values tuple
+        self._entries: deque[list | tuple] = deque()
+        self._dropped = 0  # entries removed from the left: the first entry's seq is _dropped + 1
+        self._trim_at = capacity + self._TRIM_SLACK
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._waiters = 0  # readers waiting in wait_for: then every append takes the lock to wake them
+        self._decoded: dict[int, Request] = {}  # by seq: requests read from record_values' tuples
 
     def record(self, **details) -> Request:
         """Append one request; ``seq`` is assigned here and ``time`` defaults to now."""
         if "time" not in details:
             details["time"] = _time.time()
-        with self._changed:
-            self._seq += 1
-            request = Request(seq=self._seq, **details)
-            self._entries.append(request)
+        entry = [_request, (details,)]
+        self._entries.append(entry)
+        with self._lock:
+            entries = self._entries
+            index = len(entries) - 1
+            while entries[index] is not entry:  # other threads may have appended since: it is near the end
+                index -= 1
+            request = _decoded(entry, self._dropped + index + 1)
+            self._trim()
             if self._waiters:
                 self._changed.notify_all()
         return request
 
-    def record_later(self, decode: Callable[..., Request], *args) -> None:
+    def record_deferred(self, **details) -> None:
+        """:meth:`record` without building the :class:`Request` now (nor returning it): the door's
+        hot paths leave that to the first read."""
+        self.record_later(_request, (details,))
+
+    def record_later(self, decode: Callable[..., Request], args: tuple) -> None:
         """Append a request that ``decode(seq, *args)`` turns into a :class:`Request` when first read.
 
-        The hot path of a busy door pays for a tuple and an append; parsing the frame and naming
+        The hot path of a busy door pays for a list and an append; parsing the frame and naming
         its registers happen only if a test looks.
         """
-        with self._changed:
-            self._seq += 1
-            self._entries.append(_Pending(self._seq, decode, args))
-            if self._waiters:
-                self._changed.notify_all()
+        entries = self._entries
+        entries.append([decode, args])
+        if self._waiters or len(entries) > self._trim_at:
+            with self._lock:
+                self._trim()
+                if self._waiters:
+                    self._changed.notify_all()
+
+    def record_values(self, values: tuple) -> None:
+        """Append a request as a tuple ``(decoder key, *values)`` of plain values only (str, bytes,
+        numbers, None); the decoder registered under that key (:func:`values_decoder`) builds the
+        :class:`Request` when it is first read. The garbage collector stops tracking such tuples,
+        so a full journal costs its collections nothing: the Modbus doors' hot path."""
+        entries = self._entries
+        entries.append(values)
+        if self._waiters or len(entries) > self._trim_at:
+            with self._lock:
+                self._trim()
+                if self._waiters:
+                    self._changed.notify_all()
 
     def requests(
         self,
@@ -161,16 +203,21 @@ class Journal:
 
     def clear(self) -> int:
         """Forget every entry; returns how many were dropped. Numbering carries on."""
-        with self._changed:
-            dropped = len(self._entries)
-            self._entries.clear()
+        with self._lock:
+            self._trim()
+            entries = self._entries
+            dropped = len(entries)
+            for _ in range(dropped):  # not clear(): an entry appended meanwhile keeps its place and number
+                entries.popleft()
+            self._dropped += dropped
+            self._decoded.clear()
         return dropped
 
     @property
     def last_seq(self) -> int:
         """The ``seq`` of the newest request ever recorded (0 before the first)."""
-        with self._changed:
-            return self._seq
+        with self._lock:
+            return self._dropped + len(self._entries)
 
     def wait_for(self, predicate: Callable[[Request], bool], timeout: float, since: int = 0) -> Request | None:
         """The first request with ``seq > since`` that satisfies ``predicate``, waiting up to
@@ -188,11 +235,12 @@ class Journal:
             seen = fresh[-1].seq
 
     def __len__(self) -> int:
-        with self._changed:
+        with self._lock:
+            self._trim()
             return len(self._entries)
 
     def _wait_newer(self, seq: int, deadline: float) -> list[Request]:
-        with self._changed:
+        with self._lock:
             while True:
                 fresh = self._snapshot_after(seq)
                 remaining = deadline - _time.monotonic()
@@ -200,24 +248,46 @@ class Journal:
                     return fresh
                 self._waiters += 1
                 try:
+                    # Look again now that writers see a waiter: one that appended before could not know.
+                    fresh = self._snapshot_after(seq)
+                    if fresh:
+                        return fresh
                     self._changed.wait(remaining)
                 finally:
                     self._waiters -= 1
 
     def _newer_than(self, seq: int) -> list[Request]:
-        with self._changed:
+        with self._lock:
             return self._snapshot_after(seq)
 
-    def _snapshot_after(self, seq: int) -> list[Request]:
-        # Entries are dropped only from the left (capacity) or all at once (clear), so their seqs
-        # are consecutive and the first one newer than ``seq`` sits at a computable position.
+    def _trim(self) -> None:
+        """Drop the oldest entries beyond the capacity (under the lock)."""
         entries = self._entries
-        if not entries or entries[-1].seq <= seq:
-            return []
-        return [
-            entry if type(entry) is Request else entry.request()
-            for entry in islice(entries, max(0, seq - entries[0].seq + 1), None)
-        ]
+        excess = len(entries) - self.capacity
+        if excess > 0:
+            for _ in range(excess):
+                entries.popleft()
+            self._dropped += excess
+
+    def _snapshot_after(self, seq: int) -> list[Request]:
+        # Under the lock, so nothing leaves from the left meanwhile; appends on the right do not
+        # move an entry, and the copy is taken in one C call, which no other thread interrupts.
+        self._trim()
+        first = self._dropped + 1
+        start = max(0, seq - first + 1)
+        pending = list(islice(self._entries, start, None))
+        return [self._request_of(entry, first + start + offset) for offset, entry in enumerate(pending)]
+
+    def _request_of(self, entry: list | tuple, seq: int) -> Request:
+        if type(entry) is not tuple:
+            return _decoded(entry, seq)
+        decoded = self._decoded
+        request = decoded.get(seq)
+        if request is None:
+            request = decoded[seq] = _VALUE_DECODERS[entry[0]](seq, *entry[1:])
+            while len(decoded) > self.capacity:  # oldest decoded first: readers go forwards
+                del decoded[next(iter(decoded))]
+        return request
 
 
 def write_jsonl(requests: Iterable[Request], path: str | Path) -> None:

@@ -125,6 +125,11 @@ MAX_OWED_REPLIES = 64
 """Replies a Modbus connection may have waiting in fault timers (``delay``, ``late_response``)
 before the door stops reading its requests until some have gone out."""
 
+MAX_CACHED_REPLIES = 1024
+"""Encoded Modbus read replies a mock keeps for reads it is asked again (transports/modbus.py),
+all dropped at once when full: about 300 KiB at most. Clients poll a few dozen blocks, so a
+thousand covers every client at once; a scan of the whole address space only refills it."""
+
 ACCEPT_ERROR_LOG_INTERVAL = 10.0
 """Seconds between two log lines about a door that cannot accept connections (for example at
 the file-descriptor limit); asyncio retries the accept every second meanwhile."""

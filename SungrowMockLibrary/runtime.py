@@ -10,6 +10,7 @@ import asyncio
 import concurrent.futures
 import errno
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -75,11 +76,34 @@ class AcceptErrors:
         loop.default_exception_handler(context)
 
 
+EVENT_LOOP_VARIABLE = "SUNGROW_MOCK_EVENT_LOOP"
+"""Environment variable choosing the mocks' event loop: ``asyncio`` (the default) or ``uvloop``
+(``pip install robotframework-sungrowmocklibrary[fast]``; docs/performance.md gives both figures)."""
+EVENT_LOOPS = ("asyncio", "uvloop")
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """A new event loop of the kind :data:`EVENT_LOOP_VARIABLE` names."""
+    kind = os.environ.get(EVENT_LOOP_VARIABLE, "").strip().lower() or "asyncio"
+    if kind not in EVENT_LOOPS:
+        raise ValueError(f"{EVENT_LOOP_VARIABLE}={kind!r}: choose {' or '.join(EVENT_LOOPS)}")
+    if kind == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            raise ValueError(
+                f"{EVENT_LOOP_VARIABLE}=uvloop but uvloop is not installed: "
+                "pip install robotframework-sungrowmocklibrary[fast]"
+            ) from None
+        return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
 class EventLoopThread:
     """Runs an event loop in a daemon thread until :meth:`stop`, which joins the thread."""
 
     def __init__(self, name: str):
-        self.loop = asyncio.new_event_loop()
+        self.loop = new_event_loop()
         self.loop.set_exception_handler(AcceptErrors())
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._started = threading.Event()

@@ -88,5 +88,12 @@ if __name__ == "__main__":
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--max-seconds", type=float, default=600.0,
                     help="exit by itself after this long (safety bound)")
+    ap.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
+                    help="event loop, to compare with a mock on the same loop (default asyncio)")
     args = ap.parse_args()
-    asyncio.run(main(args.host, args.port, args.max_seconds))
+    run = asyncio.run
+    if args.loop == "uvloop":
+        import uvloop
+
+        run = uvloop.run
+    run(main(args.host, args.port, args.max_seconds))

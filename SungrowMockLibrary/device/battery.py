@@ -19,6 +19,7 @@ from importlib import resources
 from ..errors import CatalogueError
 from ..vocabulary import ILLEGAL_ADDRESS
 from .catalogue import INPUT, TABLES, Layout, Register, _parse_register
+from .catalogue import layout as catalogue_layout
 
 REGISTERS_FILE = "sbr_registers.csv"
 
@@ -140,3 +141,10 @@ def battery_layout() -> Layout:
             if after.number <= before.last:
                 raise CatalogueError(f"{REGISTERS_FILE}: {before.name} and {after.name} overlap")
     return Layout(pack(), registers, by_name, {(r.table, r.number): r for r in registers})
+
+
+def device_layout(model_name: str) -> Layout:
+    """The layout of a Modbus device by its model name: the SBR pack's, else a catalogue model's."""
+    if model_name == pack().name:
+        return battery_layout()
+    return catalogue_layout(model_name)

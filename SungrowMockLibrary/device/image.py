@@ -33,6 +33,9 @@ class RegisterImage:
         self.layout = layout
         self.tables = {INPUT: bytearray(_TABLE_BYTES), HOLDING: bytearray(_TABLE_BYTES)}
         self.blocks = {table: layout.model.blocks(table) for table in TABLES}
+        # Counts the changes of either table: every change goes through put_words. The doors keep
+        # an encoded reply while the generation it was built at is still current.
+        self.generation = 0
         # What a read outside every block gets: exception 02 from an inverter [OBS: an SG10RT],
         # a device (the battery pack) may say None: no reply.
         self.outside_blocks = getattr(layout.model, "outside_blocks", ILLEGAL_ADDRESS)
@@ -52,6 +55,7 @@ class RegisterImage:
     def put_words(self, table: str, number: int, words: list[int]) -> None:
         offset = 2 * (number - 1)
         self.tables[table][offset : offset + 2 * len(words)] = b"".join(w.to_bytes(2, "big") for w in words)
+        self.generation += 1
 
     def get_raw(self, register: Register) -> int | str:
         return codec.decode(register.type, self.words(register.table, register.number, register.words))

@@ -25,6 +25,11 @@ _CLOCK_FIRST = 5000
 _CLOCK_LAST = 5005
 
 
+def touches_clock(table: str, address: int, count: int) -> bool:
+    """Whether a read of ``count`` registers at wire ``address`` shows a clock register."""
+    return table == HOLDING and address < _CLOCK_LAST and address + count >= _CLOCK_FIRST
+
+
 class Inverter:
     """A device of one catalogue model with its live register image.
 
@@ -183,11 +188,24 @@ class Inverter:
 
     def read(self, table: str, address: int, count: int) -> bytes:
         """Reply payload for a read of ``count`` registers at wire ``address``."""
-        if self.simulator is not None:
-            self.simulator.update()
-        if table == HOLDING and address < _CLOCK_LAST and address + count >= _CLOCK_FIRST:
-            self._sync_clock()
+        self.refresh(touches_clock(table, address, count))
         return self.image.read_wire(table, address, count)
+
+    def refresh(self, clock: bool = True) -> int:
+        """Bring the registers up to the simulated now, as a read sees them (``clock``: the clock
+        registers too), and return the image's generation: a reply built from the registers at
+        this generation is still the right reply while :meth:`refresh` returns the same number.
+
+        Every read of every door runs this first, so it asks the clock once and calls nothing
+        while neither the simulation nor the clock registers are due."""
+        simulator = self.simulator
+        if simulator is not None or clock:
+            now = self.clock.timestamp()
+            if simulator is not None and not simulator.fresh_after < now < simulator.fresh_before:
+                simulator.update()
+            if clock and int(now) != self._clock_second:
+                self._sync_clock()
+        return self.image.generation
 
     def write(self, address: int, words: list[int]) -> None:
         """Apply a holding-register write at wire ``address``, all or nothing."""

@@ -151,6 +151,9 @@ class Simulator:
         self.condition = DeviceCondition()
         self._fault_since: float | None = None
         self._stale = True  # the registers do not show the latest inputs yet
+        # The simulated times at which update() has nothing to do (strictly between): published so
+        # that a read can tell without a call (Inverter.refresh). Empty while stale.
+        self.fresh_after = self.fresh_before = 0.0
 
     def _fresh_state(self, now: float, soc: float | None = None) -> PlantState:
         """A state starting at the local midnight of ``now``, so daily counters cover the day so far."""
@@ -179,7 +182,7 @@ class Simulator:
     def update(self) -> None:
         """Integrate to the clock's now and rewrite the unpinned registers (cheap when nothing moved)."""
         now = self.inverter.clock.timestamp()
-        if not self._stale and abs(now - self.state.last_time) < MIN_INTERVAL:
+        if self.fresh_after < now < self.fresh_before:
             return
         if now < self.state.last_time:  # the clock was set back: the day starts again from there
             self.state = self._fresh_state(now, soc=self.state.soc)
@@ -202,6 +205,8 @@ class Simulator:
         if self.history.counters:
             self._history_writer.write(self.history)
         self._stale = False  # only once the registers show the new state: a failure retries next read
+        last = self.state.last_time
+        self.fresh_after, self.fresh_before = last - MIN_INTERVAL, last + MIN_INTERVAL
 
     def _skip(self, now: float, book: Callable | None) -> PlantState:
         """Carry the state over the whole days of a long clock jump at the cost of one day.
@@ -277,6 +282,7 @@ class Simulator:
         """An input changed (a control register, the environment, the SOC): show it on the next read
         even when the clock stands still."""
         self._stale = True
+        self.fresh_after = self.fresh_before = 0.0
 
     def set_condition(self, fault: int | None, grid_lost: bool) -> None:
         self.update()

@@ -25,6 +25,9 @@ from .wire import Wire
 PRIVATE_KEY = b"Grow#0*2Sun68CbE"
 MAX_FRAME = 255  # L travels in one byte
 _ALL_FF = b"\xff" * 16
+# By frame length L (at most MAX_FRAME): the header 01 00 L P, and the P bytes of 0xFF padding.
+_HEADERS = [bytes((1, 0, size, 16 - size % 16)) for size in range(MAX_FRAME + 1)]
+_PADDING = [b"\xff" * (16 - size % 16) for size in range(MAX_FRAME + 1)]
 
 
 def parse_key(text: str | bytes) -> bytes:
@@ -46,7 +49,6 @@ class EncryptionKey:
     """The public key a mock hands out; stable across connections until set, rotated or disabled."""
 
     def __init__(self, public: bytes | None = None):
-        self._cipher: Cipher | None = None
         self.public = self._fresh() if public is None else parse_key(public)
 
     @property
@@ -56,14 +58,15 @@ class EncryptionKey:
     @public.setter
     def public(self, key: bytes) -> None:
         self._public = key
-        self._cipher = None if not self.enabled else Cipher(
-            algorithms.AES(bytes(a ^ b for a, b in zip(key, PRIVATE_KEY))), modes.ECB()
-        )
-
-    @property
-    def enabled(self) -> bool:
-        """False for the all-zero (or all-0xFF) key that tells clients to stay plain (§3.7)."""
-        return self._public not in (NO_KEY, _ALL_FF)
+        # False for the all-zero (or all-0xFF) key that tells clients to stay plain (§3.7).
+        self.enabled = key not in (NO_KEY, _ALL_FF)
+        self._encrypt = self._decrypt = None
+        if self.enabled:
+            # ECB keeps no state between blocks, and every frame is whole blocks: one context each
+            # way serves every frame under this key (a new context per frame cost microseconds).
+            cipher = Cipher(algorithms.AES(bytes(a ^ b for a, b in zip(key, PRIVATE_KEY))), modes.ECB())
+            self._encrypt = cipher.encryptor().update
+            self._decrypt = cipher.decryptor().update
 
     @staticmethod
     def _fresh() -> bytes:
@@ -87,17 +90,21 @@ class EncryptionKey:
         return self.set(NO_KEY)
 
     def encrypt(self, data: bytes) -> bytes:
-        encryptor = self._cipher.encryptor()
-        return encryptor.update(data) + encryptor.finalize()
+        """AES of ``data``, a whole number of 16-byte blocks."""
+        if len(data) % 16:
+            raise ValueError(f"{len(data)} bytes are not whole AES blocks")
+        return self._encrypt(data)
 
     def decrypt(self, data: bytes) -> bytes:
-        decryptor = self._cipher.decryptor()
-        return decryptor.update(data) + decryptor.finalize()
+        """The plain text of ``data``, a whole number of 16-byte blocks."""
+        if len(data) % 16:
+            raise ValueError(f"{len(data)} bytes are not whole AES blocks")
+        return self._decrypt(data)
 
     def wrap(self, frame: bytes) -> bytes:
         """``01 00 L P`` + AES(frame + P x 0xFF)."""
-        padding = 16 - len(frame) % 16
-        return bytes((1, 0, len(frame), padding)) + self.encrypt(frame + b"\xff" * padding)
+        size = len(frame)
+        return _HEADERS[size] + self._encrypt(frame + _PADDING[size])
 
 
 class EncryptedMbapProtocol(TrackedProtocol):
@@ -117,8 +124,22 @@ class EncryptedMbapProtocol(TrackedProtocol):
         return self._key.wrap(reply)
 
     def data_received(self, data: bytes) -> None:
-        buffer = self._buffer + data if self._buffer else data
         connection = self.connection
+        if not self._buffer and not connection.stalled and self._key.enabled:
+            # The usual case, one whole encrypted request and nothing else: no loop.
+            size = len(data)
+            if size >= 20 and data[0] == 1 and not data[1] and size == 4 + data[2] + data[3] and size % 16 == 4:
+                length, padding = data[2], data[3]
+                if length >= 8 and 1 <= padding <= 16:
+                    frame = self._unwrap(data[4:], length)
+                    if frame is None:
+                        return self._drop()
+                    connection.encode = self._wrap
+                    self._active = True
+                    if self._wire is None:
+                        return connection.send(self._answer(frame))
+                    return self._wire.serve(connection, frame, self._answer)
+        buffer = self._buffer + data if self._buffer else data
         size = len(buffer)
         start = 0  # frames are cut at offsets: a chunk of many frames is copied once, not once per frame
         turn = FRAMES_PER_TURN
@@ -163,12 +184,13 @@ class EncryptedMbapProtocol(TrackedProtocol):
         A frame under another key (after a rotation) decrypts to noise; the device cannot parse
         it and drops the connection, as it does for any unparseable stream.
         """
-        if not self._key.enabled:
+        key = self._key
+        if not key.enabled:
             return None
-        frame = self._key.decrypt(block)[:size]
+        frame = key._decrypt(block)[:size]  # whole blocks: the header's check made sure
         if frame[2] or frame[3] or ((frame[4] << 8) | frame[5]) != size - 6:
             return None
         return frame
 
     def _answer(self, frame: bytes) -> bytes | None:
-        return self._handle(frame, self._key.public)
+        return self._handle(frame, self._key._public)

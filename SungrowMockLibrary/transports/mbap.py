@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from ..limits import FRAMES_PER_TURN, IDLE_TIMEOUT, MAX_CONNECTIONS, WRITE_BUFFER_HIGH, WRITE_BUFFER_LOW
 from .doorkeeper import Doorkeeper
-from .wire import Connection, FrameHandler, Wire
+from .wire import Connection, FrameHandler, Wire, as_is
 
 MAX_LENGTH = 254  # unit byte + the largest PDU (253 bytes)
 
@@ -119,17 +119,23 @@ class TrackedProtocol(asyncio.Protocol):
             self._wire.serve(self.connection, frame, handle)
 
 
-def as_is(reply: bytes) -> bytes:
-    return reply
-
-
 class MbapProtocol(TrackedProtocol):
     """One client connection: splits the byte stream into MBAP frames and writes replies."""
 
     def data_received(self, data: bytes) -> None:
+        connection = self.connection
+        if not self._buffer and not connection.stalled:
+            # The usual case, one whole request and nothing else (one request in flight): no loop.
+            size = len(data)
+            if 8 <= size <= 6 + MAX_LENGTH and size == 6 + ((data[4] << 8) | data[5]) and not data[2] and not data[3]:
+                self._active = True
+                if self._wire is None:
+                    connection.send(self._handle(data))
+                else:
+                    self._wire.serve(connection, data, self._handle)
+                return
         buffer = self._buffer + data if self._buffer else data
         handle = self._handle
-        connection = self.connection
         size = len(buffer)
         start = 0  # frames are cut at offsets: a chunk of many frames is copied once, not once per frame
         turn = FRAMES_PER_TURN

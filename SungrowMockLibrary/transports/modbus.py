@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from ..limits import MAX_CACHED_REPLIES
+from ..simulation.inverter import touches_clock
+from ..vocabulary import READ_TABLES
 from . import pdu as core
 from .pdu import NO_KEY
 
@@ -60,13 +63,52 @@ class ModbusHandler:
 
     ``inverters`` is the mock's live mapping of unit id to device; ``screen`` what stands
     between the client and them (``paths.screen``: a WiNet-S refuses what it does not forward).
+
+    A successful read's reply frame is kept (after its transaction id) with the generation of the
+    device's register image it was read at, and sent again while :meth:`Inverter.refresh` (the
+    same step every read takes first) returns that generation: values move at most once per
+    simulated second, clients poll the same blocks, and any write, Set Register or simulation step
+    changes the generation, so the next read after one is built afresh. The screen's rules are
+    fixed for the mock's life, so a screened reply keeps as well as a plain one. At most
+    ``MAX_CACHED_REPLIES`` are kept (all are dropped when full).
     """
 
     def __init__(self, inverters: Mapping, screen: core.Screen | None = None):
         self.inverters = inverters
         self.screen = screen
+        # unit + read PDU -> (inverter, shows the clock registers, generation, reply frame after its transaction id)
+        self._replies: dict[bytes, tuple] = {}
 
     def handle(self, frame: bytes, public_key: bytes = NO_KEY) -> bytes | None:
         """Answer one complete MBAP frame (header + unit + PDU); ``None`` means stay silent."""
-        reply = core.answer(self.inverters, frame[6], frame[HEADER:], public_key, self.screen)
-        return None if reply is None else with_header(frame, reply)
+        key = frame[6:]
+        kept = self._replies.get(key)
+        if kept is not None:
+            inverter, clock, generation, tail = kept
+            try:
+                if self.inverters.get(frame[6]) is inverter and inverter.refresh(clock) == generation:
+                    return frame[:2] + tail
+            except Exception:  # the read below fails the same way and answers it
+                pass
+        return self._answer(frame, key, public_key)
+
+    def _answer(self, frame: bytes, key: bytes, public_key: bytes) -> bytes | None:
+        unit, pdu = frame[6], frame[HEADER:]
+        inverter = self.inverters.get(unit)
+        generation = clock = None
+        if inverter is not None and len(pdu) == 5 and pdu[0] in READ_TABLES and not core.is_key_request(unit, pdu):
+            clock = touches_clock(READ_TABLES[pdu[0]], (pdu[1] << 8) | pdu[2], (pdu[3] << 8) | pdu[4])
+            try:
+                generation = inverter.refresh(clock)  # before the read: a change meanwhile makes it stale
+            except Exception:  # the read fails the same way and answers it
+                generation = None
+        reply = core.answer(self.inverters, unit, pdu, public_key, self.screen)
+        if reply is None:
+            return None
+        frame = with_header(frame, reply)
+        if generation is not None and reply[0] == pdu[0]:
+            replies = self._replies
+            if len(replies) >= MAX_CACHED_REPLIES:
+                replies.clear()
+            replies[key] = (inverter, clock, generation, frame[2:])
+        return frame

@@ -21,9 +21,10 @@ import time
 from collections.abc import Callable, Mapping
 from time import perf_counter
 
+from ..device.battery import device_layout
 from ..device.hints import describe
 from ..faults import Fault, FaultEngine, RequestInfo, Stage, kinds_at
-from ..journal import Journal, Request
+from ..journal import Journal, Request, values_decoder
 from ..limits import MAX_OWED_REPLIES
 from ..simulation.inverter import Inverter
 from ..vocabulary import EXCEPTION_BIT, MAX_READ
@@ -54,6 +55,11 @@ def _outcome(reply: bytes | None) -> str:
     if len(reply) > 8 and reply[7] & EXCEPTION_BIT:
         return f"exception {reply[8]:02d}"
     return "ok"
+
+
+def as_is(reply: bytes) -> bytes:
+    """The plain framing's ``encode``: a reply frame goes on the wire as it is."""
+    return reply
 
 
 class Connection:
@@ -171,20 +177,38 @@ class Wire:
     # -- requests -------------------------------------------------------------------------------
 
     def serve(self, connection: Connection, frame: bytes, handle: FrameHandler) -> None:
-        """Answer one request frame on ``connection``, applying a fault if one fires."""
+        """Answer one request frame on ``connection``, applying a fault if one fires.
+
+        The doors call this while they read the request, so the transport is open (a fault that
+        closes it ends the door's loop over the frames it read)."""
         started = perf_counter()
         if connection.held is not None:  # a late reply goes out while the client waits for the next one
             connection.flush_held()
         faults = self.faults
-        fault = None
         if faults is not None and not faults.empty:
-            key_request = is_key_request(frame)
-            fault = faults.decide(self._info(frame, connection), _KEY_KINDS if key_request else _FRAME_KINDS)
+            return self._serve_with_faults(connection, frame, handle, faults, started)
+        outcome = handle(frame)  # the reply itself; the journal names it when read
+        if outcome is not None:
+            encode = connection.encode
+            connection.write(outcome if encode is as_is else encode(outcome))
+        connection.answered += 1
+        journal = self.journal
+        if journal is not None:  # plain values, decoded only when read (_decode)
+            inverter = self.inverters.get(frame[6])
+            journal.record_values((
+                _JOURNAL_ENTRY, self.door, connection.peer, frame, None if inverter is None else inverter.model.name,
+                started, outcome, None, perf_counter(), self._wall_offset,
+            ))  # fmt: skip
+        return None
+
+    def _serve_with_faults(self, connection: Connection, frame: bytes, handle: FrameHandler, faults: FaultEngine,
+                           started: float) -> None:  # fmt: skip
+        key_request = is_key_request(frame)
+        fault = faults.decide(self._info(frame, connection), _KEY_KINDS if key_request else _FRAME_KINDS)
         if fault is None:
-            reply = handle(frame)
-            if reply is not None and not connection.transport.is_closing():
-                connection.write(connection.encode(reply))
-            outcome = reply  # the reply itself; the journal names it when read
+            outcome = handle(frame)
+            if outcome is not None:
+                connection.send(outcome)
         else:
             actions = KEY_ACTIONS if key_request else FRAME_ACTIONS
             outcome = actions[fault.kind](fault, connection, frame, handle)
@@ -192,10 +216,10 @@ class Wire:
         journal = self.journal
         if journal is not None:
             inverter = self.inverters.get(frame[6])
-            journal.record_later(
-                _decode, self.door, connection.peer, frame, inverter.layout if inverter else None,
-                started + self._wall_offset, outcome, fault.kind if fault else None, perf_counter() - started,
-            )  # fmt: skip
+            journal.record_values((
+                _JOURNAL_ENTRY, self.door, connection.peer, frame, None if inverter is None else inverter.model.name,
+                started, outcome, None if fault is None else fault.kind, perf_counter(), self._wall_offset,
+            ))  # fmt: skip
 
     def _info(self, frame: bytes, connection: Connection) -> RequestInfo:
         request = request_of(frame)
@@ -332,11 +356,16 @@ KEY_ACTIONS: dict[str, Action] = {
 MODBUS_STAGE_ACTIONS = {Stage.MODBUS_CONNECT: MODBUS_CONNECT_ACTIONS, Stage.MODBUS_FRAME: FRAME_ACTIONS, Stage.KEY_REQUEST: KEY_ACTIONS}
 
 
-def _decode(seq: int, door: str, peer: str, frame: bytes, layout, arrived: float, outcome, fault, latency: float) -> Request:
+def _decode(seq: int, door: str, peer: str, frame: bytes, model: str | None, started: float, outcome,
+            fault: str | None, ended: float, wall_offset: float) -> Request:  # fmt: skip
     """The journal entry of one Modbus request frame, with its register names and address hint.
 
-    ``outcome`` is the reply frame (or None) when no fault changed it, else what the fault did.
+    ``model`` is the model of the inverter at the frame's unit (None: none there); ``outcome`` is the
+    reply frame (or None) when no fault changed it, else what the fault did; ``started`` and
+    ``ended`` are the wire's monotonic clock readings around the answer.
     """
+    layout = None if model is None else device_layout(model)
+    arrived, latency = started + wall_offset, ended - started
     request = request_of(frame)
     unit, function, table, address, count = request.unit, request.function, request.table, request.first, request.count
     registers: tuple[str, ...] = ()
@@ -349,3 +378,6 @@ def _decode(seq: int, door: str, peer: str, frame: bytes, layout, arrived: float
         count=count, values=values, registers=registers, hint=hint, fault=fault, latency_ms=latency * 1000,
         reply=outcome if isinstance(outcome, str) else _outcome(outcome),
     )  # fmt: skip
+
+
+_JOURNAL_ENTRY = values_decoder(_decode)

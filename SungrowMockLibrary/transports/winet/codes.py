@@ -76,12 +76,29 @@ def envelope(result: tuple[int, str], data: dict[str, Any] | None = None, servic
     return {"result_code": result[0], "result_msg": result[1], "result_data": body}
 
 
+class Encoded(dict):
+    """A reply object that carries its :func:`dumps` text and that text's UTF-8 bytes, written
+    once (a reply is never changed after it is built, so the text stays its text)."""
+
+    __slots__ = ("data", "text")
+
+
+def encoded(message: dict) -> Encoded:
+    """``message`` with its text as the dongle writes it."""
+    reply = Encoded(message)
+    reply.text = dumps(message)
+    reply.data = reply.text.encode()
+    return reply
+
+
 def dumps(message: dict) -> str:
     """JSON as the dongle writes it: tab-indented, non-ASCII (℃, kΩ) left as UTF-8.
 
     Text that cannot be UTF-8 (a lone surrogate echoed from a request) is escaped instead, so a
     reply can always be sent; requests carrying such text are refused anyway (:func:`has_lone_surrogate`).
     """
+    if type(message) is Encoded:
+        return message.text
     text = json.dumps(message, indent="\t", ensure_ascii=False)
     if not text.isascii() and _SURROGATE.search(text):
         text = json.dumps(message, indent="\t", ensure_ascii=True)

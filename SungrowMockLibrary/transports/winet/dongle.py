@@ -14,6 +14,7 @@ from typing import Any
 from ...simulation.inverter import Inverter
 from . import catalog, points
 from .codes import DEVICE_NOT_FOUND, PARAM_ERROR, WinetError
+from .replies import Replies
 from .sessions import Sessions
 from .settings import WinetSettings
 
@@ -26,6 +27,7 @@ class Dongle:
         self.settings = settings
         self.sessions = Sessions(settings)
         self.wifi_scanned = False  # POST /wifi/updateStaScan was called (WS stalist then answers)
+        self.replies = Replies()  # register replies, encoded once per change of the registers
 
     # -- devices ------------------------------------------------------------------------------
 
@@ -102,12 +104,14 @@ def device_name(dev_id: int, inverter: Inverter) -> str:
 
 def parse_int(value: Any, field: str, low: int | None = None, high: int | None = None) -> int:
     """An integer request field given as a number or as decimal text; 402 otherwise."""
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, int):
+    if isinstance(value, str):  # the usual case first: query parameters are text
+        text = value.strip()
+        if text.isascii() and text.isdigit() and len(text) <= 9:  # the usual "1", "5003": no regex
+            number = int(text)
+        else:
+            number = int(text) if _INTEGER.fullmatch(text) else None
+    elif isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
-        number = int(value.strip())
     else:
         number = None
     if number is None:

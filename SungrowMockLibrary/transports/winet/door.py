@@ -35,10 +35,9 @@ from ...limits import IDLE_TIMEOUT, MAX_CONNECTIONS, WINET_MAX_BODY
 from ...simulation.inverter import Inverter
 from ..doorkeeper import Doorkeeper
 from .dongle import Dongle
-from .middleware import activity, journal_and_faults
+from .middleware import door_middleware
 from .routes import HttpApi
 from .settings import WinetSettings
-from .tls import self_signed
 from .websocket import CLOSE_TIMEOUT, WS_PATH, Connection, WebSocketEndpoint
 
 MAX_BODY = WINET_MAX_BODY  # larger HTTP bodies get HTTP 413
@@ -126,6 +125,8 @@ class WinetDoor:
         api = HttpApi(self.dongle)
         try:
             if settings.tls:
+                from .tls import self_signed  # cryptography's x509: only the tls firmware pays for it
+
                 context, self.certificate = self_signed(settings.host)
                 app = self._app(websocket=True, http=api)
                 address = await self._serve(app, settings.tls_port, context)
@@ -139,10 +140,8 @@ class WinetDoor:
             raise
 
     def _app(self, websocket: bool = False, http: HttpApi | None = None) -> web.Application:
-        middlewares = [activity(self)]
-        if http is not None and (self.journal is not None or self.faults is not None):
-            middlewares.append(journal_and_faults(self, websocket))
-        app = web.Application(client_max_size=MAX_BODY, middlewares=middlewares)
+        journaled = http is not None and (self.journal is not None or self.faults is not None)
+        app = web.Application(client_max_size=MAX_BODY, middlewares=[door_middleware(self, websocket, journaled)])
         if websocket:
             app.router.add_get(WS_PATH, self._websocket.handle)
         if http is not None:
@@ -179,7 +178,7 @@ class Guard(asyncio.Protocol):
     :class:`~..doorkeeper.Doorkeeper` (else closed at once) and watched for idleness.
 
     Busy means: bytes arrived since the last look, or an HTTP request is being answered (marked
-    by the :func:`.middleware.activity` middleware). The handler gets every call unchanged.
+    by the :func:`.middleware.door_middleware`). The handler gets every call unchanged.
     """
 
     def __init__(self, door: WinetDoor, inner: asyncio.Protocol):

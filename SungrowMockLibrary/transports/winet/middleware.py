@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from ...faults import Fault, FaultEngine, RequestInfo
+from ...journal import Request
 from ..wire import reset
 from . import request_fields, routes
 from .fault_actions import (
@@ -57,33 +58,34 @@ class HttpExchange:
         return await self.door.pause(seconds)
 
 
-def activity(door: WinetDoor):
-    """The first middleware of every application: an HTTP request being answered keeps its
-    connection from counting as idle (a fault may hold the reply for a while)."""
+def door_middleware(door: WinetDoor, websocket: bool, journaled: bool):
+    """The one middleware of an application (one layer: each costs every request).
+
+    ``websocket``: the application also serves the WebSocket path, which passes through untouched
+    (it counts its frames as they arrive and journals its own messages). Every other request is
+    marked as being answered on its connection's guard, so that the connection does not count as
+    idle while a fault holds the reply, and, when ``journaled`` (the door has a journal or a fault
+    engine), journalled and faulted by :func:`_http`.
+    """
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        guard = door.guards.get(request.protocol)
-        if guard is None or request.path == WS_PATH:  # a websocket counts its frames as they arrive
-            return await handler(request)
-        guard.requests += 1
+        if request.path == WS_PATH:
+            if websocket:
+                return await handler(request)
+            guard = None  # a request for the WebSocket path on the HTTP port: journalled, not counted
+        else:
+            guard = door.guards.get(request.protocol)
+        if guard is not None:
+            guard.requests += 1
         try:
+            if journaled:
+                return await _http(door, request, handler)
             return await handler(request)
         finally:
-            guard.requests -= 1
-            guard.received = True
-
-    return middleware
-
-
-def journal_and_faults(door: WinetDoor, websocket: bool):
-    """The middleware of an application; ``websocket`` when it also serves the WebSocket path."""
-
-    @web.middleware
-    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if websocket and request.path == WS_PATH:
-            return await handler(request)  # the websocket journals its own messages
-        return await _http(door, request, handler)
+            if guard is not None:
+                guard.requests -= 1
+                guard.received = True
 
     return middleware
 
@@ -93,12 +95,14 @@ async def _http(door: WinetDoor, request: web.Request, handler: Handler) -> web.
     arrived = time.time() if journal is not None else 0.0
     started = perf_counter()
     peer = request_fields.peer_of(request.transport) if journal is not None else ""  # before a fault drops it
-    fields = request_fields.http_fields(request.path, request.query)
+    path, query = request.path, request.query
+    fields = None  # what the URL tells: read at once for a fault's target, else when the journal is read
     fault = None
     response: web.StreamResponse | None = None
     outcome = "error"  # kept only if the handler raised something aiohttp answers with a 500
     try:
         if faults is not None and not faults.empty:
+            fields = request_fields.http_fields(path, query)
             fault = _fault_for(door, request, faults, fields)
         if fault is None:
             response = await handler(request)
@@ -113,15 +117,24 @@ async def _http(door: WinetDoor, request: web.Request, handler: Handler) -> web.
         raise
     finally:
         if journal is not None:
-            try:
-                request_fields.complete(fields, getattr(response, "params", None), door.dongle.devices)
-            except Exception:  # the journal entry loses detail; the request keeps its reply
-                log.debug("WiNet journal details of %s failed", request.path, exc_info=True)
-            journal.record(
-                time=arrived, door=WINET, peer=peer, reply=outcome, fault=None if fault is None else fault.kind,
-                latency_ms=(perf_counter() - started) * 1000.0, **fields,
-            )
+            journal.record_later(_journal_entry, (
+                door, path, query, fields, getattr(response, "params", None), arrived, peer, outcome,
+                None if fault is None else fault.kind, (perf_counter() - started) * 1000.0,
+            ))  # fmt: skip
     return response
+
+
+def _journal_entry(seq: int, door: WinetDoor, path: str, query, fields: dict | None, params: dict | None,
+                   arrived: float, peer: str, outcome: str, fault: str | None, latency_ms: float) -> Request:  # fmt: skip
+    """The journal entry of one HTTP request, named when the journal is first read."""
+    if fields is None:
+        fields = request_fields.http_fields(path, query)
+    try:
+        request_fields.complete(fields, params, door.dongle.devices)
+    except Exception:  # the journal entry loses detail; the request kept its reply
+        log.debug("WiNet journal details of %s failed", path, exc_info=True)
+    return Request(seq=seq, time=arrived, door=WINET, peer=peer, reply=outcome, fault=fault, latency_ms=latency_ms,
+                   **fields)  # fmt: skip
 
 
 def _fault_for(door: WinetDoor, request: web.Request, faults: FaultEngine, fields: dict) -> Fault | None:

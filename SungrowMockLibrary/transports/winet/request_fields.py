@@ -9,7 +9,6 @@ object, and only the pass-through's short RTU frame is decoded here.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,8 +39,10 @@ def number_of(value: Any) -> int | None:
     if isinstance(value, str):
         text = value.strip()
         if text.isdigit() and len(text) <= 9:
-            with contextlib.suppress(ValueError):  # isdigit() also says yes to "²"
+            try:  # not contextlib.suppress: every WebSocket message asks
                 return int(text)
+            except ValueError:  # isdigit() also says yes to "²"
+                pass
     return None
 
 

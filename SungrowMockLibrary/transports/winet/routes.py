@@ -32,8 +32,9 @@ from .codes import (
     PARAM_ERROR,
     READ_FAILED,
     SUCCESS,
+    Encoded,
     WinetError,
-    dumps,
+    encoded,
     envelope,
     has_lone_surrogate,
 )
@@ -62,8 +63,13 @@ class EnvelopeResponse(web.Response):
 def json_response(
     result: tuple[int, str], data: dict | None = None, params: dict[str, Any] | None = None
 ) -> EnvelopeResponse:
-    response = EnvelopeResponse(text=dumps(envelope(result, data)), content_type="application/json", charset="utf-8")
-    response.result_code = result[0]
+    return reply_response(encoded(envelope(result, data)), params)
+
+
+def reply_response(reply: Encoded, params: dict[str, Any] | None = None) -> EnvelopeResponse:
+    """The HTTP response carrying an envelope encoded once (a kept reply is sent as it is)."""
+    response = EnvelopeResponse(body=reply.data, content_type="application/json", charset="utf-8")
+    response.result_code = reply["result_code"]
     response.params = params
     return response
 
@@ -103,14 +109,20 @@ def endpoint(auth: str) -> Callable[[Handler], Callable]:
         async def handler(self: HttpApi, request: web.Request) -> web.StreamResponse:
             params = None
             try:
-                params = await request_params(request)
+                if request.method == "POST" and request.body_exists:
+                    params = await request_params(request)
+                else:  # a GET's parameters are its query: no coroutine for the usual request
+                    params = dict(request.query.items())
                 session = None
                 sessions = self.dongle.sessions
                 if auth == "token":
                     session = sessions.live(params.get("token"))
                 elif auth in ("login", "upgraded"):
                     session = sessions.authorize(params.get("token"), upgrade_counts=auth == "upgraded")
-                return json_response(SUCCESS, function(self, request, params, session), params)
+                data = function(self, request, params, session)
+                if type(data) is Encoded:  # a whole envelope, kept while the registers it shows hold
+                    return reply_response(data, params)
+                return json_response(SUCCESS, data, params)
             except WinetError as error:
                 return json_response((error.code, error.msg), error.data, params)
             except web.HTTPException:
@@ -245,16 +257,14 @@ class HttpApi:
     @endpoint("login")
     def get_param(self, request, params, session) -> dict:
         kind = str(params.get("type", "")).strip()
-        _, inverter = self.dongle.device(params.get("dev_id"))
+        dev_id, inverter = self.dongle.device(params.get("dev_id"))
         if kind == "3":
             start = parse_int(params.get("param_addr"), "param_addr", 1, 0x10000)
             count = parse_int(params.get("param_num"), "param_num", 1, MAX_REGISTERS)
             table = (INPUT, HOLDING)[parse_int(params.get("param_type"), "param_type", 0, 1)]
-            try:
-                payload = inverter.read(table, start - 1, count)
-            except RegisterAccessError as error:
-                raise WinetError(READ_FAILED, str(error)) from None
-            return {"param_value": "".join(f"{byte:02x} " for byte in payload)}
+            return self.dongle.replies.reply(
+                (GET_PARAM, dev_id, table, start, count), inverter, lambda: _register_read(inverter, table, start, count)
+            )  # fmt: skip
         if kind == "2":
             items = [dict(p) for p in catalog.dongle()["grid_parameter"]]
             return {"count": len(items), "list": items}
@@ -271,6 +281,15 @@ class HttpApi:
     @endpoint("upgraded")
     def passthrough(self, request, params, session) -> dict:
         return {"data": writes.passthrough(self.dongle, params.get("msgValue"))}
+
+
+def _register_read(inverter, table: str, start: int, count: int) -> dict:
+    """The envelope of a getParam type=3 read: the registers' bytes as hex, each followed by a space."""
+    try:
+        payload = inverter.read(table, start - 1, count)
+    except RegisterAccessError as error:
+        raise WinetError(READ_FAILED, str(error)) from None
+    return envelope(SUCCESS, {"param_value": payload.hex(" ") + " "})
 
 
 def ems_parameters(inverter) -> list[dict[str, Any]]:

@@ -34,6 +34,8 @@ from .sessions import Session
 log = logging.getLogger(__name__)
 
 OPEN_SERVICES = frozenset({"connect", "login", "ping"})  # answered without a token
+# Services whose reply shows one inverter's registers and nothing else: encoded once per change (.replies).
+REGISTER_SERVICES = frozenset({"real", "real_battery", "direct"})
 
 
 @dataclass
@@ -90,6 +92,10 @@ def handle(call: Call) -> tuple[dict, list]:
     try:
         if service not in OPEN_SERVICES:
             call.session = call.dongle.sessions.authorize(call.request.get("token"))
+        if service in REGISTER_SERVICES:
+            dev_id, inverter = call.dongle.device(call.request.get("dev_id"))
+            reply = call.dongle.replies.reply((service, dev_id), inverter, lambda: envelope(SUCCESS, function(call), service))
+            return reply, call.pushes
         data = function(call)
         return envelope(SUCCESS, data, service), call.pushes
     except WinetError as error:

@@ -8,7 +8,6 @@ refused by a connection fault. A broken fault costs its connection, never the do
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from time import perf_counter
@@ -22,7 +21,7 @@ from ...limits import WINET_MAX_MESSAGE
 from ...vocabulary import Door
 from ..wire import reset
 from . import services
-from .codes import BAD_REQUEST, dumps, envelope
+from .codes import BAD_REQUEST, Encoded, dumps, envelope
 from .fault_actions import (
     CONNECT_KINDS,
     MESSAGE_ACTIONS,
@@ -41,6 +40,7 @@ WS_PATH = "/ws/home/overview"
 MAX_MESSAGE = WINET_MAX_MESSAGE  # larger WebSocket messages are refused with close code 1009
 CLOSE_TIMEOUT = 1.0  # how long a closing websocket waits for the client's close frame
 _CLOSED = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED)
+_SEND_FRAME = hasattr(web.WebSocketResponse, "send_frame")  # aiohttp 3.11 on: send bytes as a text frame
 WINET = Door.winet.value  # the journal's door, as plain text like the Modbus doors'
 
 
@@ -62,41 +62,49 @@ class Connection:
         loop = asyncio.get_running_loop()
         self.stopping: asyncio.Future = loop.create_future()
         self.finished: asyncio.Future = loop.create_future()
+        self._waiting: asyncio.Task | None = None  # the handler, while it waits for a message
 
     async def send(self, message: dict) -> bool:
         """Send one JSON message; False when the websocket is already gone."""
+        if type(message) is Encoded and _SEND_FRAME:
+            return await self._send(self.ws.send_frame, message.data, WSMsgType.TEXT)  # encoded once
         return await self.send_text(dumps(message))
 
     async def send_text(self, text: str) -> bool:
+        return await self._send(self.ws.send_str, text)
+
+    async def _send(self, send, *args) -> bool:
         if self.ws.closed:
             return False
         async with self._sending:
             try:
-                await self.ws.send_str(text)
+                await send(*args)
             except (ConnectionError, RuntimeError, aiohttp.ClientError):
                 return False
         return True
 
     async def next_message(self) -> aiohttp.WSMessage | None:
-        """The next message from the client, or None once the door is stopping."""
+        """The next message from the client, or None once the door is stopping.
+
+        The handler awaits the websocket itself (no task per message); :meth:`stop` wakes it by
+        cancelling that wait, which this takes back (``uncancel``) so the handler can close."""
         if self.stopping.done():
             return None
-        receive = asyncio.ensure_future(self.ws.receive())
+        task = self._waiting = asyncio.current_task()
         try:
-            await asyncio.wait((receive, self.stopping), return_when=asyncio.FIRST_COMPLETED)
+            return await self.ws.receive()
         except asyncio.CancelledError:
-            receive.cancel()
+            if self.stopping.done() and task.uncancel() == 0:
+                return None  # stop woke it; any other cancellation goes on
             raise
-        if receive.done():
-            return receive.result()
-        receive.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await receive
-        return None
+        finally:
+            self._waiting = None
 
     def stop(self) -> None:
         if not self.stopping.done():
             self.stopping.set_result(None)
+            if self._waiting is not None:
+                self._waiting.cancel()
 
 
 class Exchange:
@@ -115,17 +123,21 @@ class Exchange:
 
     async def serve(self) -> dict:
         """The dongle's reply to the message; notices it pushes to other sockets go out first."""
-        if self.request is None:
-            return envelope(BAD_REQUEST, service="")
-        call = services.Call(self.door.dongle, self.request, self.connection, self.connection.local_ip)
-        reply, pushes = services.handle(call)
+        reply, pushes = self._handle()
         for target, notice in pushes:
             await target.send(notice)
         return reply
 
+    def _handle(self) -> tuple[dict, list]:
+        if self.request is None:
+            return envelope(BAD_REQUEST, service=""), []
+        return services.handle(services.Call(self.door.dongle, self.request, self.connection, self.connection.local_ip))
+
     async def reply(self) -> tuple[str, bool]:
         """Serve the message and send the reply: (journal outcome, keep the socket open)."""
-        reply = await self.serve()
+        reply, pushes = self._handle()  # as serve(), without a coroutine for the usual message
+        for target, notice in pushes:
+            await target.send(notice)
         if not await self.connection.send(reply):
             return "closed", False
         if self.message.type is WSMsgType.BINARY:
@@ -219,7 +231,7 @@ class WebSocketEndpoint:
             reset(connection.transport)
             outcome, going = "error", False
         if journal is not None:
-            journal.record(
+            journal.record_deferred(
                 time=arrived, door=WINET, peer=connection.peer, unit=unit, service=service, reply=outcome,
                 fault=None if fault is None else fault.kind, latency_ms=(perf_counter() - started) * 1000.0,
             )
