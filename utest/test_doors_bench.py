@@ -2,7 +2,7 @@
 every load generator verifies, and the table of ratios comes out (issue 14).
 
 Speed is never asserted here (benchmarks/README.md); this keeps the harness working. One short
-cell per door and target, at one connection, on 127.0.0.1: about 20 seconds.
+cell per door and target, at one connection, on 127.0.0.1: a few seconds.
 """
 
 from __future__ import annotations
