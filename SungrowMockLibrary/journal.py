@@ -128,11 +128,11 @@ class Journal:
         if "time" not in details:
             details["time"] = _time.time()
         entry = [_request, (details,)]
-        self._entries.append(entry)
-        with self._lock:
+        with self._lock:  # held from the append on: no trim can take the entry before it is numbered
             entries = self._entries
+            entries.append(entry)
             index = len(entries) - 1
-            while entries[index] is not entry:  # other threads may have appended since: it is near the end
+            while entries[index] is not entry:  # lock-free writers may have appended since: it is near the end
                 index -= 1
             request = _decoded(entry, self._dropped + index + 1)
             self._trim()

@@ -130,6 +130,11 @@ MAX_CACHED_REPLIES = 1024
 all dropped at once when full: about 300 KiB at most. Clients poll a few dozen blocks, so a
 thousand covers every client at once; a scan of the whole address space only refills it."""
 
+WINET_MAX_KEPT_REPLIES = 1024
+"""Encoded WiNet replies a dongle keeps (transports/winet/replies.py: ``real``, ``real_battery``,
+``direct`` per device, getParam reads per range), all dropped at once when full: a ``real`` reply
+is about 5 KB, so at most about 5 MB."""
+
 ACCEPT_ERROR_LOG_INTERVAL = 10.0
 """Seconds between two log lines about a door that cannot accept connections (for example at
 the file-descriptor limit); asyncio retries the accept every second meanwhile."""

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from SungrowMockLibrary.journal import Journal, Request, html_table, write_jsonl
+from SungrowMockLibrary.journal import Journal, Request, html_table, values_decoder, write_jsonl
 
 PEER = "127.0.0.1:53422"
 
@@ -291,3 +291,46 @@ def test_html_table_within_the_limit_has_no_note(journal):
 
 def test_html_table_of_nothing_says_so():
     assert "no requests" in html_table([])
+
+
+def _entry(seq: int, door: str, writer: int, n: int) -> Request:
+    return Request(seq=seq, time=0.0, door=door, peer=f"{writer}:{n}")
+
+
+_ENTRY = values_decoder(_entry)
+
+
+def test_writers_without_a_lock_and_readers_agree_on_every_number():
+    """Every way of writing, from several threads at once while readers read and trim: each entry
+    keeps the number its position gives it, numbers are consecutive, and none is lost or doubled."""
+    journal = Journal(capacity=5_000)
+    per_writer = 2_000
+    problems: list[str] = []
+
+    def write(writer: int) -> None:
+        for n in range(per_writer):
+            if n % 3 == 0:
+                journal.record_values((_ENTRY, "modbus", writer, n))
+            elif n % 3 == 1:
+                journal.record_later(_entry, ("winet", writer, n))
+            else:
+                journal.record(door="modbus", peer=f"{writer}:{n}")
+
+    def read() -> None:  # a thread's failed assert would not fail the test: it notes the problem
+        for _ in range(50):
+            seqs = [r.seq for r in journal.requests()]
+            if seqs and seqs != list(range(seqs[0], seqs[0] + len(seqs))):
+                problems.append(f"not consecutive: {seqs[:5]}...")
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(4)] + [threading.Thread(target=read)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert problems == []
+    assert journal.last_seq == 4 * per_writer
+    requests = journal.requests()
+    assert len(requests) == len(journal) == 5_000
+    assert [r.seq for r in requests] == list(range(4 * per_writer - 4_999, 4 * per_writer + 1))
+    assert len({r.peer for r in requests}) == 5_000  # each written once
+    assert journal.requests() == requests  # read again: the same requests, decoded once

@@ -13,11 +13,10 @@ import pytest
 
 from SungrowMockLibrary import MockSungrow
 from SungrowMockLibrary.device.catalogue import HOLDING, INPUT
-from SungrowMockLibrary.limits import MAX_CACHED_REPLIES
+from SungrowMockLibrary.limits import MAX_CACHED_REPLIES, WINET_MAX_KEPT_REPLIES
 from SungrowMockLibrary.simulation.inverter import Inverter
 from SungrowMockLibrary.transports.modbus import ModbusHandler
 from SungrowMockLibrary.transports.pdu import read_request
-from SungrowMockLibrary.transports.winet.replies import MAX_KEPT
 from utest.door_clients import EncryptedModbus, PlainModbus, WinetClient
 
 NOON = "2026-06-21T12:00:00"
@@ -148,6 +147,6 @@ def test_a_failed_getparam_read_is_answered_each_time(mock, winet):
 
 def test_kept_winet_replies_are_bounded(mock, winet):
     replies = mock._doors["winet"].dongle.replies
-    for address in range(5000, 5000 + MAX_KEPT + 5):
+    for address in range(5000, 5000 + WINET_MAX_KEPT_REPLIES + 5):
         winet.get("/device/getParam", dev_id=1, type=3, param_type=0, param_addr=address, param_num=1)
-    assert 0 < len(replies._kept) <= MAX_KEPT
+    assert 0 < len(replies._kept) <= WINET_MAX_KEPT_REPLIES

@@ -36,6 +36,7 @@ from ...simulation.inverter import Inverter
 from ..doorkeeper import Doorkeeper
 from .dongle import Dongle
 from .middleware import door_middleware
+from .request_fields import peer_of
 from .routes import HttpApi
 from .settings import WinetSettings
 from .websocket import CLOSE_TIMEOUT, WS_PATH, Connection, WebSocketEndpoint
@@ -188,6 +189,7 @@ class Guard(asyncio.Protocol):
         self.transport: asyncio.BaseTransport | None = None
         self.received = False
         self.requests = 0  # HTTP requests being answered
+        self.peer = ""
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -196,6 +198,7 @@ class Guard(asyncio.Protocol):
             transport.close()  # beyond the door's cap (or stopping): refused, the others keep going
             return
         self._admitted = True
+        self.peer = peer_of(transport)  # the journal's name for it, once per connection
         door.guards[self._inner] = self
         self._inner.connection_made(transport)
 

@@ -32,7 +32,7 @@ from .fault_actions import (
 from .websocket import WINET, WS_PATH
 
 if TYPE_CHECKING:
-    from .door import WinetDoor
+    from .door import Guard, WinetDoor
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def door_middleware(door: WinetDoor, websocket: bool, journaled: bool):
             guard.requests += 1
         try:
             if journaled:
-                return await _http(door, request, handler)
+                return await _http(door, request, handler, guard)
             return await handler(request)
         finally:
             if guard is not None:
@@ -90,11 +90,13 @@ def door_middleware(door: WinetDoor, websocket: bool, journaled: bool):
     return middleware
 
 
-async def _http(door: WinetDoor, request: web.Request, handler: Handler) -> web.StreamResponse:
+async def _http(door: WinetDoor, request: web.Request, handler: Handler, guard: Guard | None) -> web.StreamResponse:
     journal, faults = door.journal, door.faults
     arrived = time.time() if journal is not None else 0.0
     started = perf_counter()
-    peer = request_fields.peer_of(request.transport) if journal is not None else ""  # before a fault drops it
+    peer = ""
+    if journal is not None:  # the connection's, known from its start; else read before a fault drops it
+        peer = guard.peer if guard is not None else request_fields.peer_of(request.transport)
     path, query = request.path, request.query
     fields = None  # what the URL tells: read at once for a fault's target, else when the journal is read
     fault = None

@@ -17,9 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from ...limits import WINET_MAX_KEPT_REPLIES
 from .codes import Encoded, encoded
-
-MAX_KEPT = 1024  # kept replies per dongle (all dropped when full): a few per inverter and read shape
 
 
 class Replies:
@@ -37,7 +36,7 @@ class Replies:
             return kept[2]
         reply = encoded(build())
         if inverter.image.generation == generation:
-            if len(self._kept) >= MAX_KEPT:
+            if len(self._kept) >= WINET_MAX_KEPT_REPLIES:
                 self._kept.clear()
             self._kept[key] = (inverter, generation, reply)
         return reply

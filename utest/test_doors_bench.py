@@ -1,0 +1,36 @@
+"""The benchmark of every door runs end to end: every door and yardstick starts, every reply of
+every load generator verifies, and the table of ratios comes out (issue 14).
+
+Speed is never asserted here (benchmarks/README.md); this keeps the harness working. One short
+cell per door and target, at one connection, on 127.0.0.1: a few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "doors_bench.py"
+
+
+def test_every_door_and_yardstick_runs_and_the_ratios_are_printed(tmp_path):
+    out = tmp_path / "doors.json"
+    result = subprocess.run(
+        [sys.executable, str(BENCH), "--quick", "--no-startup", "--concurrency", "1", "--duration", "0.2",
+         "--warmup", "0.05", "--json", str(out)],
+        capture_output=True, text=True, timeout=240, cwd=BENCH.parent,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads(out.read_text())
+    cells = {(r["workload"], r["target"]): r for r in report["results"]}
+    assert set(cells) == {
+        ("modbus", "mock"), ("modbus", "echo"), ("modbus", "pymodbus"), ("encrypted", "mock"), ("encrypted", "plain"),
+        ("winet_ws", "mock"), ("winet_ws", "floor"), ("winet_http", "mock"), ("winet_http", "floor"),
+    }  # fmt: skip
+    assert all(cell["status"] == "ok" and cell["requests"] > 0 for cell in cells.values()), cells
+    assert {(row["door"], row["yardstick"]) for row in report["ratios"]} == {
+        ("modbus", "echo"), ("modbus", "pymodbus"), ("encrypted", "plain"), ("winet_ws", "floor"), ("winet_http", "floor"),
+    }  # fmt: skip
+    assert "Ratios, mock / yardstick" in result.stdout and "Fleet memory" in result.stdout
