@@ -198,6 +198,10 @@ def _start(args: argparse.Namespace):
         mock.stop()
         print(f"sungrow-mock: error: cannot listen: {error}", file=sys.stderr)
         return 1
+    except ValueError as error:  # the event loop asked for (SUNGROW_MOCK_EVENT_LOOP) is not there
+        mock.stop()
+        print(f"sungrow-mock: error: {error}", file=sys.stderr)
+        return USAGE_ERROR
     return mock, control, stop
 
 
