@@ -39,13 +39,11 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import math
 import os
 import platform
 import select
 import shlex
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -726,26 +724,7 @@ def run(args) -> tuple[dict, bool]:
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    signal.signal(signal.SIGTERM, mb._on_term)
-    signal.signal(signal.SIGALRM, mb._on_alarm)
-    signal.alarm(max(1, math.ceil(args.timeout)))
-    try:
-        report, ok = run(args)
-        print_report(report)
-        if args.json_path:
-            out = Path(args.json_path)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(json.dumps(report, indent=2) + "\n")
-            print(f"wrote {args.json_path}")
-        return 0 if ok else 1
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        return 130
-    finally:
-        signal.alarm(0)
-        mb._kill_children()
-
+    return mb.run_and_report(parse_args(argv), run, print_report)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1105,8 +1105,9 @@ def run(args) -> tuple[dict, bool]:
     return report, ok
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
+def run_and_report(args, run, print_report) -> int:
+    """Run a benchmark bounded by ``args.timeout``, print its report, write it as JSON if asked, and
+    stop every server and load process it started, however it ends (doors_bench.py runs this too)."""
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGHUP, _on_term)
     signal.signal(signal.SIGALRM, _on_alarm)
@@ -1126,6 +1127,10 @@ def main(argv=None) -> int:
     finally:
         signal.alarm(0)
         _kill_children()
+
+
+def main(argv=None) -> int:
+    return run_and_report(parse_args(argv), run, print_report)
 
 
 if __name__ == "__main__":
