@@ -34,6 +34,7 @@ from SungrowMockLibrary.errors import EncryptionKeyError, FaultError, RecordingE
 from SungrowMockLibrary.faults.spec import load_fault_file, parse_fault
 from SungrowMockLibrary.journal import Journal
 from SungrowMockLibrary.recording.snapshot import Snapshot
+from SungrowMockLibrary.simulation.clock import Clock
 from SungrowMockLibrary.simulation.inverter import Inverter
 from SungrowMockLibrary.simulation.scenario import load_scenario
 from SungrowMockLibrary.transports import pdu
@@ -80,11 +81,17 @@ def no_logged_errors():
     assert not errors.records, "logged an error: " + "; ".join(r.getMessage() for r in errors.records)
 
 
+def _frozen() -> Clock:
+    return Clock("2026-06-21T12:00:00", speed=0)
+
+
 class _Harness:
     """Devices and dongles built once per process (building an inverter costs milliseconds)."""
 
     def __init__(self):
-        self.devices = {1: Inverter("SH10RT"), 2: Inverter("SG5.0RS")}
+        # Frozen clocks: a read that crosses a wall-clock second would otherwise tick the live clock
+        # registers, and the targets compare whole images before and after a request.
+        self.devices = {1: Inverter("SH10RT", clock=_frozen()), 2: Inverter("SG5.0RS", clock=_frozen())}
         self.dongle = Dongle(self.devices, WinetSettings())
         self.key = EncryptionKey(bytes(range(1, 17)))
         self.by_model: dict[str, Inverter] = {}
@@ -99,7 +106,7 @@ class _Harness:
 
     def inverter(self, model: str) -> Inverter:
         if model not in self.by_model:
-            self.by_model[model] = Inverter(model)
+            self.by_model[model] = Inverter(model, clock=_frozen())
         return self.by_model[model]
 
 
@@ -580,7 +587,8 @@ class _Live:
         from SungrowMockLibrary import MockSungrow
         from SungrowMockLibrary.remote.server import ControlServer
 
-        self.mock = MockSungrow(model="SH10RT", host="127.0.0.1", doors="winet").start()
+        self.mock = MockSungrow(model="SH10RT", host="127.0.0.1", doors="winet", clock_speed=0,
+                                start_time="2026-06-21T12:00:00").start()  # frozen: see _frozen
         self.control = ControlServer(self.mock, host="127.0.0.1").start()
         self.ws_url = f"ws://{self.mock.endpoint('winet_ws')}/ws/home/overview"
         self.http_url = f"http://{self.mock.endpoint('winet_http')}"
