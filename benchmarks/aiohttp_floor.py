@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import signal
-import sys
 from pathlib import Path
 
+import yardstick  # beside this script
 from aiohttp import WSMsgType, web
 
 WS_PATH = "/ws/home/overview"
@@ -49,16 +47,8 @@ async def main(host: str, port: int, ws_reply: str, http_reply: bytes, max_secon
     await site.start()
     sock_host, sock_port = site._server.sockets[0].getsockname()[:2]
     address = f"{sock_host}:{sock_port}"
-    sys.stdout.write(json.dumps({"winet_ws": address, "winet_http": address}) + "\n")
-    sys.stdout.flush()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=max_seconds)
-    except TimeoutError:
-        pass
+    yardstick.announce(winet_ws=address, winet_http=address)
+    await yardstick.serve_until_stopped(max_seconds)
     await runner.cleanup()
 
 

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import signal
-import sys
 from typing import ClassVar
+
+import yardstick  # beside this script
 
 REQ_LEN = 12
 
@@ -70,15 +69,8 @@ async def main(host: str, port: int, max_seconds: float) -> None:
     loop = asyncio.get_running_loop()
     server = await loop.create_server(EchoProtocol, host, port, reuse_address=True)
     sock_host, sock_port = server.sockets[0].getsockname()[:2]
-    sys.stdout.write(json.dumps({"modbus": f"{sock_host}:{sock_port}"}) + "\n")
-    sys.stdout.flush()
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=max_seconds)
-    except TimeoutError:
-        pass
+    yardstick.announce(modbus=f"{sock_host}:{sock_port}")
+    await yardstick.serve_until_stopped(max_seconds)
     server.close()
 
 

@@ -24,11 +24,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
-import signal
-import sys
 
+import yardstick  # beside this script
 from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
@@ -51,17 +49,9 @@ async def main(host: str, port: int, unit_id: int, max_seconds: float) -> None:
     await server.serve_forever(background=True)
     listener = server.transport  # asyncio.Server once listening
     sock_host, sock_port = listener.sockets[0].getsockname()[:2]
-    sys.stdout.write(json.dumps({"modbus": f"{sock_host}:{sock_port}"}) + "\n")
-    sys.stdout.flush()
+    yardstick.announce(modbus=f"{sock_host}:{sock_port}")
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=max_seconds)
-    except TimeoutError:
-        pass
+    await yardstick.serve_until_stopped(max_seconds)
     await server.shutdown()
 
 
