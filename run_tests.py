@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 ROOT = Path(__file__).resolve().parent
 # What runs again on the oldest Robot Framework the package allows: the control endpoint is the
@@ -196,6 +197,38 @@ def collect_journals(results: Path) -> None:
         shutil.copy2(jsonl, target / jsonl.name)
 
 
+MESSAGE_CHARACTERS = 1500  # per test: the tail of a CI log shows why, the reports show the rest
+LISTED_TESTS = 20
+
+
+def not_passed(results: Path) -> list[str]:
+    """A line per failed or skipped test with its message (tests that share a message share a
+    line, as a suite setup's failure does): the end of a CI log says why."""
+    found: dict[tuple[str, str], list[str]] = {}  # (status, message) -> the tests, in order
+    for report in sorted(results.glob("utest*.xml")):
+        for case in ElementTree.parse(report).iter("testcase"):
+            for outcome in case:
+                if outcome.tag in ("failure", "error", "skipped"):
+                    why = outcome.get("message") or (outcome.text or "")
+                    found.setdefault((outcome.tag.upper(), why), []).append(f"{case.get('classname')}::{case.get('name')}")
+    outputs = [results / "output.xml", results / "rf-oldest" / "output.xml"]
+    if any(o.exists() for o in outputs):
+        from robot.api import ExecutionResult, ResultVisitor
+
+        class Collect(ResultVisitor):
+            def visit_test(self, test) -> None:
+                if test.status != "PASS":
+                    found.setdefault((test.status, test.message), []).append(test.longname)
+
+        for output in (o for o in outputs if o.exists()):
+            ExecutionResult(str(output)).visit(Collect())
+    lines = []
+    for (status, why), tests in found.items():
+        more = f" (and {len(tests) - 1} more)" if len(tests) > 1 else ""
+        lines.append(f"{status} {tests[0]}{more}: {why}"[:MESSAGE_CHARACTERS])
+    return lines
+
+
 def libdoc(results: Path) -> None:
     run(sys.executable, "-m", "robot.libdoc", "SungrowMockLibrary", str(results / "keywords.html"))
 
@@ -228,6 +261,11 @@ def main() -> int:
         counts["rf-oldest"] = rf_oldest(results, robot_args)
     passed = sum(p for p, _ in counts.values())
     failed = sum(f for _, f in counts.values())
+    unpassed = not_passed(results)
+    if unpassed:
+        print(f"\nnot passed ({len(unpassed)}; the first {LISTED_TESTS} here, all in the reports):")
+        for line in unpassed[:LISTED_TESTS]:
+            print(" ", line.replace("\n", "\n    "))
     for name, (p, f) in counts.items():
         print(f"{name}: {p} passed, {f} failed")
     print(f"results in {results}")
