@@ -24,6 +24,7 @@ from aiohttp import web
 from ..keywords.access import AccessPolicy
 from ..library import SungrowMockLibrary
 from ..limits import CONTROL_MAX_BODY_BYTES, CONTROL_MAX_NESTING
+from ..fleet import MockSungrowFleet
 from ..mock import DEFAULT_HOST, MockSungrow
 from ..runtime import EventLoopThread
 from .dispatch import Keywords, Outcome, shape_refusal
@@ -95,7 +96,7 @@ class ControlServer:
 
     def __init__(
         self,
-        mock: MockSungrow,
+        mock: MockSungrow | MockSungrowFleet,
         host: str = DEFAULT_HOST,
         port: int = 0,
         token: str | None = None,
@@ -106,6 +107,9 @@ class ControlServer:
         self.token = check_token(token)
         self.access = access if access is not None else AccessPolicy.control_endpoint()
         self.host, self.port = host, port
+        fleet = mock if isinstance(mock, MockSungrowFleet) else None
+        if fleet is not None:
+            mock = fleet.mocks[0]
         self.library = SungrowMockLibrary(
             model=mock.model,
             host=mock.host,
@@ -116,7 +120,10 @@ class ControlServer:
         )
         self.library.restrict_access(self.access)
         # Outside a Robot run no listener opens scopes, so the served mock is global: it stays.
-        self.library.adopt_mock(mock, SERVED)
+        if fleet is not None:
+            self.library.adopt_fleet(fleet, SERVED)  # its inverters go by their aliases
+        else:
+            self.library.adopt_mock(mock, SERVED)
         self.keywords = Keywords(self.library)
         self.remote = RemoteApi(self.keywords, self._run, self._import_doc())
         self.ready: dict = {"model": mock.model, "serial": mock.inverter.serial, "unit_id": mock.unit_id}
