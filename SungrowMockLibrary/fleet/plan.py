@@ -3,7 +3,8 @@
 The spread is drawn from one seeded generator, inverter by inverter, so the same seed gives the
 same fleet: models drawn from the fleet's list, a PV array of 0.9-1.4 times the model's nominal
 power (string inverters and hybrids alike are often oversized), a house load profile of its own
-(the simulation's load seed) and, with a battery, a state of charge of 20-90 %. Serials are
+(the simulation's load seed) and, with a battery, a state of charge of 20-90 % when its day
+began (the simulation integrates each day from local midnight). Serials are
 ``F``, three digits of the seed's and the inverter's number (``F417000001``): ten characters as
 every client reads them, distinct within a fleet, stable for a seed.
 """
