@@ -13,6 +13,7 @@ import threading
 import time
 
 import pytest
+from door_clients import PlainModbus, WinetClient
 
 from SungrowMockLibrary import MockSungrowFleet
 from SungrowMockLibrary.device import catalogue
@@ -23,8 +24,6 @@ from SungrowMockLibrary.options import FleetOptions
 from SungrowMockLibrary.registry import MockRegistry
 from SungrowMockLibrary.transports.paths import dongle_devices
 from SungrowMockLibrary.vocabulary import FleetLayout, Scope
-
-from door_clients import PlainModbus, WinetClient
 
 NOON = {"clock_speed": 0, "start_time": "2026-06-21T12:00:00"}
 CLI = [sys.executable, "-m", "SungrowMockLibrary"]

@@ -19,7 +19,6 @@ from SungrowMockLibrary.errors import (
     SungrowMockError,
 )
 from SungrowMockLibrary.faults import KINDS, Dose, FaultKind, Target
-from SungrowMockLibrary.registry import MockRegistry
 from SungrowMockLibrary.keyword_types import Door, Scope, Table
 from SungrowMockLibrary.keywords.assertions import (
     AssertionArgumentError,
@@ -35,6 +34,7 @@ from SungrowMockLibrary.keywords.registers import (
     register_map_html,
 )
 from SungrowMockLibrary.mock import MockSungrow
+from SungrowMockLibrary.registry import MockRegistry
 
 COMPONENTS = (RegisterKeywords, FaultKeywords, JournalKeywords)
 

@@ -9,8 +9,8 @@ import pytest
 
 from SungrowMockLibrary import MockSungrow, MockSungrowError
 from SungrowMockLibrary.errors import ChoiceError, OptionError
-from SungrowMockLibrary.registry import MockRegistry
 from SungrowMockLibrary.library import SungrowMockLibrary
+from SungrowMockLibrary.registry import MockRegistry
 from SungrowMockLibrary.vocabulary import InverterState, Scope
 
 KEY = "00112233445566778899aabbccddeeff"

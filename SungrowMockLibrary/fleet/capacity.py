@@ -9,6 +9,7 @@ ports) draws from the kernel's ephemeral range.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 
 try:
@@ -56,7 +57,7 @@ def check_port_ranges(options: StartOptions, mocks: int, layout: str) -> None:
             )
         ranges.append((base, last, name))
     ranges.sort()
-    for (low, high, name), (other_low, other_high, other) in zip(ranges, ranges[1:]):
+    for (low, high, name), (other_low, other_high, other) in itertools.pairwise(ranges):
         if other_low <= high:
             raise OptionError(
                 f"a fleet of {mocks} mocks takes {name} {low}..{high} and {other} {other_low}..{other_high}: "

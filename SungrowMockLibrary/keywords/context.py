@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from ..registry import MockRegistry
 from ..options import StartOptions
+from ..registry import MockRegistry
 from ..vocabulary import Scope
 from .access import AccessPolicy
 

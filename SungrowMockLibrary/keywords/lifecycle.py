@@ -10,7 +10,7 @@ from robot.utils import timestr_to_secs
 from robotlibcore import keyword
 
 from ..fleet import MockSungrowFleet
-from ..keyword_types import Endpoint, EndpointPart, Endpoints, FleetInverter, FleetLayout, Firmware, ModbusPath
+from ..keyword_types import Endpoint, EndpointPart, Endpoints, Firmware, FleetInverter, FleetLayout, ModbusPath
 from ..mock import MockSungrow
 from ..netutil import free_loopback_address, reachable_address
 from ..options import FLEET_OPTIONS, OPTIONS, StartOptions

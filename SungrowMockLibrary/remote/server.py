@@ -21,10 +21,10 @@ from enum import Enum
 
 from aiohttp import web
 
+from ..fleet import MockSungrowFleet
 from ..keywords.access import AccessPolicy
 from ..library import SungrowMockLibrary
 from ..limits import CONTROL_MAX_BODY_BYTES, CONTROL_MAX_NESTING
-from ..fleet import MockSungrowFleet
 from ..mock import DEFAULT_HOST, MockSungrow
 from ..runtime import EventLoopThread
 from .dispatch import Keywords, Outcome, shape_refusal
