@@ -72,6 +72,25 @@ def _register_map() -> tuple[tuple[str, str, str], ...]:
     return tuple((row["register"], row["kind"], row["quantity"]) for row in rows)
 
 
+_TARGETS: dict[int, tuple] = {}  # id(layout) -> (layout, its targets); layouts live as long as the catalogue
+
+
+def _targets(layout) -> tuple[tuple, ...]:
+    """(register, quantity) of every mapped register a model has: one tuple per model, shared by
+    all its inverters (a fleet has thousands)."""
+    kept = _TARGETS.get(id(layout))
+    if kept is None or kept[0] is not layout:
+        if len(_TARGETS) >= 1024:  # far more than the catalogue's models: layouts made on the fly
+            _TARGETS.clear()
+        kind = layout.model.kind
+        kept = _TARGETS[id(layout)] = (layout, tuple(
+            (layout.by_name[name], quantity)
+            for name, register_kind, quantity in _register_map()
+            if register_kind in ("*", kind) and name in layout.by_name and layout.present(layout.by_name[name])
+        ))  # fmt: skip
+    return kept[1]
+
+
 def quantities(spec: PlantSpec, state: PlantState, point: OperatingPoint, controls: Controls) -> dict[str, float]:
     """The simulated quantities, each in the unit of the registers they drive."""
     values = {
@@ -134,13 +153,7 @@ class Simulator:
         self.environment = environment or Environment()
         self.step = step
         self.spec = PlantSpec.from_model(inverter.model)
-        kind = inverter.model.kind
-        self._targets = [
-            (inverter.layout.by_name[name], quantity)
-            for name, register_kind, quantity in _register_map()
-            if register_kind in ("*", kind) and name in inverter.layout.by_name
-            and inverter.layout.present(inverter.layout.by_name[name])
-        ]
+        self._targets = _targets(inverter.layout)
         self._history_writer = HistoryWriter(inverter)
         self.state = self._fresh_state(inverter.clock.timestamp())
         self.controls = Controls()
