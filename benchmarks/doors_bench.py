@@ -537,43 +537,65 @@ def fleet_read_cost(address: tuple[str, int], pid: int, requests: int) -> dict:
     return result
 
 
+FLEET_READ_ROUNDS = 5  # the read loops of the smallest and the largest fleet alternate, this many rounds each
+
+
 def measure_fleet_memory(args) -> dict | None:
     """Fleets of 1, 100 and 1000 inverters (``serve --fleet N``, units layout, Modbus door), one
     process each: resident memory after the ready line, the idle CPU of the largest over
     ``--fleet-idle`` seconds, and a read's cost at the smallest and the largest (their ratio: a
-    read's cost must not grow with the fleet). Returns ``{"sizes": {N: {...}}, "read_ratio": ...}``."""
+    read's cost must not grow with the fleet). The two read loops alternate in rounds, both fleets
+    running, so that a machine busy with other work weighs on both alike; each figure is the
+    median of its rounds. Returns ``{"sizes": {N: {...}}, "read_ratio": ...}``."""
     py = sys.executable
     sizes: dict[str, dict] = {}
     largest, smallest = max(args.fleet_sizes), min(args.fleet_sizes)
-    for n in args.fleet_sizes:
-        argv = [py, "-m", "SungrowMockLibrary", "serve", "--host", HOST, "--doors", "modbus", "--fleet", str(n),
-                "--layout", "units"]  # fmt: skip
-        print(f"  fleet of {n} ...", end=" ", flush=True)
-        try:
-            server, ready = start_server(f"fleet-{n}", argv, mock_env(args))
-        except RuntimeError as error:
-            sizes[str(n)] = {"error": str(error)[:300]}
-            print("error", flush=True)
-            continue
-        try:
-            pid = server.proc.pid
+    kept: dict[int, tuple[Server, dict]] = {}  # the smallest and the largest, for the read loops
+    try:
+        for n in args.fleet_sizes:
+            argv = [py, "-m", "SungrowMockLibrary", "serve", "--host", HOST, "--doors", "modbus", "--fleet", str(n),
+                    "--layout", "units"]  # fmt: skip
+            print(f"  fleet of {n} ...", end=" ", flush=True)
+            try:
+                server, ready = start_server(f"fleet-{n}", argv, mock_env(args))
+            except RuntimeError as error:
+                sizes[str(n)] = {"error": str(error)[:300]}
+                print("error", flush=True)
+                continue
             entry: dict = {"ready_ms": server.ready_s * 1000, "mocks": ready["fleet"]["mocks"]}
-            rss = vm_rss_kib(pid)
+            rss = vm_rss_kib(server.proc.pid)
             if rss is not None:
                 entry["rss_mib"] = rss / 1024
-            if n == largest:
-                cpu0, t0 = mb.proc_cpu_s(pid), time.perf_counter()
-                time.sleep(args.fleet_idle)
-                cpu1, elapsed = mb.proc_cpu_s(pid), time.perf_counter() - t0
-                if cpu0 is not None and cpu1 is not None:
-                    entry["idle_cpu_pct"] = (cpu1 - cpu0) / elapsed * 100
-                    entry["idle_window_s"] = elapsed
-            if n in (smallest, largest):
-                entry["read"] = fleet_read_cost(endpoint_of(ready["inverters"][0]["endpoints"]["modbus"]), pid,
-                                                args.fleet_reads)  # fmt: skip
             sizes[str(n)] = entry
             print(f"{entry.get('rss_mib', float('nan')):.1f} MiB", flush=True)
-        finally:
+            if n in (smallest, largest):
+                kept[n] = (server, ready)
+            else:
+                server.close()
+        if largest in kept:
+            pid = kept[largest][0].proc.pid
+            cpu0, t0 = mb.proc_cpu_s(pid), time.perf_counter()
+            time.sleep(args.fleet_idle)
+            cpu1, elapsed = mb.proc_cpu_s(pid), time.perf_counter() - t0
+            if cpu0 is not None and cpu1 is not None:
+                sizes[str(largest)].update(idle_cpu_pct=(cpu1 - cpu0) / elapsed * 100, idle_window_s=elapsed)
+        rounds: dict[int, list[dict]] = {n: [] for n in kept}
+        per_round = max(1, args.fleet_reads // FLEET_READ_ROUNDS)
+        order = list(kept)
+        for index in range(FLEET_READ_ROUNDS):
+            for n in order[index % len(order):] + order[: index % len(order)]:
+                server, ready = kept[n]
+                address = endpoint_of(ready["inverters"][0]["endpoints"]["modbus"])
+                rounds[n].append(fleet_read_cost(address, server.proc.pid, per_round))
+        for n, results in rounds.items():
+            read = {"requests": per_round * len(results), "rounds": len(results)}
+            for key in ("wall_us", "server_us"):
+                values = sorted(r[key] for r in results if key in r)
+                if values:
+                    read[key] = values[len(values) // 2]
+            sizes[str(n)]["read"] = read
+    finally:
+        for server, _ in kept.values():
             server.close()
     report: dict = {"layout": "units", "sizes": sizes, "read_ratio": None}
     low, high = sizes.get(str(smallest), {}).get("read"), sizes.get(str(largest), {}).get("read")
@@ -721,7 +743,8 @@ def parse_args(argv=None):
     ap.add_argument("--fleet-sizes", default=",".join(map(str, FLEET_SIZES)),
                     help="comma-separated fleet sizes (default 1,100,1000)")
     ap.add_argument("--fleet-idle", type=float, default=None, help="seconds of idle CPU of the largest fleet (default 5; quick 2)")
-    ap.add_argument("--fleet-reads", type=int, default=None, help="reads per fleet read-cost loop (default 3000; quick 300)")
+    ap.add_argument("--fleet-reads", type=int, default=None,
+                    help="reads of each fleet's read-cost loop, in 5 alternating rounds (default 10000; quick 500)")
     ap.add_argument("--no-pin", action="store_true", help="do not pin the client to CPU 0 and servers to the others")
     ap.add_argument("--quick", action="store_true", help="smoke run")
     ap.add_argument("--json", dest="json_path", default=None, help="also write everything as JSON here")
@@ -744,7 +767,7 @@ def parse_args(argv=None):
     if not args.fleet_sizes or any(not 1 <= n <= 10_000 for n in args.fleet_sizes):
         ap.error("--fleet-sizes values must be 1..10000")
     args.fleet_idle = args.fleet_idle if args.fleet_idle is not None else (2.0 if q else 5.0)
-    args.fleet_reads = args.fleet_reads if args.fleet_reads is not None else (300 if q else 3000)
+    args.fleet_reads = args.fleet_reads if args.fleet_reads is not None else (500 if q else 10_000)
     if not 0 < args.fleet_idle <= 60 or not 1 <= args.fleet_reads <= 100_000:
         ap.error("--fleet-idle 0..60 s, --fleet-reads 1..100000")
     args.doors = list(dict.fromkeys(d.strip() for d in args.doors.split(",") if d.strip()))
