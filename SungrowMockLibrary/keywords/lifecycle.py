@@ -283,15 +283,19 @@ class LifecycleKeywords:
 
     @keyword
     def stop_mock_sungrow(self, alias: str | None = None) -> None:
-        """Stops a mock (the current one by default) and releases its ports.
+        """Stops a mock or a fleet (the current mock, or the fleet it belongs to, by default) and releases its ports.
 
         When the keyword returns, the ports are free and the mock's thread has ended. After
         stopping the current mock, the most recently started mock still running becomes current.
+        A fleet stops whole: given one of its inverters' or mocks' aliases, the keyword fails
+        naming the fleet.
 
         Example:
         | Start Mock Sungrow | SH10RT | alias=house |
         | Start Mock Sungrow | SG10RT | alias=garage |
         | Stop Mock Sungrow | house |
+        | Start Mock Sungrow Fleet | 3 | alias=farm |
+        | Stop Mock Sungrow | farm |
 
         See also `Stop All Mock Sungrows`, `Start Mock Sungrow`, `Switch Mock Sungrow`.
         """
@@ -299,7 +303,7 @@ class LifecycleKeywords:
 
     @keyword
     def stop_all_mock_sungrows(self) -> None:
-        """Stops every mock this library instance started, whatever its scope.
+        """Stops every mock and fleet this library instance started, whatever its scope.
 
         Use it in a teardown (``[Teardown]    Stop All Mock Sungrows``) to leave nothing running
         whatever the test started.
@@ -316,12 +320,18 @@ class LifecycleKeywords:
     def switch_mock_sungrow(self, alias: str) -> str | None:
         """Makes the mock ``alias`` the current one and returns the previous current alias.
 
-        Keywords that take no ``alias`` act on the current mock.
+        Keywords that take no ``alias`` act on the current mock. ``alias`` may name a fleet (its
+        first mock) or one of a fleet's inverters (``inv7``): keywords given neither ``alias``
+        nor ``unit_id`` then act on that inverter.
 
         Example:
         | Start Mock Sungrow | SH10RT | alias=house |
         | Start Mock Sungrow | SG10RT | alias=garage |
         | ${previous} = | Switch Mock Sungrow | house |
+        | Start Mock Sungrow Fleet | 3 | models=SG10RT |
+        | Switch Mock Sungrow | inv2 |
+        | Set Inverter Value | daily_power_yields | 4.2 |
+        | Get Inverter Value | daily_power_yields | == | 4.2 | alias=inv2 |
         """
         return self.ctx.registry.switch(alias)
 
@@ -332,10 +342,13 @@ class LifecycleKeywords:
         """Returns where an endpoint of a mock listens: ``HOST:PORT``, or just the host or the port.
 
         ``door`` is one of `Endpoint`: ``modbus``, ``encrypted``, ``winet_ws``, ``winet_http``.
+        ``alias`` may name a fleet's inverter (``inv7``): the endpoint it is reached at.
 
         Example:
         | ${port} = | Get Mock Sungrow Endpoint | modbus | part=port |
         | ${address} = | Get Mock Sungrow Endpoint | winet_http |
+        | Start Mock Sungrow Fleet | 2 | layout=ports |
+        | ${second} = | Get Mock Sungrow Endpoint | alias=inv2 |
         """
         address = self.ctx.registry.get(alias).endpoint(door)
         host, _, port = address.rpartition(":")
