@@ -117,6 +117,8 @@ class MockRegistry:
         if alias is None:
             alias = next(a for a in (f"mock{n}" for n in self._numbers) if self._taken(a) is None)
         taken = self._taken(alias)
+        if taken == "a running mock":
+            raise MockSungrowError(f"a mock with alias {alias!r} is already running; stop it or choose another alias")
         if taken is not None:
             raise MockSungrowError(f"alias {alias!r} names {taken}; stop it or choose another alias")
         self._track(mock, alias)
