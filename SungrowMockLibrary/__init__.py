@@ -1,18 +1,20 @@
 """SungrowMockLibrary: a mock Sungrow inverter and the Robot Framework library that drives it.
 
-``MockSungrow`` is the Python API. Every name here is imported on first use (PEP 562), so that
+``MockSungrow`` (one installation) and ``MockSungrowFleet`` (many, on one event loop) are the
+Python API. Every name here is imported on first use (PEP 562), so that
 ``sungrow-mock`` starts without the parts it does not serve (the command line imports the mock
 itself, after switching off garbage collection for its start-up), and plain Python users never
 pay for importing Robot.
 """
 
 __version__ = "0.1.0"
-__all__ = ["CatalogueError", "MockSungrow", "MockSungrowError", "SungrowMockLibrary", "model_names"]
+__all__ = ["CatalogueError", "MockSungrow", "MockSungrowError", "MockSungrowFleet", "SungrowMockLibrary", "model_names"]
 
 _HOMES = {
     "CatalogueError": ".device.catalogue",
     "MockSungrow": ".mock",
     "MockSungrowError": ".mock",
+    "MockSungrowFleet": ".fleet",
     "model_names": ".mock",
     "SungrowMockLibrary": ".library",
 }

@@ -18,7 +18,7 @@ import threading
 
 from .errors import RecordingError, SungrowMockError
 from .keywords.access import AccessPolicy, is_loopback
-from .options import OPTIONS, StartOptions, whole_between
+from .options import FLEET_OPTIONS, OPTIONS, FleetOptions, StartOptions, whole_between
 from .vocabulary import DEFAULT_HOST, PORTS
 
 USAGE_ERROR = 2
@@ -54,9 +54,34 @@ def add_start_options(parser: argparse.ArgumentParser) -> None:
         group.add_argument(option.flag, type=_argument_type(option.parse), default=None, metavar=metavar, help=help_text)
 
 
+def add_fleet_options(parser: argparse.ArgumentParser) -> None:
+    """The fleet's flags, generated from the fleet options model as the start options' are."""
+    group = parser.add_argument_group(
+        "fleet (serve N inverters on one event loop, as Start Mock Sungrow Fleet does; the start options are "
+        "shared, a port given is the base of a range)"
+    )
+    for option in FLEET_OPTIONS.values():
+        default = option.default_words if option.name != "count" else "one mock, no fleet"
+        help_text = f"{option.help} (default: {default})".replace("%", "%%")
+        metavar = option.metavar or (f"{{{','.join(option.choices)}}}" if option.choices else option.name.upper())
+        group.add_argument(option.flag, dest=option.name, type=_argument_type(option.parse), default=None,
+                           metavar=metavar, help=help_text)  # fmt: skip
+
+
 def start_options(args: argparse.Namespace) -> StartOptions:
     """The start options the flags gave (the others keep their defaults)."""
     return StartOptions.of(**{name: getattr(args, name) for name in OPTIONS})
+
+
+def fleet_options(args: argparse.Namespace) -> FleetOptions | None:
+    """The fleet the flags ask for, or None for one mock; fleet flags without ``--fleet`` are refused."""
+    given = {name: getattr(args, name) for name in FLEET_OPTIONS if getattr(args, name) is not None}
+    if not given:
+        return None
+    if "count" not in given:
+        flags = ", ".join(FLEET_OPTIONS[name].flag for name in given)
+        raise SungrowMockError(f"{flags}: only a fleet takes these; give its size with {FLEET_OPTIONS['count'].flag} N")
+    return FleetOptions.of(**given)
 
 
 def _host_list(text: str) -> tuple[str, ...]:
@@ -83,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     serve = commands.add_parser("serve", help="serve a mock inverter until SIGINT or SIGTERM")
     add_start_options(serve)
+    add_fleet_options(serve)
     control = serve.add_argument_group("control endpoint (Robot Remote + JSON API)")
     control.add_argument(
         "--control-port", type=_argument_type(whole_between("control port", *PORTS, " (0 = a free port)")), default=None, metavar="PORT",
@@ -163,16 +189,22 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def _start(args: argparse.Namespace):
-    """The started mock, its control endpoint (or None) and the event that stops them; or the exit
-    status when they could not start."""
-    from .mock import MockSungrow  # here, not at the top: inside quick_start
-
+    """The started mock (or fleet), its control endpoint (or None) and the event that stops them; or
+    the exit status when they could not start."""
     try:
         options = start_options(args)
+        fleet = fleet_options(args)
         access = None
         if args.control_port is not None:
             access = AccessPolicy.control_endpoint(args.data_dir, args.allow_recording_from, args.allow_public_doors)
-        mock = MockSungrow(options=options)
+        if fleet is None:
+            from .mock import MockSungrow  # here, not at the top: inside quick_start
+
+            mock = MockSungrow(options=options)
+        else:
+            from .fleet import MockSungrowFleet
+
+            mock = MockSungrowFleet(fleet=fleet, options=options)
         control = None
         if access is not None:
             from .remote import ControlServer  # imports Robot Framework: only when asked for
@@ -198,17 +230,32 @@ def _start(args: argparse.Namespace):
         mock.stop()
         print(f"sungrow-mock: error: cannot listen: {error}", file=sys.stderr)
         return 1
-    except ValueError as error:  # the event loop asked for (SUNGROW_MOCK_EVENT_LOOP) is not there
+    except ValueError as error:  # the event loop asked for (SUNGROW_MOCK_EVENT_LOOP) is not there; a fleet too large
         mock.stop()
         print(f"sungrow-mock: error: {error}", file=sys.stderr)
         return USAGE_ERROR
+    except SungrowMockError as error:  # a fleet's mock could not listen; the fleet stopped the others
+        mock.stop()
+        print(f"sungrow-mock: error: {error}", file=sys.stderr)
+        return 1
     return mock, control, stop
 
 
-def _ready(mock, control) -> dict:
-    """The ready line: what was started and where."""
+def _ready(served, control) -> dict:
+    """The ready line: what was started and where; ``inverters`` lists every inverter (a fleet's
+    all of them), the other fields are the (first) mock's."""
+    fleet = served if hasattr(served, "mocks") else None
+    mock = fleet.mocks[0] if fleet is not None else served
     ready = {"model": mock.model, "serial": mock.inverter.serial, "unit_id": mock.unit_id, "endpoints": mock.endpoints,
              "modbus_path": mock.modbus_path.value}  # fmt: skip
+    if fleet is not None:
+        ready["fleet"] = {"size": len(fleet), "layout": fleet.layout.value, "mocks": len(fleet.mocks)}
+        ready["inverters"] = fleet.describe()
+    else:
+        ready["inverters"] = [
+            {"model": inverter.model.name, "serial": inverter.serial, "unit_id": unit, "endpoints": mock.endpoints}
+            for unit, inverter in mock.inverters.items()
+        ]
     if mock.battery_unit_id is not None:
         ready["battery_unit_id"] = mock.battery_unit_id
     if mock.encryption is not None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TypedDict
 
-from .vocabulary import Door, Endpoint, Firmware, InverterState, ModbusPath, Scope, Table
+from .vocabulary import Door, Endpoint, Firmware, FleetLayout, InverterState, ModbusPath, Scope, Table
 
 __all__ = [
-    "Door", "Endpoint", "EndpointPart", "Endpoints", "FaultStatistics", "Firmware", "InverterState", "ModbusPath", "Scope",
-    "Table",
+    "Door", "Endpoint", "EndpointPart", "Endpoints", "FaultStatistics", "Firmware", "FleetInverter", "FleetLayout",
+    "InverterState", "ModbusPath", "Scope", "Table",
 ]
 
 
@@ -33,6 +33,18 @@ class Endpoints(TypedDict, total=False):
     encrypted: str
     winet_ws: str
     winet_http: str
+
+
+class FleetInverter(TypedDict):
+    """One inverter of a fleet, as `Start Mock Sungrow Fleet` returns it: ``alias`` (what keywords
+    take as ``alias``), ``model``, ``serial``, ``unit_id`` (its Modbus unit id and WiNet ``dev_id``)
+    and ``endpoints`` (its mock's, as `Get Mock Sungrow Endpoints` returns them)."""
+
+    alias: str
+    model: str
+    serial: str
+    unit_id: int
+    endpoints: Endpoints
 
 
 class FaultStatistics(TypedDict):

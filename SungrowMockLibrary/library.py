@@ -8,7 +8,7 @@ from typing import ClassVar
 from robotlibcore import DynamicCore
 
 from .faults import FaultKind
-from .keyword_types import Door, Endpoint, EndpointPart, Firmware, InverterState, ModbusPath, Scope, Table
+from .keyword_types import Door, Endpoint, EndpointPart, Firmware, FleetLayout, InverterState, ModbusPath, Scope, Table
 from .keywords import reporting
 from .keywords.context import LibraryContext
 from .keywords.doors import DoorKeywords
@@ -36,28 +36,28 @@ class _ScopeListener:
         self._marks: dict[int, int] = {}  # id(mock) -> the journal's last seq when the test started
 
     def start_suite(self, data, result):
-        self._open.append(self.ctx.fleet.open_scope(Scope.suite, data.longname))
+        self._open.append(self.ctx.registry.open_scope(Scope.suite, data.longname))
 
     def end_suite(self, data, result):
         self._close()
 
     def start_test(self, data, result):
-        self._marks = {id(mock): mock.journal.last_seq for _, mock in self.ctx.fleet.items()}
-        self._open.append(self.ctx.fleet.open_scope(Scope.test, data.longname))
+        self._marks = {id(mock): mock.journal.last_seq for _, mock in self.ctx.registry.items()}
+        self._open.append(self.ctx.registry.open_scope(Scope.test, data.longname))
 
     def end_test(self, data, result):
-        for alias, mock in self.ctx.fleet.items():
+        for alias, mock in self.ctx.registry.items():
             mock.sync()
             reporting.report(data.longname, alias, mock.journal.requests(since=self._marks.get(id(mock), 0)))
         self._close()
 
     def _close(self) -> None:
         scope_id = self._open.pop()
-        if self.ctx.fleet.is_open(scope_id):  # `Close Mock Scope` may have closed it already
-            self.ctx.fleet.close_scope(scope_id)
+        if self.ctx.registry.is_open(scope_id):  # `Close Mock Scope` may have closed it already
+            self.ctx.registry.close_scope(scope_id)
 
     def close(self):
-        self.ctx.fleet.stop_all()
+        self.ctx.registry.stop_all()
 
 
 def _converter(enum):
@@ -152,6 +152,18 @@ class SungrowMockLibrary(DynamicCore):
     `Switch Mock Sungrow` changes it. Keywords that take ``alias`` act on the current mock by
     default.
 
+    = Fleets =
+
+    `Start Mock Sungrow Fleet` starts many inverters in this process on one event loop (a
+    thousand cost one thread, and nothing ticks while they are idle), laid out as a solar farm
+    or a street of homes is reached (`FleetLayout`): behind one Modbus port as unit ids
+    (``units``), each on ports of its own (``ports``), or behind WiNet-S dongles (``dongle``).
+    Their models, serials and plants (PV size, house load, battery level) are drawn from a seed,
+    so a farm's inverters differ and the same seed gives the same farm. Each inverter has an
+    alias (``inv1``, ``inv2``, ...) that every keyword's ``alias`` takes: ``Set Register  5003
+    123  alias=inv7`` acts on that inverter, on its mock and unit id. Scopes reach fleets as
+    they reach mocks: what a test sets on a fleet's inverters is undone when it ends.
+
     = Example =
 
     | *** Settings ***
@@ -171,7 +183,7 @@ class SungrowMockLibrary(DynamicCore):
 
     ROBOT_LIBRARY_CONVERTERS: ClassVar[dict] = {
         enum: _converter(enum)
-        for enum in (Door, Endpoint, EndpointPart, FaultKind, Firmware, InverterState, ModbusPath, Scope, Table)
+        for enum in (Door, Endpoint, EndpointPart, FaultKind, Firmware, FleetLayout, InverterState, ModbusPath, Scope, Table)
     }
 
     def __init__(self, *, assertion_timeout: timedelta = timedelta(seconds=5), **defaults):
@@ -214,10 +226,14 @@ class SungrowMockLibrary(DynamicCore):
 
     def adopt_mock(self, mock, alias: str) -> str:
         """Track an already running mock under ``alias`` as the current one; it stays until stopped."""
-        return self._context.fleet.add(mock, alias)
+        return self._context.registry.add(mock, alias)
+
+    def adopt_fleet(self, fleet, alias: str) -> str:
+        """Track an already running fleet under ``alias``; its first mock becomes current."""
+        return self._context.registry.add_fleet(fleet, alias)
 
     def stop_all_mocks(self) -> None:
-        self._context.fleet.stop_all()
+        self._context.registry.stop_all()
 
     def restrict_access(self, policy) -> None:
         """Which files and hosts the keywords may use from now on (a :class:`~.keywords.access.AccessPolicy`)."""

@@ -83,6 +83,20 @@ CONTROL_MAX_NESTING = 32
 CONTROL_MAX_VALUES = 1000
 
 
+# -- fleets (``Start Mock Sungrow Fleet``, ``sungrow-mock serve --fleet N``) --------------------------
+
+MAX_FLEET = 10_000
+"""Inverters in one fleet. Ten times the 1,000 the benchmark measures (docs/performance.md): a
+fleet this size starts in seconds and fits in memory on the units layout; beyond it start-up and
+memory, not the protocol, are the limit, and a test that wants more runs several processes."""
+
+FLEET_FD_HEADROOM = 64
+"""File descriptors a fleet leaves free beside its listening sockets and the ones the process has
+open already: for client connections, the files keywords open, a control endpoint. A fleet that
+needs more than the process's limit (RLIMIT_NOFILE) fails at start, before it binds anything; the
+soft limit is first raised towards the hard one, as servers do."""
+
+
 # -- doors
 #
 # A door keeps serving everyone else whatever one peer does: it stops reading a connection whose

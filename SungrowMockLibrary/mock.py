@@ -63,6 +63,11 @@ class MockSungrow:
 
     Settings (pins, irradiance, house load, inverter state, clock speed, WiNet and encryption
     settings, faults) last as long as the scope they are made in: see :meth:`open_scope`.
+
+    A mock runs on an event loop thread of its own, unless ``runtime`` is a running one it shares
+    (a :class:`~.fleet.MockSungrowFleet` runs all its mocks on one): it then never stops that
+    loop. ``clock`` is a simulated clock it shares likewise. ``battery=False`` leaves the SBR
+    battery out beside a hybrid (a fleet's shared bus has none: docs/decisions.md, "Fleets").
     """
 
     def __init__(
@@ -94,8 +99,13 @@ class MockSungrow:
         modbus_path: ModbusPath | str | None = None,
         *,
         options: StartOptions | None = None,
+        runtime: EventLoopThread | None = None,
+        clock: Clock | None = None,
+        battery: bool = True,
     ):
-        given = {name: value for name, value in locals().items() if name not in ("self", "options")}
+        given = {
+            name: value for name, value in locals().items() if name not in ("self", "options", "runtime", "clock", "battery")
+        }
         options = self.options = StartOptions.of(options, **given)
         recording = None
         if options.snapshot:
@@ -109,7 +119,7 @@ class MockSungrow:
         self.modbus_path: ModbusPath = options.modbus_path
         ports = options.ports
         self._ports = {MODBUS: ports["modbus_port"], ENCRYPTED: ports["encrypted_port"]}
-        self.clock = Clock(options.start_time, options.clock_speed)
+        self.clock = clock if clock is not None else Clock(options.start_time, options.clock_speed)
         self.environment = None
         if options.simulated:
             from .simulation.plant import Environment
@@ -128,7 +138,7 @@ class MockSungrow:
         # The battery beside the first inverter, if it is a hybrid (added inverters come alone).
         self.battery: BatteryDevice | None = None
         batteries: dict[int, BatteryDevice] = {}
-        if first.model.battery:
+        if first.model.battery and battery:
             unit = paths.battery_unit(self.modbus_path)
             if options.unit_id == unit:
                 raise MockSungrowError(
@@ -154,6 +164,7 @@ class MockSungrow:
                 tls_port=ports["winet_tls_port"],
             )
         self._runtime: EventLoopThread | None = None
+        self._shared_runtime = runtime  # a fleet's loop: this mock runs on it but never stops it
         self._doors: dict[str, Any] = {}
         self._name = f"sungrow-mock-{next(_numbers)}-{self.model}"
         self._settings = SettingsStack()
@@ -248,12 +259,14 @@ class MockSungrow:
         """Open every door; returns the mock itself."""
         if self._runtime is not None:
             raise MockSungrowError(f"{self._name} is already running")
-        runtime = EventLoopThread(self._name).start()
+        shared = self._shared_runtime
+        runtime = shared if shared is not None else EventLoopThread(self._name).start()
         try:
             runtime.run(self._open_doors())
         except BaseException:
             runtime.run(self._close_doors())
-            runtime.stop()
+            if shared is None:
+                runtime.stop()
             raise
         self._runtime = runtime
         return self
@@ -297,7 +310,8 @@ class MockSungrow:
         try:
             runtime.run(self._close_doors())
         finally:
-            runtime.stop()
+            if runtime is not self._shared_runtime:
+                runtime.stop()
 
     def __enter__(self) -> MockSungrow:
         return self.start()

@@ -17,8 +17,8 @@ from datetime import timedelta
 from enum import StrEnum
 
 from .device import catalogue
-from .errors import OptionError
-from .limits import IDLE_TIMEOUT, MAX_CONNECTIONS
+from .errors import CatalogueError, OptionError
+from .limits import IDLE_TIMEOUT, MAX_CONNECTIONS, MAX_FLEET
 from .numbers import finite_number, whole_number
 from .simulation.clock import check_speed, parse_moment
 from .vocabulary import (
@@ -29,6 +29,7 @@ from .vocabulary import (
     UNIT_IDS,
     Door,
     Firmware,
+    FleetLayout,
     ModbusPath,
     choice,
     choices,
@@ -202,11 +203,12 @@ class Option:
     metavar: str | None = None
     choices: type[StrEnum] | None = None
     switch: bool = False  # yes or no: --simulate / --no-simulate
+    cli: str | None = None  # the flag's name where it is not the option's (``--fleet`` for ``count``)
 
     @property
     def flag(self) -> str:
         """The command-line flag: ``--modbus-port`` for ``modbus_port``."""
-        return "--" + self.name.replace("_", "-")
+        return "--" + (self.cli or self.name).replace("_", "-")
 
     @property
     def default_words(self) -> str:
@@ -220,9 +222,9 @@ class Option:
 
 
 def _option(default, parse, help: str, default_text: str | None = None, metavar: str | None = None,
-            choices: type[StrEnum] | None = None):  # fmt: skip
+            choices: type[StrEnum] | None = None, cli: str | None = None):  # fmt: skip
     meta = {"parse": parse, "help": help, "default_text": default_text, "metavar": metavar, "choices": choices,
-            "switch": parse in _SWITCHES}  # fmt: skip
+            "switch": parse in _SWITCHES, "cli": cli}  # fmt: skip
     return field(default=default, metadata=meta)
 
 
@@ -362,4 +364,95 @@ class StartOptions:
 
 OPTIONS: dict[str, Option] = {
     f.name: Option(name=f.name, default=f.default, **f.metadata) for f in dataclasses.fields(StartOptions)
+}
+
+
+# -- fleets -----------------------------------------------------------------------------------------
+
+
+def _fleet_models(value) -> tuple[str, ...]:
+    """Model names from ``"SH10RT,SG-RT"``: catalogue models (by name or type code) and product
+    families (every model of the family), in order, without duplicates."""
+    families = catalogue.families()
+    by_upper = {name.upper(): name for name in families}
+    items = value.split(",") if isinstance(value, str) else list(value)
+    names: list[str] = []
+    for item in items:
+        text = str(item).strip()
+        if not text:
+            continue
+        family = by_upper.get(text.upper())
+        if family is not None:
+            names.extend(m.name for m in families[family])
+            continue
+        try:
+            names.append(catalogue.model(text).name)
+        except CatalogueError as error:
+            raise CatalogueError(f"{error}; or a product family: {', '.join(families)}") from None
+    if not names:
+        raise OptionError(f"no fleet models given; give models or product families ({', '.join(families)})")
+    return tuple(dict.fromkeys(names))
+
+
+def _fleet_layout(value) -> FleetLayout:
+    return choice(FleetLayout, value, "fleet layout")
+
+
+def _alias_prefix(value) -> str:
+    text = _text("alias prefix")(value)
+    if not (1 <= len(text) <= 40) or not all(c.isalnum() or c in "-_." for c in text):
+        raise OptionError(f"alias prefix {text!r} must be 1-40 letters, digits, '-', '_' or '.'")
+    return text
+
+
+def default_fleet_family() -> str:
+    """The product family a fleet draws its models from when neither ``models`` nor ``model`` is given."""
+    return catalogue.model(DEFAULT_MODEL).family
+
+
+@dataclass(frozen=True)
+class FleetOptions:
+    """What a fleet is, beyond the start options each of its mocks shares: how many inverters,
+    how they are reached, which models, how they are named. Build it with :meth:`of`. The start
+    option ``seed`` seeds the fleet's spread of models, serials and plants."""
+
+    count: int = _option(
+        1, whole_between("fleet size", 1, MAX_FLEET), f"inverters in the fleet, 1..{MAX_FLEET}", metavar="N", cli="fleet"
+    )
+    layout: FleetLayout = _option(  # noqa: RUF009 (a field with metadata, as every option)
+        FleetLayout.units, _fleet_layout,
+        "how the fleet's inverters are reached: units (unit ids 1..247 behind one Modbus port, a port per 247), "
+        "ports (each inverter on ports of its own), dongle (a few inverters behind each WiNet-S dongle)",
+        choices=FleetLayout,
+    )  # fmt: skip
+    models: tuple[str, ...] | None = _option(
+        None, _fleet_models,
+        "the models the fleet's inverters are drawn from (seeded), comma-separated: model names or codes, or "
+        "product families (SG-RT, SH-RS, ...; `sungrow-mock models` lists them)",
+        "the model option's, else the SH10RT's family", "MODEL|FAMILY[,...]", cli="fleet_models",
+    )  # fmt: skip
+    alias_prefix: str = _option(
+        "inv", _alias_prefix, "the inverters' aliases are this prefix and their number (inv1, inv2, ...)", metavar="PREFIX"
+    )
+
+    def __post_init__(self) -> None:
+        for option in FLEET_OPTIONS.values():
+            value = getattr(self, option.name)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                value = option.default
+            else:
+                value = option.parse(value)
+            object.__setattr__(self, option.name, value)
+
+    @classmethod
+    def of(cls, base: FleetOptions | None = None, **given) -> FleetOptions:
+        """``base`` (default: every default) with the options ``given``; ``None`` = not given."""
+        unknown = [name for name in given if name not in FLEET_OPTIONS]
+        if unknown:
+            raise OptionError(f"unknown fleet option {unknown[0]!r}; valid: {', '.join(FLEET_OPTIONS)}")
+        return dataclasses.replace(base or cls(), **{name: value for name, value in given.items() if value is not None})
+
+
+FLEET_OPTIONS: dict[str, Option] = {
+    f.name: Option(name=f.name, default=f.default, **f.metadata) for f in dataclasses.fields(FleetOptions)
 }

@@ -74,6 +74,22 @@ class ModbusPath(StrEnum):
     winet = "winet"
 
 
+class FleetLayout(StrEnum):
+    """How a fleet's inverters are reached (docs/decisions.md, "Fleets").
+
+    - ``units``: behind one Modbus port as unit ids 1..247 (a logger's RS-485 bus), several
+      ports when there are more; no SBR battery on the bus.
+    - ``ports``: each inverter on ports of its own, as on its own LAN port (a hybrid with its
+      SBR battery on unit 200).
+    - ``dongle``: behind WiNet-S dongles, each with its device list of a few inverters
+      (``dev_id`` = unit id), its WebSocket + HTTP API and its Modbus TCP (``modbus_path=winet``).
+    """
+
+    units = "units"
+    ports = "ports"
+    dongle = "dongle"
+
+
 class InverterState(StrEnum):
     """What `Set Inverter State` puts the simulated inverter in: ``running``, ``stopped``,
     ``fault`` or ``grid_lost``."""

@@ -22,8 +22,11 @@ second: yardstick us/req / mock us/req, which holds up when the load generator i
 ``cli cpu%`` near 100 marks a cell where the load generator, not the server, was the limit.
 
 Also measured: ``sungrow-mock serve`` spawn-to-ready with the Modbus door only and with every
-door, beside a bare ``python -c pass``. Fleet memory (1, 100, 1000 inverters) will join the
-table with fleets (issue 14, point 1): see :func:`measure_fleet_memory`.
+door, beside a bare ``python -c pass``; and fleets (issue 14, point 1: :func:`measure_fleet_memory`):
+``serve --fleet N`` (units layout, Modbus door) at 1, 100 and 1000 inverters, each its own
+process: resident memory after the ready line, idle CPU of the largest over a bounded window,
+and a read's cost (one connection, a closed loop of FC 04 5000x38 to unit 1) at the smallest
+and the largest, with their ratio. ``--only`` picks parts of the run (``--only fleet``).
 
 Speed is reported, never asserted; the exit status is 1 only when the harness failed.
 
@@ -32,6 +35,7 @@ Examples
   python benchmarks/doors_bench.py --quick                # smoke run (< 40 s)
   python benchmarks/doors_bench.py --loop uvloop          # every server on uvloop
   python benchmarks/doors_bench.py --doors winet_ws,winet_http --concurrency 16 --json out.json
+  python benchmarks/doors_bench.py --only fleet           # fleet memory, idle CPU and read cost only
 """
 
 from __future__ import annotations
@@ -72,6 +76,10 @@ YARDSTICKS = {
 GOALS = {("modbus", "echo"): 0.8, ("encrypted", "plain"): 0.7, ("winet_ws", "floor"): 0.8, ("winet_http", "floor"): 0.9}
 GOAL_CONCURRENCY = 16
 GOAL_READY_MS = {"serve_modbus": 100.0, "serve_all": 200.0}
+PARTS = ("doors", "startup", "fleet")  # what --only picks
+FLEET_SIZES = (1, 100, 1000)
+FLEET_READ = bytes((4, 0x13, 0x87, 0, 38))  # FC 04, input 5000 (wire 4999), 38 registers: SunGather's first range
+GOAL_FLEET = {"rss_mib": 100.0, "idle_cpu_pct": 1.0}  # at 1000 inverters (issue 14)
 GETPARAM = "/device/getParam?dev_id=1&type=3&param_type=0&param_addr=5003&param_num=10&lang=en_us&token={token}"
 
 
@@ -486,14 +494,116 @@ def measure_startup(args) -> dict:
         mb._child_env = saved
 
 
-def measure_fleet_memory(args) -> dict | None:
-    """Resident memory of a fleet of 1, 100 and 1000 inverters in one process.
-
-    The hook for issue 14 point 1: once ``sungrow-mock serve --fleet N`` exists, start it for each
-    N, read ``VmRSS`` from ``/proc/<pid>/status`` after the ready line, and return
-    ``{"1": {"rss_mib": ...}, "100": ..., "1000": ...}``; :func:`print_report` prints what it gets.
-    """
+def vm_rss_kib(pid: int) -> int | None:
+    """Resident memory of a process (``VmRSS`` of ``/proc/<pid>/status``), KiB."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
     return None
+
+
+def fleet_read_cost(address: tuple[str, int], pid: int, requests: int) -> dict:
+    """One connection, a closed loop of ``requests`` reads of unit 1 (after a tenth as many unmeasured):
+    wall and server CPU microseconds per request."""
+    with socket.create_connection(address, timeout=5.0) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        frame = b"\x00\x01\x00\x00" + (len(FLEET_READ) + 1).to_bytes(2, "big") + b"\x01" + FLEET_READ
+        expected = 9 + 2 * 38
+
+        def one() -> None:
+            sock.sendall(frame)
+            got = b""
+            while len(got) < expected:
+                chunk = sock.recv(expected - len(got))
+                if not chunk:
+                    raise RuntimeError("the fleet closed the connection")
+                got += chunk
+            if got[7] != 4:
+                raise RuntimeError(f"unit 1 answered {got.hex()}")
+
+        for _ in range(max(1, requests // 10)):
+            one()
+        cpu0, t0 = mb.proc_cpu_s(pid), time.perf_counter()
+        for _ in range(requests):
+            one()
+        wall, cpu1 = time.perf_counter() - t0, mb.proc_cpu_s(pid)
+    result = {"requests": requests, "wall_us": wall / requests * 1e6}
+    if cpu0 is not None and cpu1 is not None:
+        result["server_us"] = (cpu1 - cpu0) / requests * 1e6
+    return result
+
+
+FLEET_READ_ROUNDS = 5  # the read loops of the smallest and the largest fleet alternate, this many rounds each
+
+
+def measure_fleet_memory(args) -> dict | None:
+    """Fleets of 1, 100 and 1000 inverters (``serve --fleet N``, units layout, Modbus door), one
+    process each: resident memory after the ready line, the idle CPU of the largest over
+    ``--fleet-idle`` seconds, and a read's cost at the smallest and the largest (their ratio: a
+    read's cost must not grow with the fleet). The two read loops alternate in rounds, both fleets
+    running, so that a machine busy with other work weighs on both alike; each figure is the
+    median of its rounds. Returns ``{"sizes": {N: {...}}, "read_ratio": ...}``."""
+    py = sys.executable
+    sizes: dict[str, dict] = {}
+    largest, smallest = max(args.fleet_sizes), min(args.fleet_sizes)
+    kept: dict[int, tuple[Server, dict]] = {}  # the smallest and the largest, for the read loops
+    try:
+        for n in args.fleet_sizes:
+            argv = [py, "-m", "SungrowMockLibrary", "serve", "--host", HOST, "--doors", "modbus", "--fleet", str(n),
+                    "--layout", "units"]  # fmt: skip
+            print(f"  fleet of {n} ...", end=" ", flush=True)
+            try:
+                server, ready = start_server(f"fleet-{n}", argv, mock_env(args))
+            except RuntimeError as error:
+                sizes[str(n)] = {"error": str(error)[:300]}
+                print("error", flush=True)
+                continue
+            entry: dict = {"ready_ms": server.ready_s * 1000, "mocks": ready["fleet"]["mocks"]}
+            rss = vm_rss_kib(server.proc.pid)
+            if rss is not None:
+                entry["rss_mib"] = rss / 1024
+            sizes[str(n)] = entry
+            print(f"{entry.get('rss_mib', float('nan')):.1f} MiB", flush=True)
+            if n in (smallest, largest):
+                kept[n] = (server, ready)
+            else:
+                server.close()
+        if largest in kept:
+            pid = kept[largest][0].proc.pid
+            cpu0, t0 = mb.proc_cpu_s(pid), time.perf_counter()
+            time.sleep(args.fleet_idle)
+            cpu1, elapsed = mb.proc_cpu_s(pid), time.perf_counter() - t0
+            if cpu0 is not None and cpu1 is not None:
+                sizes[str(largest)].update(idle_cpu_pct=(cpu1 - cpu0) / elapsed * 100, idle_window_s=elapsed)
+        rounds: dict[int, list[dict]] = {n: [] for n in kept}
+        per_round = max(1, args.fleet_reads // FLEET_READ_ROUNDS)
+        order = list(kept)
+        for index in range(FLEET_READ_ROUNDS):
+            for n in order[index % len(order):] + order[: index % len(order)]:
+                server, ready = kept[n]
+                address = endpoint_of(ready["inverters"][0]["endpoints"]["modbus"])
+                rounds[n].append(fleet_read_cost(address, server.proc.pid, per_round))
+        for n, results in rounds.items():
+            read = {"requests": per_round * len(results), "rounds": len(results)}
+            for key in ("wall_us", "server_us"):
+                values = sorted(r[key] for r in results if key in r)
+                if values:
+                    read[key] = values[len(values) // 2]
+            sizes[str(n)]["read"] = read
+    finally:
+        for server, _ in kept.values():
+            server.close()
+    report: dict = {"layout": "units", "sizes": sizes, "read_ratio": None}
+    low, high = sizes.get(str(smallest), {}).get("read"), sizes.get(str(largest), {}).get("read")
+    if low and high and len(args.fleet_sizes) > 1:
+        report["read_ratio"] = {  # server CPU comes in clock ticks: a short loop may show none
+            key: high[key] / low[key] for key in ("wall_us", "server_us") if low.get(key) and key in high
+        }
+    return report
 
 
 # --------------------------------------------------------------------------- #
@@ -529,34 +639,35 @@ def print_report(report: dict) -> None:
       f"Modbus cells: {meta.get('modbus_client', '?')}, of the others: Python epoll\n")
     for name, info in meta["servers"].items():
         w(f"  {name:<7} {info}\n")
-    hdr = (f"\n{'door':<10} {'conns':>5}  {'target':<8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'cli cpu%':>8} "
-           f"{'srv cpu%':>8} {'oth cpu%':>8} {'srv us/req':>10} {'cli us/req':>10}  status\n")
-    w(hdr)
-    w("-" * (len(hdr) - 2) + "\n")
-    for r in report["results"]:
-        st = r["status"] if r["status"] == "ok" else f"{r['status']}: {r['error']}"
-        if r["status"] == "ok":
-            cli, srv = r.get("client_cpu_pct"), r.get("server_cpu_pct")
-            if cli is not None and srv is not None and cli >= 90 and srv < 90:
-                st += ", client-bound"
-            if (r.get("other_cpu_pct") or 0) >= mb.DISTURBED_PCT:
-                st += ", disturbed"
-        w(f"{r['workload']:<10} {r['concurrency']:>5}  {r['target']:<8} {f(r['rps'], ',.0f', 9)} "
-          f"{f(r['p50_ms'], '.3f', 8)} {f(r['p99_ms'], '.3f', 8)} {f(r['client_cpu_pct'], '.0f', 8)} "
-          f"{f(r['server_cpu_pct'], '.0f', 8)} {f(r['other_cpu_pct'], '.0f', 8)} "
-          f"{f(r['server_us_per_req'], '.1f', 10)} {f(r['client_us_per_req'], '.1f', 10)}  {st[:120]}\n")
-    w("\nRatios, mock / yardstick, same run (req/s, cap: > 1 = mock better; cap = yardstick srv us/req / mock's;\n"
-      "p50: < 1 = mock answers faster). Goals of issue 14 at 16 connections, on req/s.\n")
-    hdr = f"{'door':<10} {'conns':>5}  {'yardstick':<9} {'req/s':>7} {'cap':>7} {'p50':>7}  goal\n"
-    w(hdr)
-    w("-" * (len(hdr) - 1) + "\n")
-    for row in report["ratios"]:
-        yard = "plain door" if row["yardstick"] == "plain" else row["yardstick"]
-        goal = ""
-        if row["goal"] is not None and row["rps"] is not None:
-            goal = f">= {row['goal']:g}: {'met' if row['rps'] >= row['goal'] else 'MISSED'}"
-        w(f"{row['door']:<10} {row['concurrency']:>5}  {yard:<9} {f(row['rps'], '.2f', 7)} {f(row['cap'], '.2f', 7)} "
-          f"{f(row['p50'], '.2f', 7)}  {goal}\n")
+    if report["results"]:  # the door cells ran (not --only fleet / startup)
+        hdr = (f"\n{'door':<10} {'conns':>5}  {'target':<8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'cli cpu%':>8} "
+               f"{'srv cpu%':>8} {'oth cpu%':>8} {'srv us/req':>10} {'cli us/req':>10}  status\n")
+        w(hdr)
+        w("-" * (len(hdr) - 2) + "\n")
+        for r in report["results"]:
+            st = r["status"] if r["status"] == "ok" else f"{r['status']}: {r['error']}"
+            if r["status"] == "ok":
+                cli, srv = r.get("client_cpu_pct"), r.get("server_cpu_pct")
+                if cli is not None and srv is not None and cli >= 90 and srv < 90:
+                    st += ", client-bound"
+                if (r.get("other_cpu_pct") or 0) >= mb.DISTURBED_PCT:
+                    st += ", disturbed"
+            w(f"{r['workload']:<10} {r['concurrency']:>5}  {r['target']:<8} {f(r['rps'], ',.0f', 9)} "
+              f"{f(r['p50_ms'], '.3f', 8)} {f(r['p99_ms'], '.3f', 8)} {f(r['client_cpu_pct'], '.0f', 8)} "
+              f"{f(r['server_cpu_pct'], '.0f', 8)} {f(r['other_cpu_pct'], '.0f', 8)} "
+              f"{f(r['server_us_per_req'], '.1f', 10)} {f(r['client_us_per_req'], '.1f', 10)}  {st[:120]}\n")
+        w("\nRatios, mock / yardstick, same run (req/s, cap: > 1 = mock better; cap = yardstick srv us/req / mock's;\n"
+          "p50: < 1 = mock answers faster). Goals of issue 14 at 16 connections, on req/s.\n")
+        hdr = f"{'door':<10} {'conns':>5}  {'yardstick':<9} {'req/s':>7} {'cap':>7} {'p50':>7}  goal\n"
+        w(hdr)
+        w("-" * (len(hdr) - 1) + "\n")
+        for row in report["ratios"]:
+            yard = "plain door" if row["yardstick"] == "plain" else row["yardstick"]
+            goal = ""
+            if row["goal"] is not None and row["rps"] is not None:
+                goal = f">= {row['goal']:g}: {'met' if row['rps'] >= row['goal'] else 'MISSED'}"
+            w(f"{row['door']:<10} {row['concurrency']:>5}  {yard:<9} {f(row['rps'], '.2f', 7)} {f(row['cap'], '.2f', 7)} "
+              f"{f(row['p50'], '.2f', 7)}  {goal}\n")
     startup = report.get("startup") or {}
     if startup:
         w("\nStart-up, spawn to ready line (median)\n")
@@ -575,11 +686,36 @@ def print_report(report: dict) -> None:
             verdict = f" (goal < {goal:g} ms: {'met' if ms < goal else 'MISSED'})" if goal else ""
             w(f"  {label:<22} {ms:6.0f} ms (min {v['ready']['min_ms']:.0f}, n={v['ready']['n']}){extra}{verdict}\n")
     fleet = report.get("fleet_memory")
-    w("\nFleet memory (1 / 100 / 1000 inverters): ")
-    if fleet is None:
-        w("not measured yet; fleets come with issue 14 point 1 (measure_fleet_memory).\n\n")
+    w("\nFleet memory, idle CPU and read cost (serve --fleet N, units layout, Modbus door; one process each)\n")
+    if not fleet:
+        w("  not measured in this run (--only / --no-fleet)\n\n")
     else:
-        w(", ".join(f"{n}: {v['rss_mib']:.1f} MiB" for n, v in fleet.items()) + "\n\n")
+        w(f"  {'inverters':>9} {'mocks':>5} {'ready ms':>9} {'RSS MiB':>8} {'KiB/inv+':>8} {'idle cpu%':>9} "
+          f"{'read us':>8} {'srv us':>7}\n")
+        for n, v in fleet["sizes"].items():
+            if "error" in v:
+                w(f"  {n:>9} ERROR {v['error']}\n")
+                continue
+            read = v.get("read") or {}
+            base = fleet["sizes"].get(next(iter(fleet["sizes"])), {})  # the smallest fleet: the process itself
+            per = None
+            if "rss_mib" in v and "rss_mib" in base and int(n) > int(next(iter(fleet["sizes"]))):
+                per = (v["rss_mib"] - base["rss_mib"]) * 1024 / (int(n) - int(next(iter(fleet["sizes"]))))
+            w(f"  {n:>9} {v['mocks']:>5} {f(v['ready_ms'], '.0f', 9)} {f(v.get('rss_mib'), '.1f', 8)} {f(per, '.0f', 8)} "
+              f"{f(v.get('idle_cpu_pct'), '.3f', 9)} {f(read.get('wall_us'), '.1f', 8)} {f(read.get('server_us'), '.1f', 7)}\n")
+        ratio = fleet.get("read_ratio") or {}
+        if ratio:
+            w(f"  a read at the largest / at the smallest fleet: wall {f(ratio.get('wall_us'), '.2f', 4).strip()}x, "
+              f"server CPU {f(ratio.get('server_us'), '.2f', 4).strip()}x (should not grow)\n")
+        w("  KiB/inv+: resident memory per inverter beyond the smallest fleet's\n")
+        big = fleet["sizes"].get("1000", {})
+        verdicts = []
+        for key, label in (("rss_mib", "1000 inverters under 100 MiB"), ("idle_cpu_pct", "idle 1000 under 1% of a core")):
+            if key in big:
+                verdicts.append(f"{label}: {'met' if big[key] < GOAL_FLEET[key] else 'MISSED'} ({big[key]:.2f})")
+        if verdicts:
+            w("  goals: " + "; ".join(verdicts) + "\n")
+        w("\n")
     sys.stdout.flush()
 
 
@@ -602,6 +738,13 @@ def parse_args(argv=None):
                          "compiler is there), or the Python epoll client (the encrypted and WiNet cells always use it)")
     ap.add_argument("--serve-runs", type=int, default=None, help="spawn-to-ready runs per command (default 10; quick 3)")
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up measurements")
+    ap.add_argument("--only", default=",".join(PARTS),
+                    help="comma-separated parts of the run: " + ",".join(PARTS) + " (default: all)")
+    ap.add_argument("--fleet-sizes", default=",".join(map(str, FLEET_SIZES)),
+                    help="comma-separated fleet sizes (default 1,100,1000)")
+    ap.add_argument("--fleet-idle", type=float, default=None, help="seconds of idle CPU of the largest fleet (default 5; quick 2)")
+    ap.add_argument("--fleet-reads", type=int, default=None,
+                    help="reads of each fleet's read-cost loop, in 5 alternating rounds (default 10000; quick 500)")
     ap.add_argument("--no-pin", action="store_true", help="do not pin the client to CPU 0 and servers to the others")
     ap.add_argument("--quick", action="store_true", help="smoke run")
     ap.add_argument("--json", dest="json_path", default=None, help="also write everything as JSON here")
@@ -612,6 +755,21 @@ def parse_args(argv=None):
     args.warmup = args.warmup if args.warmup is not None else (0.1 if q else 0.3)
     args.rounds = args.rounds if args.rounds is not None else (1 if q else 2)
     args.serve_runs = args.serve_runs if args.serve_runs is not None else (3 if q else 10)
+    args.only = list(dict.fromkeys(p.strip() for p in args.only.split(",") if p.strip()))
+    if not args.only or any(p not in PARTS for p in args.only):
+        ap.error(f"--only: choose from {','.join(PARTS)}")
+    if args.no_startup and "startup" in args.only:
+        args.only.remove("startup")
+    try:
+        args.fleet_sizes = sorted({int(x) for x in args.fleet_sizes.split(",") if x.strip()})
+    except ValueError:
+        ap.error("--fleet-sizes: comma-separated integers")
+    if not args.fleet_sizes or any(not 1 <= n <= 10_000 for n in args.fleet_sizes):
+        ap.error("--fleet-sizes values must be 1..10000")
+    args.fleet_idle = args.fleet_idle if args.fleet_idle is not None else (2.0 if q else 5.0)
+    args.fleet_reads = args.fleet_reads if args.fleet_reads is not None else (500 if q else 10_000)
+    if not 0 < args.fleet_idle <= 60 or not 1 <= args.fleet_reads <= 100_000:
+        ap.error("--fleet-idle 0..60 s, --fleet-reads 1..100000")
     args.doors = list(dict.fromkeys(d.strip() for d in args.doors.split(",") if d.strip()))
     if not args.doors or any(d not in DOORS for d in args.doors):
         ap.error(f"--doors: choose from {','.join(DOORS)}")
@@ -628,6 +786,7 @@ def parse_args(argv=None):
     if args.timeout is None:
         cells = sum(1 + len(YARDSTICKS[d][1]) for d in args.doors) * len(args.concurrency)
         args.timeout = cells * args.rounds * (args.warmup + args.duration + 2.0) + 3 * args.serve_runs * 2.0 + 120.0
+        args.timeout += len(args.fleet_sizes) * 30.0 + args.fleet_idle + 2 * args.fleet_reads * 0.002
     return args
 
 
@@ -639,11 +798,16 @@ def run(args) -> tuple[dict, bool]:
             "rounds": args.rounds, "concurrency": args.concurrency, "servers": {}, "argv": sys.argv[1:]}
     report: dict = {"meta": meta, "results": [], "ratios": [], "startup": {}, "fleet_memory": None}
     ok = True
-    if not args.no_startup:
+    if "startup" in args.only:
         print("measuring start-up ...", flush=True)
         report["startup"] = measure_startup(args)
         ok &= all("error" not in v for v in report["startup"].values())
-    report["fleet_memory"] = measure_fleet_memory(args)
+    if "fleet" in args.only:
+        print("measuring fleets ...", flush=True)
+        report["fleet_memory"] = measure_fleet_memory(args)
+        ok &= all("error" not in v for v in report["fleet_memory"]["sizes"].values())
+    if "doors" not in args.only:
+        return report, ok
 
     life = ["--max-seconds", str(int(args.timeout) + 30)]
     servers: dict[str, Server] = {}

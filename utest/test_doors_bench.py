@@ -34,3 +34,18 @@ def test_every_door_and_yardstick_runs_and_the_ratios_are_printed(tmp_path):
         ("modbus", "echo"), ("modbus", "pymodbus"), ("encrypted", "plain"), ("winet_ws", "floor"), ("winet_http", "floor"),
     }  # fmt: skip
     assert "Ratios, mock / yardstick" in result.stdout and "Fleet memory" in result.stdout
+
+
+def test_the_fleet_part_runs_alone_and_reports_memory_idle_cpu_and_read_cost(tmp_path):
+    out = tmp_path / "fleet.json"
+    result = subprocess.run(
+        [sys.executable, str(BENCH), "--only", "fleet", "--fleet-sizes", "1,300", "--fleet-idle", "0.3",
+         "--fleet-reads", "50", "--json", str(out)],
+        capture_output=True, text=True, timeout=120, cwd=BENCH.parent,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    fleet = json.loads(out.read_text())["fleet_memory"]
+    assert set(fleet["sizes"]) == {"1", "300"} and fleet["sizes"]["300"]["mocks"] == 2
+    assert all(size["rss_mib"] > 0 and size["read"]["requests"] == 50 for size in fleet["sizes"].values())
+    assert fleet["sizes"]["300"]["idle_cpu_pct"] >= 0 and fleet["read_ratio"]["wall_us"] > 0
+    assert "Fleet memory, idle CPU and read cost" in result.stdout and "Ratios, mock / yardstick" not in result.stdout

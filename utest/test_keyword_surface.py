@@ -19,7 +19,6 @@ from SungrowMockLibrary.errors import (
     SungrowMockError,
 )
 from SungrowMockLibrary.faults import KINDS, Dose, FaultKind, Target
-from SungrowMockLibrary.fleet import Fleet
 from SungrowMockLibrary.keyword_types import Door, Scope, Table
 from SungrowMockLibrary.keywords.assertions import (
     AssertionArgumentError,
@@ -35,6 +34,7 @@ from SungrowMockLibrary.keywords.registers import (
     register_map_html,
 )
 from SungrowMockLibrary.mock import MockSungrow
+from SungrowMockLibrary.registry import MockRegistry
 
 COMPONENTS = (RegisterKeywords, FaultKeywords, JournalKeywords)
 
@@ -58,11 +58,11 @@ def mock():
 @pytest.fixture
 def context(mock):
     context = LibraryContext(assertion_timeout=timedelta(seconds=0.3))
-    context.fleet = Fleet()
-    context.fleet.add(mock, "house")
-    test = context.fleet.open_scope(Scope.test, "a test")
+    context.registry = MockRegistry()
+    context.registry.add(mock, "house")
+    test = context.registry.open_scope(Scope.test, "a test")
     yield context
-    context.fleet.close_scope(test)
+    context.registry.close_scope(test)
     mock.clear_faults()
     mock.release_all_registers()
 

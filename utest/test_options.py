@@ -75,7 +75,7 @@ def _keyword(options: dict) -> str:
     library = SungrowMockLibrary()
     with pytest.raises(SungrowMockError) as error:
         run(library, "Start Mock Sungrow", [], {name: str(value) for name, value in options.items()})
-    assert library._context.fleet.aliases == []  # nothing started
+    assert library._context.registry.aliases == []  # nothing started
     return str(error.value)
 
 
@@ -144,13 +144,18 @@ def test_the_library_import_refuses_the_same(options, message, files):
 
 
 def test_every_face_takes_every_option_and_nothing_else():
-    python = [p for p in inspect.signature(MockSungrow.__init__).parameters if p not in ("self", "options")]
+    python = [  # the keyword-only ones (options=, a fleet's shared runtime and clock) are not start options
+        name for name, p in inspect.signature(MockSungrow.__init__).parameters.items()
+        if name != "self" and p.kind is not inspect.Parameter.KEYWORD_ONLY
+    ]
     keyword = [a[0] if isinstance(a, tuple) else a.split("=")[0]
                for a in SungrowMockLibrary().get_keyword_arguments("start_mock_sungrow")]  # fmt: skip
     serve = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices["serve"]
     flags = {s for action in serve._actions for s in action.option_strings if s.startswith("--")}
-    control = next(group for group in serve._action_groups if group.title.startswith("control endpoint"))
-    control_flags = {s for action in control._group_actions for s in action.option_strings}
+    control_flags = {
+        s for group in serve._action_groups if group.title.startswith(("control endpoint", "fleet"))
+        for action in group._group_actions for s in action.option_strings
+    }  # fmt: skip
     assert set(python) == set(OPTIONS)
     assert set(keyword) == set(OPTIONS) | {"alias"}
     assert flags - {"--help"} - control_flags == (
@@ -196,7 +201,7 @@ def test_a_fault_file_goes_through_inject_fault_for_the_mocks_whole_life(files):
     library = SungrowMockLibrary()
     try:
         run(library, "Start Mock Sungrow", [], {"doors": "modbus", "faults": str(files / "no_response.toml")})
-        (fault,) = library._context.fleet.get().faults.faults()
+        (fault,) = library._context.registry.get().faults.faults()
         assert (fault.kind, fault.scope) == ("no_response", "global")
     finally:
         library.stop_all_mocks()
@@ -221,11 +226,11 @@ def test_import_defaults_apply_to_every_start_and_each_start_may_override_them()
     library = SungrowMockLibrary(model="SG10RT", doors="modbus", clock_speed="0", start_time="2026-06-21T12:00:00")
     try:
         run(library, "Start Mock Sungrow", [], {})
-        first = library._context.fleet.get()
+        first = library._context.registry.get()
         assert (first.model, first.doors, first.get_clock_speed(), first.get_time()) == (
             "SG10RT", ("modbus",), 0, "2026-06-21T12:00:00")  # fmt: skip
         run(library, "Start Mock Sungrow", ["SH10RT"], {"clock_speed": "2", "alias": "other"})
-        other = library._context.fleet.get("other")
+        other = library._context.registry.get("other")
         assert (other.model, other.get_clock_speed(), other.doors) == ("SH10RT", 2, ("modbus",))
     finally:
         library.stop_all_mocks()

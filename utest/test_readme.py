@@ -16,10 +16,6 @@ def _blocks(language: str) -> list[str]:
     return blocks
 
 
-def _block(language: str) -> str:
-    return _blocks(language)[0]
-
-
 @pytest.mark.parametrize("index", range(len(re.findall(r"```robotframework\n", README))))
 def test_robot_examples_pass(tmp_path, index):
     suite = tmp_path / "readme_example.robot"
@@ -33,14 +29,16 @@ def test_robot_examples_pass(tmp_path, index):
     assert "1 test, 1 passed, 0 failed" in result.stdout
 
 
-def test_pytest_example_passes(tmp_path):
-    (tmp_path / "test_readme_example.py").write_text(_block("python"))
+@pytest.mark.parametrize("index", range(len(re.findall(r"```python\n", README))))
+def test_pytest_examples_pass(tmp_path, index):
+    block = _blocks("python")[index]
+    (tmp_path / "test_readme_example.py").write_text(block)
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
         capture_output=True, text=True, timeout=60, cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 passed" in result.stdout
+    assert f"{block.count(chr(10) + 'def test_')} passed" in result.stdout
 
 
 def test_setup_commands_are_the_ones_ci_runs():

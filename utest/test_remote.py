@@ -718,3 +718,37 @@ def test_xmlrpc_that_pythons_reader_trips_over_gets_a_parse_fault(daemon, params
     status, raw = _post(daemon["endpoints"]["control"], "/", body)
     fault = _fault(raw)
     assert status == 200 and fault.faultCode == -32700 and fault.faultString.startswith("the request is not XML-RPC")
+
+
+# -- fleets ----------------------------------------------------------------------------------------
+
+
+def test_a_fleet_started_remotely_is_reached_by_its_inverters_aliases(rpc):
+    inverters = _passed(rpc.run_keyword("Start Mock Sungrow Fleet", [3], {"models": "SG10RT", "alias": "remote-farm",
+                                                                          "alias_prefix": "far"}))  # fmt: skip
+    assert [(i["alias"], i["unit_id"]) for i in inverters] == [("far1", 1), ("far2", 2), ("far3", 3)]
+    _passed(rpc.run_keyword("Set Register", ["daily_power_yields", 321], {"alias": "far3"}))
+    address = inverters[2]["endpoints"]["modbus"]
+    host, port = address.split(":")
+    with socket.create_connection((host, int(port)), timeout=TIMEOUT) as connection:
+        connection.sendall(bytes.fromhex("000700000006") + b"\x03" + bytes.fromhex("04138a0001"))  # unit 3, input 5003
+        assert connection.recv(300)[9:11] == (321).to_bytes(2, "big")
+    _passed(rpc.run_keyword("Stop Mock Sungrow", ["remote-farm"], {}))
+    with socket.socket() as probe:
+        probe.bind((host, int(port)))
+
+
+def test_serve_fleet_with_a_control_endpoint_serves_the_fleet():
+    process, ready = _serve("--fleet", "4", "--layout", "ports", "--control-port", "0", *FROZEN)
+    try:
+        control = ready["endpoints"]["control"]
+        status, served, _ = _api(control, "GET", "/api/mock")
+        assert status == 200 and [i["alias"] for i in served["inverters"]] == ["inv1", "inv2", "inv3", "inv4"]
+        status, body, _ = _api(control, "POST", "/api/keywords/Get Register".replace(" ", "%20"),
+                               {"args": ["serial_number"], "kwargs": {"alias": "inv4"}})  # fmt: skip
+        assert "Get Register Text" in body["error"]  # a text register: the keyword says which one to use
+        status, body, _ = _api(control, "POST", "/api/keywords/Get Register Text".replace(" ", "%20"),
+                               {"args": ["serial_number"], "kwargs": {"alias": "inv4"}})  # fmt: skip
+        assert _passed(body) == served["inverters"][3]["serial"]
+    finally:
+        assert _stop(process) == 0

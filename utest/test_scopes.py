@@ -9,8 +9,8 @@ import pytest
 
 from SungrowMockLibrary import MockSungrow, MockSungrowError
 from SungrowMockLibrary.errors import ChoiceError, OptionError
-from SungrowMockLibrary.fleet import Fleet
 from SungrowMockLibrary.library import SungrowMockLibrary
+from SungrowMockLibrary.registry import MockRegistry
 from SungrowMockLibrary.vocabulary import InverterState, Scope
 
 KEY = "00112233445566778899aabbccddeeff"
@@ -150,22 +150,22 @@ def test_scope_errors_name_what_is_open(mock):
         mock.close_scope(99)
 
 
-def test_a_fleet_scope_reaches_mocks_started_inside_it_and_stops_them():
-    fleet = Fleet()
+def test_a_registry_scope_reaches_mocks_started_inside_it_and_stops_them():
+    registry = MockRegistry()
     try:
         first = MockSungrow(doors="modbus", clock_speed=0).start()
-        fleet.add(first, "first")
-        scope = fleet.open_scope(Scope.test, "t")
+        registry.add(first, "first")
+        scope = registry.open_scope(Scope.test, "t")
         later = MockSungrow(doors="modbus", clock_speed=0).start()
-        fleet.add(later, "later")
+        registry.add(later, "later")
         first.set_clock_speed(2)
         later.set_clock_speed(3)
         assert later.scopes[-1][1:] == (Scope.test, "t")
-        assert fleet.close_scope(scope) == 1  # the later mock stopped; the first one's setting undone
-        assert not later.running and fleet.aliases == ["first"]
+        assert registry.close_scope(scope) == 1  # the later mock stopped; the first one's setting undone
+        assert not later.running and registry.aliases == ["first"]
         assert first.get_clock_speed() == 0
     finally:
-        fleet.stop_all()
+        registry.stop_all()
 
 
 def test_keywords_open_and_close_scopes_where_no_listener_runs():
@@ -211,8 +211,16 @@ def test_two_finds_them_undone(shared):
     assert shared.get_winet_login_required() is False and shared.faults.faults() == []
     assert shared.get_house_load() == 1000
 
-def test_a_per_test_mock_stops_with_its_test(sungrow_mock, sungrow_fleet):
-    assert len(sungrow_fleet.aliases) == 2
+def test_a_per_test_mock_stops_with_its_test(sungrow_mock, sungrow_mocks, sungrow_fleet):
+    assert len(sungrow_mocks.aliases) == 2 and sungrow_fleet is sungrow_mocks
+
+def test_a_fleet_from_the_factory_is_undone_and_stopped(sungrow_fleet_factory, sungrow_mocks):
+    fleet = sungrow_fleet_factory(3, "units", clock_speed=0)
+    fleet.inverter("inv2").mock.set_value("max_soc", 95, unit_id=2)
+    assert len(sungrow_mocks.aliases) == 2  # the shared mock and the fleet's one port
+
+def test_the_fleet_stopped_with_its_test(sungrow_mocks):
+    assert len(sungrow_mocks.aliases) == 1 and not sungrow_mocks.fleets
 '''
 
 
@@ -223,4 +231,4 @@ def test_pytest_fixtures_give_every_test_a_clean_mock(tmp_path):
         capture_output=True, text=True, timeout=120, cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 passed" in result.stdout
+    assert "5 passed" in result.stdout

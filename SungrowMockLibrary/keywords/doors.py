@@ -35,7 +35,7 @@ class DoorKeywords:
 
         See also `Get Battery Unit Id`.
         """
-        return self.ctx.fleet.get(alias).modbus_path
+        return self.ctx.registry.get(alias).modbus_path
 
     @keyword
     def get_battery_unit_id(self, alias: str | None = None) -> int | None:
@@ -57,7 +57,7 @@ class DoorKeywords:
 
         See also `Get Modbus Path`, `Set Battery SOC`.
         """
-        return self.ctx.fleet.get(alias).battery_unit_id
+        return self.ctx.registry.get(alias).battery_unit_id
 
     @keyword
     def get_encryption_key(self, alias: str | None = None) -> str:
@@ -72,7 +72,7 @@ class DoorKeywords:
         | ${key} = | Get Encryption Key |
         | Should Be Equal | ${key} | 00112233445566778899aabbccddeeff |
         """
-        return self.ctx.fleet.get(alias).get_encryption_key()
+        return self.ctx.registry.get(alias).get_encryption_key()
 
     @keyword
     def set_encryption_key(self, key: str, scope: Scope = None, alias: str | None = None) -> str:
@@ -86,7 +86,7 @@ class DoorKeywords:
 
         See also `Get Encryption Key`, `Rotate Encryption Key`, `Disable Encryption`.
         """
-        return self.ctx.fleet.get(alias).set_encryption_key(key, scope)
+        return self.ctx.registry.get(alias).set_encryption_key(key, scope)
 
     @keyword
     def rotate_encryption_key(self, scope: Scope = None, alias: str | None = None) -> str:
@@ -104,7 +104,7 @@ class DoorKeywords:
 
         See also `Get Encryption Key`, `Set Encryption Key`, `Disable Encryption`.
         """
-        return self.ctx.fleet.get(alias).rotate_encryption_key(scope)
+        return self.ctx.registry.get(alias).rotate_encryption_key(scope)
 
     @keyword
     def disable_encryption(self, scope: Scope = None, alias: str | None = None) -> str:
@@ -121,7 +121,7 @@ class DoorKeywords:
 
         See also `Get Encryption Key`.
         """
-        return self.ctx.fleet.get(alias).disable_encryption(scope)
+        return self.ctx.registry.get(alias).disable_encryption(scope)
 
     @keyword("Expire WiNet Tokens")
     def expire_winet_tokens(self, alias: str | None = None) -> int:
@@ -136,7 +136,7 @@ class DoorKeywords:
 
         See also `Set WiNet Token Lifetime`, `Set WiNet Session Limit`, `Require WiNet Login`.
         """
-        return self.ctx.fleet.get(alias).expire_winet_tokens()
+        return self.ctx.registry.get(alias).expire_winet_tokens()
 
     @keyword("Get WiNet Login Required")
     def get_winet_login_required(self, alias: str | None = None) -> bool:
@@ -148,7 +148,7 @@ class DoorKeywords:
 
         See also `Require WiNet Login`.
         """
-        return self.ctx.fleet.get(alias).get_winet_login_required()
+        return self.ctx.registry.get(alias).get_winet_login_required()
 
     @keyword("Require WiNet Login")
     def require_winet_login(self, required: bool = True, scope: Scope = None, alias: str | None = None) -> bool:
@@ -167,7 +167,7 @@ class DoorKeywords:
         See also `Get WiNet Login Required`, `Firmware` (``firmware=login`` in
         `Start Mock Sungrow` requires the login from the start), `Set WiNet Session Limit`.
         """
-        return self.ctx.fleet.get(alias).require_winet_login(required, scope)
+        return self.ctx.registry.get(alias).require_winet_login(required, scope)
 
     @keyword("Get WiNet Token Lifetime")
     def get_winet_token_lifetime(self, alias: str | None = None) -> timedelta:
@@ -179,7 +179,7 @@ class DoorKeywords:
 
         See also `Set WiNet Token Lifetime`.
         """
-        return timedelta(seconds=self.ctx.fleet.get(alias).get_winet_token_lifetime())
+        return timedelta(seconds=self.ctx.registry.get(alias).get_winet_token_lifetime())
 
     @keyword("Set WiNet Token Lifetime")
     def set_winet_token_lifetime(self, lifetime: timedelta, scope: Scope = None, alias: str | None = None) -> timedelta:
@@ -195,7 +195,7 @@ class DoorKeywords:
 
         See also `Get WiNet Token Lifetime`, `Expire WiNet Tokens`, `Set WiNet Session Limit`.
         """
-        return timedelta(seconds=self.ctx.fleet.get(alias).set_winet_token_lifetime(lifetime, scope))
+        return timedelta(seconds=self.ctx.registry.get(alias).set_winet_token_lifetime(lifetime, scope))
 
     @keyword("Get WiNet Session Limit")
     def get_winet_session_limit(self, alias: str | None = None) -> int:
@@ -207,7 +207,7 @@ class DoorKeywords:
 
         See also `Set WiNet Session Limit`.
         """
-        return self.ctx.fleet.get(alias).get_winet_session_limit()
+        return self.ctx.registry.get(alias).get_winet_session_limit()
 
     @keyword("Set WiNet Session Limit")
     def set_winet_session_limit(self, sessions: int, scope: Scope = None, alias: str | None = None) -> int:
@@ -224,4 +224,4 @@ class DoorKeywords:
 
         See also `Get WiNet Session Limit`, `Require WiNet Login`, `Expire WiNet Tokens`.
         """
-        return self.ctx.fleet.get(alias).set_winet_session_limit(sessions, scope)
+        return self.ctx.registry.get(alias).set_winet_session_limit(sessions, scope)

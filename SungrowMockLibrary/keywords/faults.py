@@ -118,7 +118,8 @@ class FaultKeywords:
         ``scope``: ``test`` (default inside a test: cleared when the test ends), ``suite``
         (default in a suite setup: cleared when that suite ends) or ``global`` (cleared only by
         `Clear Faults`). Faults are checked oldest first; the first that fires is applied.
-        ``alias`` picks the mock (default: the current one).
+        ``alias`` picks the mock (default: the current one); a fleet inverter's alias
+        (``inv7``) picks its mock and targets its unit id.
 
         Kinds:
         | = kind = | = doors = | = what the client sees = | = parameters = |
@@ -146,7 +147,10 @@ class FaultKeywords:
             for name, value in locals().items()
             if name not in NOT_FAULT_OPTIONS and value is not None
         }
-        fault = self.ctx.fleet.get(alias).inject_fault(kind.value, scope=scope, **options)
+        mock, at = self.ctx.registry.resolve(alias, unit)
+        if at is not None:
+            options["unit"] = at  # an inverter of a fleet named by its alias: only its requests
+        fault = mock.inject_fault(kind.value, scope=scope, **options)
         logger.info(f"Injected fault {fault.id}: {fault.describe()} (scope {fault.scope})")
         return fault.id
 
@@ -165,7 +169,7 @@ class FaultKeywords:
 
         See also `Inject Fault`.
         """
-        return self.ctx.fleet.get(alias).clear_faults(None if scope is None else scope.value)
+        return self.ctx.registry.get(alias).clear_faults(None if scope is None else scope.value)
 
     @keyword
     def fault_should_have_triggered(self, fault_id: int, times: int | None = None, alias: str | None = None) -> int:
@@ -179,7 +183,7 @@ class FaultKeywords:
         | Run My Client | # the client under test reads daily_power_yields (5003) |
         | Fault Should Have Triggered | ${id} | times=1 |
         """
-        fault = self.ctx.fleet.get(alias).faults.get(fault_id)
+        fault = self.ctx.registry.get(alias).faults.get(fault_id)
         if times is None and fault.triggered == 0:
             raise AssertionError(f"fault {fault.id} ({fault.describe()}) never triggered; it matched {fault.matched} request(s)")
         if times is not None and fault.triggered != times:
@@ -205,7 +209,7 @@ class FaultKeywords:
 
         See also `Get All Fault Statistics`.
         """
-        return self.ctx.fleet.get(alias).faults.get(fault_id).as_dict()
+        return self.ctx.registry.get(alias).faults.get(fault_id).as_dict()
 
     @keyword
     def get_all_fault_statistics(self, alias: str | None = None) -> list[FaultStatistics]:
@@ -220,4 +224,4 @@ class FaultKeywords:
         | Length Should Be | ${faults} | 1 |
         | Should Be Equal | ${faults}[0][kind] | refuse |
         """
-        return [fault.as_dict() for fault in self.ctx.fleet.get(alias).faults.faults(include_inactive=True)]
+        return [fault.as_dict() for fault in self.ctx.registry.get(alias).faults.faults(include_inactive=True)]

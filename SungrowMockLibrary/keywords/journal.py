@@ -46,7 +46,7 @@ class JournalKeywords:
         self.ctx = context
 
     def _requests(self, alias, register=None, table=None, unit_id=None, **filters):
-        mock = self.ctx.fleet.get(alias)
+        mock, unit_id = self.ctx.registry.resolve(alias, unit_id)
         query = None if register is None else traffic.query(mock, register, _table(table), unit_id)
         filters = {name: _text(value) for name, value in filters.items()}
         return mock, query, traffic.requests(mock, register=query, table=_table(table), unit_id=unit_id, **filters)
@@ -119,7 +119,7 @@ class JournalKeywords:
 
         See also `Wait Until Register Read`, `Write Should Have Been Made`.
         """
-        mock = self.ctx.fleet.get(alias)
+        mock, unit_id = self.ctx.registry.resolve(alias, unit_id)
         query = traffic.query(mock, register, _table(table), unit_id)
         found = traffic.reads(mock, query, _text(door))
         if (times is None and not found) or (times is not None and len(found) != times):
@@ -154,7 +154,7 @@ class JournalKeywords:
 
         See also `Register Should Have Been Read`.
         """
-        mock = self.ctx.fleet.get(alias)
+        mock, unit_id = self.ctx.registry.resolve(alias, unit_id)
         query = traffic.query(mock, register, None, unit_id)
         written = [written for _, written in traffic.writes(mock, query, _text(door))]
         if value is None:
@@ -233,7 +233,7 @@ class JournalKeywords:
 
         See also `Register Should Have Been Read`.
         """
-        mock = self.ctx.fleet.get(alias)
+        mock, unit_id = self.ctx.registry.resolve(alias, unit_id)
         query = traffic.query(mock, register, _table(table), unit_id)
         since = mock.journal.last_seq
         door = _text(door)
@@ -262,6 +262,6 @@ class JournalKeywords:
         | Should Be Equal As Integers | ${forgotten} | 3 |
         | Request Count Should Be | 0 |
         """
-        mock = self.ctx.fleet.get(alias)
+        mock = self.ctx.registry.get(alias)
         mock.sync()
         return mock.journal.clear()

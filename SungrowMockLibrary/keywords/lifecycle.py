@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from robot.api import logger
 from robot.utils import timestr_to_secs
 from robotlibcore import keyword
 
-from ..keyword_types import Endpoint, EndpointPart, Endpoints, Firmware, ModbusPath
+from ..fleet import MockSungrowFleet
+from ..keyword_types import Endpoint, EndpointPart, Endpoints, Firmware, FleetInverter, FleetLayout, ModbusPath
 from ..mock import MockSungrow
 from ..netutil import free_loopback_address, reachable_address
-from ..options import OPTIONS, StartOptions
+from ..options import FLEET_OPTIONS, OPTIONS, StartOptions
 from ..recording import record
 from .context import LibraryContext
 
 
-def _options_doc() -> str:
-    """The start options as a Libdoc list, from the options model (the docstring is indented)."""
+def _options_doc(options=OPTIONS, leave_out: tuple[str, ...] = ()) -> str:
+    """Options as a Libdoc list, from the options model (the docstring is indented)."""
     return "\n".join(
-        f"        - ``{o.name}``: {o.help}; default {o.default_words}." for o in OPTIONS.values()
+        f"        - ``{o.name}``: {o.help}; default {o.default_words}." for o in options.values() if o.name not in leave_out
     )
+
+
+# Start options a fleet decides itself (per inverter), or draws from ``models`` (``model``).
+FLEET_DECIDES = ("model", "unit_id", "serial", "snapshot", "standard_ports")
 
 
 class LifecycleKeywords:
@@ -109,7 +115,7 @@ class LifecycleKeywords:
         mock = MockSungrow(options=options)
         mock.start()
         try:
-            alias = self.ctx.fleet.add(mock, alias)
+            alias = self.ctx.registry.add(mock, alias)
         except Exception:
             mock.stop()
             raise
@@ -117,6 +123,109 @@ class LifecycleKeywords:
         return Endpoints(**mock.endpoints)
 
     start_mock_sungrow.__doc__ = start_mock_sungrow.__doc__.replace("%OPTIONS%", _options_doc())
+
+    @keyword
+    def start_mock_sungrow_fleet(
+        self,
+        count: int,
+        layout: FleetLayout = FleetLayout.units,
+        models: str | None = None,
+        seed: int | None = None,
+        alias_prefix: str | None = None,
+        alias: str | None = None,
+        doors: str | None = None,
+        host: str | None = None,
+        modbus_port: int | None = None,
+        encrypted_port: int | None = None,
+        winet_ws_port: int | None = None,
+        winet_http_port: int | None = None,
+        winet_tls_port: int | None = None,
+        firmware: Firmware = None,
+        encryption_key: str | None = None,
+        clock_speed: float | None = None,
+        start_time: str | None = None,
+        simulate: bool | None = None,
+        latitude: float | None = None,
+        scenario: str | None = None,
+        faults: str | None = None,
+        journal_capacity: int | None = None,
+        idle_timeout: timedelta | None = None,
+        max_connections: int | None = None,
+        modbus_path: ModbusPath = None,
+    ) -> list[FleetInverter]:
+        """Starts ``count`` mock inverters in this process on one event loop and returns them: alias, model, serial, unit id, endpoints.
+
+        ``layout`` (`FleetLayout`) says how clients reach them:
+        - ``units``: behind one Modbus port as unit ids 1..247 (a logger's RS-485 bus), one
+          more port per 247 inverters. The bus carries no SBR battery.
+        - ``ports``: each inverter on ports of its own, at unit id 1 (a hybrid with its SBR
+          battery on unit 200), as when each is reached on its own LAN port.
+        - ``dongle``: behind WiNet-S dongles, a few inverters each (unit id = WiNet ``dev_id``
+          1, 2, ...): each dongle's device list, WebSocket and HTTP API, and its Modbus TCP
+          (``modbus_path=winet``).
+
+        Fleet options:
+%FLEET%
+
+        ``seed`` (a start option) draws the fleet: each inverter's model from ``models``, its
+        serial (``F``, three digits from the seed, its number: ``F417000007``), its PV array
+        (0.9-1.4 times its nominal power), its house load profile and its battery's state of
+        charge; the same seed gives the same fleet.
+
+        The other arguments are start options every mock of the fleet shares, as in
+        `Start Mock Sungrow` (defaults from the library import); a port given is the base of a
+        range: the fleet's K-th port, inverter or dongle takes base + K - 1. By default the
+        units and ports layouts open the ``modbus`` door, the dongle layout ``modbus,winet``.
+        All the fleet's inverters share one simulated clock.
+
+        ``alias`` names the fleet (default ``fleet1``, ``fleet2``, ...); its mocks are
+        ``ALIAS.1``, ``ALIAS.2``, ... and its first one becomes the current mock. Every keyword
+        that takes ``alias`` also takes an inverter's alias (``inv7``): it then acts on that
+        inverter (its mock and unit id), and ``alias=ALIAS  unit_id=7`` finds it too where the
+        unit id is unique in the fleet. `Stop Mock Sungrow` with the fleet's alias stops it; a
+        fleet started in a test stops when the test ends, and what a test set on its inverters
+        is undone then, as on any mock.
+
+        A fleet the process cannot hold fails before anything listens, naming the limit:
+        ports beyond 65535 or overlapping ranges, more free ports than the kernel's ephemeral
+        range, more file descriptors than the process may open. If a mock fails while the fleet
+        starts (a port taken), the ones already started are stopped before the error.
+
+        Example:
+        | ${inverters} = | Start Mock Sungrow Fleet | 3 | models=SG-RT | seed=7 |
+        | Should Be Equal As Integers | ${inverters}[2][unit_id] | 3 |
+        | Set Inverter Value | daily_power_yields | 12.3 | alias=inv2 |
+        | Get Inverter Value | daily_power_yields | == | 12.3 | unit_id=2 |
+        | Start Mock Sungrow Fleet | 2 | layout=ports | alias=homes | alias_prefix=home |
+        | ${endpoint} = | Get Mock Sungrow Endpoint | alias=home2 |
+        | Stop Mock Sungrow | homes |
+
+        See also `FleetLayout`, `Start Mock Sungrow`, `Switch Mock Sungrow`, `Stop Mock Sungrow`.
+        """
+        given = {
+            name: value for name, value in locals().items()
+            if name in OPTIONS and name not in FLEET_DECIDES and value is not None
+        }  # fmt: skip
+        defaults = StartOptions.of(self.ctx.defaults)
+        cleared = {name: getattr(StartOptions(), name) for name in FLEET_DECIDES if name != "model"}
+        base = self.ctx.access.start_options(StartOptions.of(defaults, **given))
+        base = dataclasses.replace(base, **cleared)
+        fleet = MockSungrowFleet(count, layout, models, alias_prefix, options=base)
+        fleet.start()
+        try:
+            alias = self.ctx.registry.add_fleet(fleet, alias)
+        except Exception:
+            fleet.stop()
+            raise
+        logger.info(
+            f"Started fleet {alias}: {len(fleet)} inverters ({fleet.layout.value} layout, {len(fleet.mocks)} mocks, "
+            f"models {', '.join(fleet.models)}), inverters {fleet.aliases_text()}"
+        )
+        return [FleetInverter(**inverter.as_dict()) for inverter in fleet.inverters]
+
+    start_mock_sungrow_fleet.__doc__ = start_mock_sungrow_fleet.__doc__.replace(
+        "%FLEET%", _options_doc(FLEET_OPTIONS, leave_out=("count",))
+    )
 
     @keyword
     def add_inverter(self, model: str, unit_id: int, serial: str | None = None, alias: str | None = None) -> None:
@@ -132,7 +241,7 @@ class LifecycleKeywords:
         | Add Inverter | SG5.0RS | 2 | serial=B000000002 |
         | Set Inverter Value | daily_power_yields | 4.2 | unit_id=2 |
         """
-        inverter = self.ctx.fleet.get(alias).add_inverter(model, unit_id, serial)
+        inverter = self.ctx.registry.get(alias).add_inverter(model, unit_id, serial)
         logger.info(f"Added {inverter.model.name} serial {inverter.serial} at unit id {unit_id}")
 
     @keyword
@@ -174,23 +283,27 @@ class LifecycleKeywords:
 
     @keyword
     def stop_mock_sungrow(self, alias: str | None = None) -> None:
-        """Stops a mock (the current one by default) and releases its ports.
+        """Stops a mock or a fleet (the current mock, or the fleet it belongs to, by default) and releases its ports.
 
         When the keyword returns, the ports are free and the mock's thread has ended. After
         stopping the current mock, the most recently started mock still running becomes current.
+        A fleet stops whole: given one of its inverters' or mocks' aliases, the keyword fails
+        naming the fleet.
 
         Example:
         | Start Mock Sungrow | SH10RT | alias=house |
         | Start Mock Sungrow | SG10RT | alias=garage |
         | Stop Mock Sungrow | house |
+        | Start Mock Sungrow Fleet | 3 | alias=farm |
+        | Stop Mock Sungrow | farm |
 
         See also `Stop All Mock Sungrows`, `Start Mock Sungrow`, `Switch Mock Sungrow`.
         """
-        self.ctx.fleet.stop(alias)
+        self.ctx.registry.stop(alias)
 
     @keyword
     def stop_all_mock_sungrows(self) -> None:
-        """Stops every mock this library instance started, whatever its scope.
+        """Stops every mock and fleet this library instance started, whatever its scope.
 
         Use it in a teardown (``[Teardown]    Stop All Mock Sungrows``) to leave nothing running
         whatever the test started.
@@ -201,20 +314,26 @@ class LifecycleKeywords:
 
         See also `Stop Mock Sungrow`.
         """
-        self.ctx.fleet.stop_all()
+        self.ctx.registry.stop_all()
 
     @keyword
     def switch_mock_sungrow(self, alias: str) -> str | None:
         """Makes the mock ``alias`` the current one and returns the previous current alias.
 
-        Keywords that take no ``alias`` act on the current mock.
+        Keywords that take no ``alias`` act on the current mock. ``alias`` may name a fleet (its
+        first mock) or one of a fleet's inverters (``inv7``): keywords given neither ``alias``
+        nor ``unit_id`` then act on that inverter.
 
         Example:
         | Start Mock Sungrow | SH10RT | alias=house |
         | Start Mock Sungrow | SG10RT | alias=garage |
         | ${previous} = | Switch Mock Sungrow | house |
+        | Start Mock Sungrow Fleet | 3 | models=SG10RT |
+        | Switch Mock Sungrow | inv2 |
+        | Set Inverter Value | daily_power_yields | 4.2 |
+        | Get Inverter Value | daily_power_yields | == | 4.2 | alias=inv2 |
         """
-        return self.ctx.fleet.switch(alias)
+        return self.ctx.registry.switch(alias)
 
     @keyword
     def get_mock_sungrow_endpoint(
@@ -223,12 +342,15 @@ class LifecycleKeywords:
         """Returns where an endpoint of a mock listens: ``HOST:PORT``, or just the host or the port.
 
         ``door`` is one of `Endpoint`: ``modbus``, ``encrypted``, ``winet_ws``, ``winet_http``.
+        ``alias`` may name a fleet's inverter (``inv7``): the endpoint it is reached at.
 
         Example:
         | ${port} = | Get Mock Sungrow Endpoint | modbus | part=port |
         | ${address} = | Get Mock Sungrow Endpoint | winet_http |
+        | Start Mock Sungrow Fleet | 2 | layout=ports |
+        | ${second} = | Get Mock Sungrow Endpoint | alias=inv2 |
         """
-        address = self.ctx.fleet.get(alias).endpoint(door)
+        address = self.ctx.registry.get(alias).endpoint(door)
         host, _, port = address.rpartition(":")
         if part is EndpointPart.host:
             return host
@@ -246,7 +368,7 @@ class LifecycleKeywords:
 
         See also `Get Mock Sungrow Endpoint`.
         """
-        return Endpoints(**self.ctx.fleet.get(alias).endpoints)
+        return Endpoints(**self.ctx.registry.get(alias).endpoints)
 
     @keyword
     def record_inverter_snapshot(

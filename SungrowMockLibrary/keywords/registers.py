@@ -86,7 +86,7 @@ class RegisterKeywords:
     def _read_verified(self, alias, register, table, unit_id, text: bool, read: str, what: str, assertion):
         """Read ``register`` with the mock's ``read`` method (``get_register`` or ``get_value``)
         and verify it as the getters do; ``assertion`` is (operator, expected, message, timeout)."""
-        mock = self.ctx.fleet.get(alias)
+        mock, unit_id = self.ctx.registry.resolve(alias, unit_id)
         found = _register(mock, register, table, unit_id)
         if text:
             _text_only(found, "Get Register")
@@ -116,7 +116,8 @@ class RegisterKeywords:
         32-bit registers take the whole value; the mock splits it low word first. ``table``
         (``input`` or ``holding``) is needed only when a number exists in both tables (for
         example 5000). ``unit_id`` picks an inverter added with `Add Inverter` (default: the
-        mock's first inverter).
+        mock's first inverter); ``alias`` a mock, or an inverter of a fleet by its own alias
+        (``inv7``, see `Start Mock Sungrow Fleet`).
 
         Any value that fits the datatype is stored, even one the inverter would refuse over
         Modbus, so that tests can show clients odd values. Use `Set Inverter Value` for
@@ -134,7 +135,7 @@ class RegisterKeywords:
 
         See also `Get Register`, `Release Register`.
         """
-        mock = self.ctx.fleet.get(alias)
+        mock, unit_id = self.ctx.registry.resolve(alias, unit_id)
         _numbers_only(_register(mock, register, table, unit_id), "Set Register Text")
         return mock.set_register(register, value, _table(table), unit_id, scope)
 
@@ -159,7 +160,7 @@ class RegisterKeywords:
 
         See also `Get Register Text`.
         """
-        mock = self.ctx.fleet.get(alias)
+        mock, unit_id = self.ctx.registry.resolve(alias, unit_id)
         _text_only(_register(mock, register, table, unit_id), "Set Register")
         return mock.set_register(register, str(text), _table(table), unit_id, scope)
 
@@ -248,7 +249,7 @@ class RegisterKeywords:
 
         See also `Get Inverter Value`, `Log Register Map` (the allowed values).
         """
-        mock = self.ctx.fleet.get(alias)
+        mock, unit_id = self.ctx.registry.resolve(alias, unit_id)
         _numbers_only(_register(mock, name, table, unit_id), "Set Register Text")
         return mock.set_value(name, value, _table(table), unit_id, scope)
 
@@ -303,9 +304,10 @@ class RegisterKeywords:
 
         See also `Get Register`, `Get Inverter Value`, `Set Inverter Value`.
         """
+        mock, unit_id = self.ctx.registry.resolve(alias, unit_id)
         rows = [
             row
-            for row in self.ctx.fleet.get(alias).register_map(_table(table), unit_id)
+            for row in mock.register_map(_table(table), unit_id)
             if fnmatch.fnmatchcase(row["name"], pattern)
         ]
         logger.info(register_map_html(rows), html=True)

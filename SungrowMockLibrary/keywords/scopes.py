@@ -31,7 +31,7 @@ class ScopeKeywords:
 
         See also `Close Mock Scope`, `Scope`.
         """
-        scope_id = self.ctx.fleet.open_scope(scope, name)
+        scope_id = self.ctx.registry.open_scope(scope, name)
         logger.info(f"Opened mock scope {scope_id} ({scope}{f' {name!r}' if name else ''})")
         return scope_id
 
@@ -51,6 +51,6 @@ class ScopeKeywords:
 
         See also `Open Mock Scope`.
         """
-        undone = self.ctx.fleet.close_scope(scope_id)
+        undone = self.ctx.registry.close_scope(scope_id)
         logger.info(f"Closed mock scope {scope_id}: {undone} setting(s) undone")
         return undone

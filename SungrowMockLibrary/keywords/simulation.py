@@ -33,7 +33,7 @@ class SimulationKeywords:
 
         See also `Set Mock Time`, `Advance Mock Clock`, `Set Clock Speed`.
         """
-        return self.ctx.fleet.get(alias).get_time()
+        return self.ctx.registry.get(alias).get_time()
 
     @keyword
     def set_mock_time(self, moment: str, alias: str | None = None) -> str:
@@ -49,7 +49,7 @@ class SimulationKeywords:
 
         See also `Get Mock Time`, `Advance Mock Clock`.
         """
-        return self.ctx.fleet.get(alias).set_time(moment)
+        return self.ctx.registry.get(alias).set_time(moment)
 
     @keyword
     def advance_mock_clock(self, duration: timedelta, alias: str | None = None) -> str:
@@ -67,7 +67,7 @@ class SimulationKeywords:
 
         See also `Get Mock Time`, `Set Mock Time`.
         """
-        return self.ctx.fleet.get(alias).advance_clock(duration)
+        return self.ctx.registry.get(alias).advance_clock(duration)
 
     @keyword
     def get_clock_speed(self, alias: str | None = None) -> float:
@@ -79,7 +79,7 @@ class SimulationKeywords:
 
         See also `Set Clock Speed`.
         """
-        return self.ctx.fleet.get(alias).get_clock_speed()
+        return self.ctx.registry.get(alias).get_clock_speed()
 
     @keyword
     def set_clock_speed(self, speed: float, scope: Scope = None, alias: str | None = None) -> float:
@@ -95,7 +95,7 @@ class SimulationKeywords:
 
         See also `Get Clock Speed`, `Get Mock Time`, `Set Mock Time`.
         """
-        return self.ctx.fleet.get(alias).set_clock_speed(speed, scope)
+        return self.ctx.registry.get(alias).set_clock_speed(speed, scope)
 
     # -- the plant ---------------------------------------------------------------------------------
 
@@ -110,7 +110,8 @@ class SimulationKeywords:
 
         See also `Set Irradiance`.
         """
-        return self.ctx.fleet.get(alias).get_irradiance(unit_id)
+        mock, unit_id = self.ctx.registry.resolve(alias, unit_id)
+        return mock.get_irradiance(unit_id)
 
     @keyword
     def set_irradiance(
@@ -130,7 +131,8 @@ class SimulationKeywords:
 
         See also `Get Irradiance`, `Set House Load`.
         """
-        return self.ctx.fleet.get(alias).set_irradiance(watts_per_m2, unit_id, scope)
+        mock, unit_id = self.ctx.registry.resolve(alias, unit_id)
+        return mock.set_irradiance(watts_per_m2, unit_id, scope)
 
     @keyword
     def get_house_load(self, unit_id: int | None = None, alias: str | None = None) -> float | None:
@@ -142,7 +144,8 @@ class SimulationKeywords:
 
         See also `Set House Load`.
         """
-        return self.ctx.fleet.get(alias).get_house_load(unit_id)
+        mock, unit_id = self.ctx.registry.resolve(alias, unit_id)
+        return mock.get_house_load(unit_id)
 
     @keyword
     def set_house_load(
@@ -159,7 +162,8 @@ class SimulationKeywords:
 
         See also `Get House Load`, `Set Irradiance`, `Set Battery SOC`, `Load Scenario`.
         """
-        return self.ctx.fleet.get(alias).set_house_load(watts, unit_id, scope)
+        mock, unit_id = self.ctx.registry.resolve(alias, unit_id)
+        return mock.set_house_load(watts, unit_id, scope)
 
     @keyword
     def set_battery_soc(self, percent: float, unit_id: int | None = None, alias: str | None = None) -> float:
@@ -174,7 +178,8 @@ class SimulationKeywords:
 
         See also `Set House Load`, `Set Irradiance`, `Load Scenario`.
         """
-        return self.ctx.fleet.get(alias).set_battery_soc(percent, unit_id)
+        mock, unit_id = self.ctx.registry.resolve(alias, unit_id)
+        return mock.set_battery_soc(percent, unit_id)
 
     @keyword
     def load_scenario(
@@ -213,7 +218,8 @@ class SimulationKeywords:
         See also `Set Mock Time`, `Set Clock Speed`, `Set Battery SOC`, `Set Irradiance`,
         `Set House Load`.
         """
-        self.ctx.fleet.get(alias).load_scenario(self.ctx.access.file(path, "scenario"), unit_id, scope)
+        mock, unit_id = self.ctx.registry.resolve(alias, unit_id)
+        mock.load_scenario(self.ctx.access.file(path, "scenario"), unit_id, scope)
 
     @keyword
     def get_inverter_state(self, unit_id: int | None = None, alias: str | None = None) -> InverterState:
@@ -229,7 +235,8 @@ class SimulationKeywords:
 
         See also `Set Inverter State`.
         """
-        return self.ctx.fleet.get(alias).get_inverter_state(unit_id)
+        mock, unit_id = self.ctx.registry.resolve(alias, unit_id)
+        return mock.get_inverter_state(unit_id)
 
     @keyword
     def set_inverter_state(
@@ -255,7 +262,8 @@ class SimulationKeywords:
 
         See also `Get Inverter State`.
         """
-        return self.ctx.fleet.get(alias).set_inverter_state(state, fault_code, unit_id, scope)
+        mock, unit_id = self.ctx.registry.resolve(alias, unit_id)
+        return mock.set_inverter_state(state, fault_code, unit_id, scope)
 
     # -- pins --------------------------------------------------------------------------------------
 
@@ -281,7 +289,8 @@ class SimulationKeywords:
 
         See also `Release All Registers`.
         """
-        return self.ctx.fleet.get(alias).release_register(register, _table(table), unit_id, scope)
+        mock, unit_id = self.ctx.registry.resolve(alias, unit_id)
+        return mock.release_register(register, _table(table), unit_id, scope)
 
     @keyword
     def release_all_registers(self, unit_id: int | None = None, scope: Scope = None, alias: str | None = None) -> int:
@@ -294,4 +303,5 @@ class SimulationKeywords:
 
         See also `Release Register`, `Set Register`, `Set Inverter Value`.
         """
-        return self.ctx.fleet.get(alias).release_all_registers(unit_id, scope)
+        mock, unit_id = self.ctx.registry.resolve(alias, unit_id)
+        return mock.release_all_registers(unit_id, scope)

@@ -21,6 +21,7 @@ from enum import Enum
 
 from aiohttp import web
 
+from ..fleet import MockSungrowFleet
 from ..keywords.access import AccessPolicy
 from ..library import SungrowMockLibrary
 from ..limits import CONTROL_MAX_BODY_BYTES, CONTROL_MAX_NESTING
@@ -95,7 +96,7 @@ class ControlServer:
 
     def __init__(
         self,
-        mock: MockSungrow,
+        mock: MockSungrow | MockSungrowFleet,
         host: str = DEFAULT_HOST,
         port: int = 0,
         token: str | None = None,
@@ -106,20 +107,28 @@ class ControlServer:
         self.token = check_token(token)
         self.access = access if access is not None else AccessPolicy.control_endpoint()
         self.host, self.port = host, port
+        # A fleet's mocks exist once it runs: its library adopts it when the endpoint starts.
+        self._fleet = mock if isinstance(mock, MockSungrowFleet) else None
+        served = self._fleet.options if self._fleet is not None else mock.options
         self.library = SungrowMockLibrary(
-            model=mock.model,
-            host=mock.host,
-            doors=",".join(mock.doors),
-            simulate=mock.environment is not None,
+            model=self._fleet.plan.inverters[0].model if self._fleet is not None else mock.model,
+            host=served.host,
+            doors=",".join(served.doors),
+            simulate=served.simulated,
             clock_speed=clock_speed,
             start_time=start_time,
         )
         self.library.restrict_access(self.access)
         # Outside a Robot run no listener opens scopes, so the served mock is global: it stays.
-        self.library.adopt_mock(mock, SERVED)
+        if self._fleet is None:
+            self.library.adopt_mock(mock, SERVED)
         self.keywords = Keywords(self.library)
         self.remote = RemoteApi(self.keywords, self._run, self._import_doc())
-        self.ready: dict = {"model": mock.model, "serial": mock.inverter.serial, "unit_id": mock.unit_id}
+        first = self._fleet.plan.inverters[0] if self._fleet is not None else None
+        self.ready: dict = (
+            {"model": first.model, "serial": first.serial, "unit_id": first.unit_id} if first is not None
+            else {"model": mock.model, "serial": mock.inverter.serial, "unit_id": mock.unit_id}
+        )  # fmt: skip
         self.address = ""
         self._runtime: EventLoopThread | None = None
         self._runner: web.AppRunner | None = None
@@ -142,6 +151,9 @@ class ControlServer:
     # -- lifecycle --------------------------------------------------------------------------------
 
     def start(self) -> ControlServer:
+        fleet, self._fleet = self._fleet, None
+        if fleet is not None:  # running by now: adopted once, its inverters by their aliases
+            self.library.adopt_fleet(fleet, SERVED)
         runtime = EventLoopThread("sungrow-mock-control").start()
         try:
             self.address = runtime.run(self._open())

@@ -4,7 +4,8 @@ A door hands each new connection (a *guest*) to :meth:`Doorkeeper.admit`, which 
 the door is full, and :meth:`Doorkeeper.leave` when it closes. One timer per door looks at every
 guest ``IDLE_CHECKS`` times per idle timeout: a guest that has done nothing (:meth:`Guest.busy`
 answers False) for that many looks in a row is closed (:meth:`Guest.close_idle`). A slow or
-half-open peer costs one entry in a set, never a task or a timer of its own.
+half-open peer costs one entry in a set, never a task or a timer of its own. The timer runs only
+while the door has guests: an idle door (a fleet has thousands) schedules nothing.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Doorkeeper:
         self.idle_timeout = idle_timeout
         self._quiet: dict[Guest, int] = {}  # guest -> looks in a row that found it idle, after the first
         self._timer: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # set by start: the door is watching
         self._refusals = Throttled(log, ACCEPT_ERROR_LOG_INTERVAL)
 
     def __len__(self) -> int:
@@ -54,6 +56,8 @@ class Doorkeeper:
             )  # fmt: skip
             return False
         self._quiet[guest] = -1  # arriving counts as activity: the first look does not count against it
+        if self._timer is None and self._loop is not None:
+            self._schedule(self._loop)
         return True
 
     def leave(self, guest: Guest) -> None:
@@ -62,11 +66,15 @@ class Doorkeeper:
     # -- the idle timer -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start looking for idle connections (on the running loop); nothing with no idle timeout."""
-        if self.idle_timeout > 0 and self._timer is None:
-            self._schedule(asyncio.get_running_loop())
+        """Start looking for idle connections (on the running loop) whenever there are some;
+        nothing with no idle timeout."""
+        if self.idle_timeout > 0 and self._loop is None:
+            self._loop = asyncio.get_running_loop()
+            if self._quiet:
+                self._schedule(self._loop)
 
     def stop(self) -> None:
+        self._loop = None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -90,4 +98,6 @@ class Doorkeeper:
                 guest.close_idle()
             except Exception:  # one broken connection never stops the timer
                 log.debug("%s door: closing an idle connection failed", self.door, exc_info=True)
-        self._schedule(asyncio.get_running_loop())
+        self._timer = None
+        if quiet and self._loop is not None:  # no guests left: the next one to arrive starts it again
+            self._schedule(self._loop)

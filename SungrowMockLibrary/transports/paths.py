@@ -21,6 +21,7 @@ from ..device import codec
 from ..device.battery import pack
 from ..device.catalogue import Layout, Register
 from ..errors import CatalogueError
+from ..simulation.battery import BatteryDevice
 from ..vocabulary import ModbusPath
 from .pdu import ModbusRequest
 
@@ -42,6 +43,11 @@ def module_firmware() -> str:
     """The WiNet-S firmware: what its web API reports and what an inverter with it attached shows
     as its communication module's firmware (input 13265)."""
     return dongle_facts()["versions"]["appli_soft_version"]
+
+
+def dongle_devices() -> int:
+    """How many inverters one WiNet-S dongle serves on its bus (``[bus] max_devices``, a [GUESS])."""
+    return int(dongle_facts()["bus"]["max_devices"])
 
 
 def battery_unit(path: ModbusPath) -> int:
@@ -151,15 +157,15 @@ class _Plan:
 class Dongle:
     """The WiNet-S between the client and the devices (a :class:`~.pdu.Screen`): it refuses what it
     does not forward and rewrites what it answers, by the rules of ``dongle.toml``'s ``[modbus]``.
-    The battery is the device on ``battery``'s unit; every other unit is an inverter."""
+    The battery rules apply to the SBR pack, the inverter rules to every inverter, whatever unit
+    each answers on (a dongle with several inverters has one on unit 2 and no pack)."""
 
-    def __init__(self, battery: int):
-        self.battery = battery
+    def __init__(self) -> None:
         self._plans: dict[tuple[str, str | None, str], _Plan] = {}
         self._covering: dict[int, tuple[Layout, dict]] = {}
 
     def _plan(self, request: ModbusRequest, device) -> _Plan:
-        role = BATTERY if request.unit == self.battery else INVERTER
+        role = BATTERY if isinstance(device, BatteryDevice) else INVERTER
         key = (role, getattr(device.model, "kind", None) if role == INVERTER else None, request.table)
         plan = self._plans.get(key)
         if plan is None:
@@ -232,4 +238,4 @@ def _copied(device, name: str) -> list[int]:
 def screen(path: ModbusPath) -> Dongle | None:
     """What stands between the client and the devices on ``path``: None directly, the dongle
     through a WiNet-S."""
-    return Dongle(battery_unit(path)) if path is ModbusPath.winet else None
+    return Dongle() if path is ModbusPath.winet else None
