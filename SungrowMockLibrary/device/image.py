@@ -28,6 +28,10 @@ _ZERO_PAGE = bytes(_PAGE_BYTES)  # what every missing page reads, shared
 _UNIMPLEMENTED = codec.encode("U16", codec.sentinel("U16"))[0].to_bytes(2, "big")
 
 
+def _blocks(layout: Layout) -> dict[str, tuple[tuple[int, int], ...]]:
+    return {table: layout.model.blocks(table) for table in TABLES}
+
+
 class RegisterAccessError(Exception):
     """A read or write the device refuses; ``code`` is the Modbus exception code it answers
     (None: it does not answer at all)."""
@@ -40,13 +44,13 @@ class RegisterAccessError(Exception):
 class RegisterImage:
     """Raw words of the input and holding tables of one model, with its supported blocks."""
 
-    __slots__ = ("layout", "pages", "blocks", "generation", "outside_blocks")
+    __slots__ = ("blocks", "generation", "layout", "outside_blocks", "pages")
 
     def __init__(self, layout: Layout):
         self.layout = layout
         # table -> page number (wire address >> PAGE_SHIFT) -> the page's bytes
         self.pages: dict[str, dict[int, bytes]] = {INPUT: {}, HOLDING: {}}
-        self.blocks = {table: layout.model.blocks(table) for table in TABLES}
+        self.blocks = layout.shared(_blocks)
         # Counts the changes of either table: every change goes through put_words. The doors keep
         # an encoded reply while the generation it was built at is still current.
         self.generation = 0

@@ -17,6 +17,7 @@ from functools import cache
 from importlib import resources
 
 from ..device import codec
+from ..device.catalogue import Layout, Register
 from ..limits import LONG_JUMP_S, SAMPLE_DAY_STEPS
 from .clock import DAY_S, to_datetime
 from .controls import read_controls
@@ -70,6 +71,20 @@ def _register_map() -> tuple[tuple[str, str, str], ...]:
     text = resources.files(__package__).joinpath("data/register_map.csv").read_text(encoding="utf-8")
     rows = csv.DictReader(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
     return tuple((row["register"], row["kind"], row["quantity"]) for row in rows)
+
+
+def _targets(layout: Layout) -> tuple[tuple[Register, str], ...]:
+    """The registers the simulation drives on a model, each with its quantity."""
+    kind = layout.model.kind
+    return tuple(
+        (layout.by_name[name], quantity)
+        for name, register_kind, quantity in _register_map()
+        if register_kind in ("*", kind) and name in layout.by_name and layout.present(layout.by_name[name])
+    )
+
+
+def _plant_spec(layout: Layout) -> PlantSpec:
+    return PlantSpec.from_model(layout.model)
 
 
 def quantities(spec: PlantSpec, state: PlantState, point: OperatingPoint, controls: Controls) -> dict[str, float]:
@@ -133,14 +148,9 @@ class Simulator:
         self.inverter = inverter
         self.environment = environment or Environment()
         self.step = step
-        self.spec = PlantSpec.from_model(inverter.model)
-        kind = inverter.model.kind
-        self._targets = [
-            (inverter.layout.by_name[name], quantity)
-            for name, register_kind, quantity in _register_map()
-            if register_kind in ("*", kind) and name in inverter.layout.by_name
-            and inverter.layout.present(inverter.layout.by_name[name])
-        ]
+        # Per-model data, one copy for every inverter of the model (frozen or read-only).
+        self.spec = inverter.layout.shared(_plant_spec)
+        self._targets = inverter.layout.shared(_targets)
         self._history_writer = HistoryWriter(inverter)
         self.state = self._fresh_state(inverter.clock.timestamp())
         self.controls = Controls()
