@@ -1,10 +1,11 @@
 """The register image of one device: two tables of 16-bit words, as they go on the wire.
 
-Each table is a set of pages of ``PAGE_WORDS`` big-endian words indexed by wire address
-(documented - 1), allocated only where something other than 0 was stored: the model's blocks
-(their words read the sentinel), its undocumented words and whatever is written later. A missing
-page reads 0, as the whole table did when it was one flat ``bytearray`` (128 KiB per table, most
-of it never read; decisions §33). Everything above this module speaks documented numbers.
+Each table is a dict of pages of ``PAGE_WORDS`` big-endian words (immutable ``bytes``) by wire
+address (documented - 1) >> ``PAGE_SHIFT``, allocated only where something other than 0 was
+stored: the model's blocks (their words read the sentinel), its undocumented words and whatever
+is written later. A missing page reads 0, as the whole table did when it was one flat
+``bytearray`` (128 KiB per table, most of it never read; decisions §33). Everything above this
+module speaks documented numbers.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from ..vocabulary import ADDRESS_SPACE, ILLEGAL_ADDRESS
 from . import codec
 from .catalogue import HOLDING, INPUT, TABLES, Layout, Register
 
-# 128 words: a Modbus read (at most 125 registers) spans one page or two, so a read is one slice
-# or one join of two; a page is a small object for Python's allocator (256 bytes).
+# 128 words: a Modbus read (at most vocabulary.MAX_READ = 125 registers) spans one page or two, so
+# a read is one slice or one join of two; a page is a small object for Python's allocator.
 PAGE_SHIFT = 7
 PAGE_WORDS = 1 << PAGE_SHIFT
 _PAGE_BYTES = 2 * PAGE_WORDS
