@@ -102,7 +102,7 @@ class _Harness:
         return self.dongle.sessions.connect().token
 
     def image(self) -> bytes:
-        return b"".join(bytes(i.image.tables[t]) for i in self.devices.values() for t in (INPUT, HOLDING))
+        return b"".join(i.image.dump(t) for i in self.devices.values() for t in (INPUT, HOLDING))
 
     def inverter(self, model: str) -> Inverter:
         if model not in self.by_model:
@@ -612,7 +612,7 @@ class _Live:
 
     def image(self) -> bytes:
         inverter = self.mock.inverter
-        return bytes(inverter.image.tables[HOLDING])
+        return inverter.image.dump(HOLDING)
 
 
 _live: _Live | None = None

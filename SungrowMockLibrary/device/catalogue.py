@@ -12,9 +12,11 @@ import csv
 import difflib
 import itertools
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from typing import TypeVar
 
 from ..errors import CatalogueError
 from ..vocabulary import Table
@@ -22,6 +24,7 @@ from . import codec
 
 INPUT, HOLDING = Table.input.value, Table.holding.value  # plain text: table keys are hashed per request
 TABLES = tuple(Table)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,17 @@ class Layout:
     by_name: dict[str, Register]
     by_start: dict[tuple[str, int], Register]
     undocumented: tuple[UndocumentedWords, ...] = ()
+    # What shared() built: one copy per layout (one per model), however many devices use it.
+    _shared: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def shared(self, build: Callable[[Layout], T]) -> T:
+        """``build(self)``, built once per layout and shared by every device of the model: for
+        read-only data derived from the layout alone (a thousand inverters of a model keep one)."""
+        try:
+            return self._shared[build]
+        except KeyError:
+            value = self._shared[build] = build(self)
+            return value
 
     @property
     def shown_mppts(self) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import math
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -23,6 +24,7 @@ from .clock import DAY_S, to_datetime, to_seconds
 
 SLOT_S = 900.0
 SLOTS_PER_DAY = 96
+_NO_SLOTS = bytes(8 * SLOTS_PER_DAY)  # a day's slots of doubles, all 0.0
 
 
 @dataclass(frozen=True)
@@ -40,13 +42,21 @@ def history_map() -> tuple[Series, ...]:
     return tuple(Series(r["register"], r["counter"], r["period"], int(r["length"])) for r in rows)
 
 
-def arrays(layout: Layout) -> list[tuple[Series, Register]]:
+def arrays(layout: Layout) -> tuple[tuple[Series, Register], ...]:
     """The statistics arrays a model has: each series with the register of its first element."""
-    return [
+    return layout.shared(_arrays)
+
+
+def _arrays(layout: Layout) -> tuple[tuple[Series, Register], ...]:
+    return tuple(
         (series, layout.by_name[series.register])
         for series in history_map()
         if series.register in layout.by_name and layout.present(layout.by_name[series.register])
-    ]
+    )
+
+
+def _counters(layout: Layout) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(series.counter for series, _ in arrays(layout)))
 
 
 def _day(local_seconds: float) -> date:
@@ -64,7 +74,8 @@ class History:
         self.counters = counters
         self.now = None  # local seconds up to which energy has been booked
         self.today: date | None = None
-        self.slots: dict[str, list[float]] = {}
+        # Doubles in place, not a list of float objects: 0.8 KiB per counter and day, not up to 3.
+        self.slots: dict[str, array[float]] = {}
         self.days: dict[date, dict[str, float]] = defaultdict(lambda: dict.fromkeys(counters, 0.0))
         self.months: dict[tuple[int, int], dict[str, float]] = defaultdict(lambda: dict.fromkeys(counters, 0.0))
         self.years: dict[int, dict[str, float]] = defaultdict(lambda: dict.fromkeys(counters, 0.0))
@@ -127,7 +138,7 @@ class History:
 
     def _new_day(self, day: date) -> None:
         self.today = day
-        self.slots = {name: [0.0] * SLOTS_PER_DAY for name in self.counters}
+        self.slots = {name: array("d", _NO_SLOTS) for name in self.counters}
         # Only this month's days and this year's months are ever shown: forget the rest.
         for old in [d for d in self.days if (d.year, d.month) != (day.year, day.month)]:
             del self.days[old]
@@ -165,7 +176,7 @@ class HistoryWriter:
     def __init__(self, inverter):
         self.inverter = inverter
         self.targets = arrays(inverter.layout)
-        self.counters = tuple(dict.fromkeys(series.counter for series, _ in self.targets))
+        self.counters = inverter.layout.shared(_counters)
 
     def write(self, history: History) -> None:
         image, pinned = self.inverter.image, self.inverter.pinned

@@ -30,6 +30,10 @@ def touches_clock(table: str, address: int, count: int) -> bool:
     return table == HOLDING and address < _CLOCK_LAST and address + count >= _CLOCK_FIRST
 
 
+def _holding_registers(layout: Layout) -> tuple[Register, ...]:
+    return tuple(sorted((r for r in layout.registers if r.table == HOLDING), key=lambda r: r.number))
+
+
 class Inverter:
     """A device of one catalogue model with its live register image.
 
@@ -55,7 +59,7 @@ class Inverter:
         # The plant model behind the registers (simulation.simulator.Simulator), if simulated.
         self.simulator = None
         self._clock_second: int | None = None  # the second the clock registers show
-        self._holding = sorted((r for r in self.layout.registers if r.table == HOLDING), key=lambda r: r.number)
+        self._holding = self.layout.shared(_holding_registers)
         # Statistics arrays read 0 until the simulation has history for them (the catalogue
         # names only each array's first element).
         for series, first in arrays(self.layout):

@@ -17,6 +17,7 @@ from functools import cache
 from importlib import resources
 
 from ..device import codec
+from ..device.catalogue import Layout, Register
 from ..limits import LONG_JUMP_S, SAMPLE_DAY_STEPS
 from .clock import DAY_S, to_datetime
 from .controls import read_controls
@@ -72,23 +73,18 @@ def _register_map() -> tuple[tuple[str, str, str], ...]:
     return tuple((row["register"], row["kind"], row["quantity"]) for row in rows)
 
 
-_TARGETS: dict[int, tuple] = {}  # id(layout) -> (layout, its targets); layouts live as long as the catalogue
+def _targets(layout: Layout) -> tuple[tuple[Register, str], ...]:
+    """The registers the simulation drives on a model, each with its quantity."""
+    kind = layout.model.kind
+    return tuple(
+        (layout.by_name[name], quantity)
+        for name, register_kind, quantity in _register_map()
+        if register_kind in ("*", kind) and name in layout.by_name and layout.present(layout.by_name[name])
+    )
 
 
-def _targets(layout) -> tuple[tuple, ...]:
-    """(register, quantity) of every mapped register a model has: one tuple per model, shared by
-    all its inverters (a fleet has thousands)."""
-    kept = _TARGETS.get(id(layout))
-    if kept is None or kept[0] is not layout:
-        if len(_TARGETS) >= 1024:  # far more than the catalogue's models: layouts made on the fly
-            _TARGETS.clear()
-        kind = layout.model.kind
-        kept = _TARGETS[id(layout)] = (layout, tuple(
-            (layout.by_name[name], quantity)
-            for name, register_kind, quantity in _register_map()
-            if register_kind in ("*", kind) and name in layout.by_name and layout.present(layout.by_name[name])
-        ))  # fmt: skip
-    return kept[1]
+def _plant_spec(layout: Layout) -> PlantSpec:
+    return PlantSpec.from_model(layout.model)
 
 
 def quantities(spec: PlantSpec, state: PlantState, point: OperatingPoint, controls: Controls) -> dict[str, float]:
@@ -152,8 +148,9 @@ class Simulator:
         self.inverter = inverter
         self.environment = environment or Environment()
         self.step = step
-        self.spec = PlantSpec.from_model(inverter.model)
-        self._targets = _targets(inverter.layout)
+        # Per-model data, one copy for every inverter of the model (frozen or read-only).
+        self.spec = inverter.layout.shared(_plant_spec)
+        self._targets = inverter.layout.shared(_targets)
         self._history_writer = HistoryWriter(inverter)
         self.state = self._fresh_state(inverter.clock.timestamp())
         self.controls = Controls()
@@ -164,7 +161,6 @@ class Simulator:
         self.condition = DeviceCondition()
         self._fault_since: float | None = None
         self._stale = True  # the registers do not show the latest inputs yet
-        self._integrated = False  # whether update() has integrated anything yet
         # The simulated times at which update() has nothing to do (strictly between): published so
         # that a read can tell without a call (Inverter.refresh). Empty while stale.
         self.fresh_after = self.fresh_before = 0.0
@@ -219,7 +215,6 @@ class Simulator:
         if self.history.counters:
             self._history_writer.write(self.history)
         self._stale = False  # only once the registers show the new state: a failure retries next read
-        self._integrated = True
         last = self.state.last_time
         self.fresh_after, self.fresh_before = last - MIN_INTERVAL, last + MIN_INTERVAL
 
@@ -312,21 +307,6 @@ class Simulator:
     def set_soc(self, soc: float) -> None:
         self.update()
         self.state = dataclasses.replace(self.state, soc=soc)
-        self.invalidate()
-
-    def vary(self, pv_peak_w: float | None = None, load_seed: int | None = None, soc: float | None = None) -> None:
-        """Make this plant differ from its model's defaults from now on: its PV array's peak power
-        (W), its house's load profile (the seed of its variations) and, with a battery, its state
-        of charge (a fraction). A fleet spreads its inverters so; before the first read it costs
-        nothing (no integration up to now)."""
-        if self._integrated:
-            self.update()  # what happened so far happened with the old plant
-        if pv_peak_w is not None:
-            self.spec = dataclasses.replace(self.spec, pv_peak_w=float(pv_peak_w))
-        if load_seed is not None:
-            self.environment = dataclasses.replace(self.environment, seed=int(load_seed))
-        if soc is not None and self.spec.has_battery:
-            self.state = dataclasses.replace(self.state, soc=float(soc))
         self.invalidate()
 
     def _write(self, values: dict[str, float | str]) -> None:
