@@ -445,8 +445,10 @@ def start_server(name: str, argv: list[str], env: dict | None = None) -> tuple[S
         line = mb.read_line(server.proc, 20.0)
         server.ready_s = time.perf_counter() - t0
     except Exception as exc:
+        server.stop()
+        why = server.stderr_tail() or "(empty)"  # read before close() deletes the file
         server.close()
-        raise RuntimeError(f"{name}: {exc}; stderr: {server.stderr_tail() or '(empty)'}") from None
+        raise RuntimeError(f"{name}: {exc}; stderr: {why}") from None
     finally:
         mb._child_env = saved
     return server, json.loads(line)

@@ -161,6 +161,7 @@ class Simulator:
         self.condition = DeviceCondition()
         self._fault_since: float | None = None
         self._stale = True  # the registers do not show the latest inputs yet
+        self._integrated = False  # whether update() has integrated anything yet
         # The simulated times at which update() has nothing to do (strictly between): published so
         # that a read can tell without a call (Inverter.refresh). Empty while stale.
         self.fresh_after = self.fresh_before = 0.0
@@ -215,6 +216,7 @@ class Simulator:
         if self.history.counters:
             self._history_writer.write(self.history)
         self._stale = False  # only once the registers show the new state: a failure retries next read
+        self._integrated = True
         last = self.state.last_time
         self.fresh_after, self.fresh_before = last - MIN_INTERVAL, last + MIN_INTERVAL
 
@@ -307,6 +309,21 @@ class Simulator:
     def set_soc(self, soc: float) -> None:
         self.update()
         self.state = dataclasses.replace(self.state, soc=soc)
+        self.invalidate()
+
+    def vary(self, pv_peak_w: float | None = None, load_seed: int | None = None, soc: float | None = None) -> None:
+        """Make this plant differ from its model's defaults from now on: its PV array's peak power
+        (W), its house's load profile (the seed of its variations) and, with a battery, its state
+        of charge (a fraction). A fleet spreads its inverters so; before the first read it costs
+        nothing (no integration up to now)."""
+        if self._integrated:
+            self.update()  # what happened so far happened with the old plant
+        if pv_peak_w is not None:
+            self.spec = dataclasses.replace(self.spec, pv_peak_w=float(pv_peak_w))
+        if load_seed is not None:
+            self.environment = dataclasses.replace(self.environment, seed=int(load_seed))
+        if soc is not None and self.spec.has_battery:
+            self.state = dataclasses.replace(self.state, soc=float(soc))
         self.invalidate()
 
     def _write(self, values: dict[str, float | str]) -> None:

@@ -86,11 +86,39 @@ def host_apt_options() -> list[str]:
     return [f"--aptopt={line}" for line in dump.splitlines() if line.split(" ", 1)[0] in APT_OPTIONS]
 
 
-def _run(*command: str, timeout: float, stdin: bytes | None = None) -> str:
+# Where buildah looks for netavark (its error message lists these).
+NETAVARK_DIRS = ("/usr/local/libexec/podman", "/usr/local/lib/podman", "/usr/libexec/podman", "/usr/lib/podman")
+
+
+def buildah_environment() -> dict[str, str]:
+    """The environment of every buildah call: a containers.conf of the store's own that names the
+    network backend installed now.
+
+    A store remembers the backend it was first used with (``storage/defaultNetworkBackend``); once
+    that was netavark and netavark is gone (``run_tests.py`` installs buildah without it), every
+    buildah call on the store fails ("could not find netavark"). So it was, in the first CI run.
+    """
+    backend = "netavark" if any(Path(d, "netavark").is_file() for d in NETAVARK_DIRS) else "cni"
+    conf = store() / "containers.conf"
+    text = f'[network]\nnetwork_backend = "{backend}"\n'
+    if not conf.is_file() or conf.read_text() != text:
+        conf.parent.mkdir(parents=True, exist_ok=True)
+        conf.write_text(text)
+    return {**os.environ, "CONTAINERS_CONF": str(conf)}
+
+
+def buildah_command(*arguments: str) -> list[str]:
+    """A buildah command line on the private vfs store."""
+    root = store()
+    return ["buildah", "--root", str(root / "storage"), "--runroot", str(root / "run"), "--storage-driver", "vfs",
+            *arguments]  # fmt: skip
+
+
+def _run(*command: str, timeout: float, stdin: bytes | None = None, env: dict[str, str] | None = None) -> str:
     logger.info("+ " + " ".join(command))
     started = time.monotonic()
     result = subprocess.run(command, input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL,
-                            capture_output=True, timeout=timeout, check=False)  # fmt: skip
+                            capture_output=True, timeout=timeout, check=False, env=env)  # fmt: skip
     logger.info(f"({time.monotonic() - started:.1f} s)")
     if result.returncode != 0:
         raise AssertionError(
@@ -143,9 +171,7 @@ class container_image:  # Robot imports a library class named as its module
         self._stderr_path: Path | None = None
 
     def _buildah(self, *arguments: str, timeout: float = 120.0) -> str:
-        root = store()
-        return _run("buildah", "--root", str(root / "storage"), "--runroot", str(root / "run"),
-                    "--storage-driver", "vfs", *arguments, timeout=timeout)  # fmt: skip
+        return _run(*buildah_command(*arguments), timeout=timeout, env=buildah_environment())
 
     @keyword
     def skip_unless_images_can_be_built(self) -> None:
@@ -229,15 +255,14 @@ class container_image:  # Robot imports a library class named as its module
         except (AssertionError, subprocess.TimeoutExpired) as error:
             self._machine_cannot(f"no network namespace for the image: {error}", required=False)
         self._container = self._buildah("from", "--quiet", image).strip()
-        root = store()
         environment = ["--env", f"SUNGROW_MOCK_CONTROL_TOKEN={token}"] if token else []
-        command = [*in_namespace, "buildah", "--root", str(root / "storage"), "--runroot", str(root / "run"),
-                   "--storage-driver", "vfs", "run", "--isolation", "chroot", "--network", "host", *environment,
-                   self._container, "--", *config["Entrypoint"], *config.get("Cmd", [])]  # fmt: skip
+        command = [*in_namespace, *buildah_command("run", "--isolation", "chroot", "--network", "host", *environment,
+                   self._container, "--", *config["Entrypoint"], *config.get("Cmd", []))]  # fmt: skip
         logger.info("+ " + " ".join(command))
-        self._stderr_path = root / f"{namespace}.stderr"
+        self._stderr_path = store() / f"{namespace}.stderr"
         with self._stderr_path.open("wb") as stderr:
-            self._process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, start_new_session=True)
+            self._process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, start_new_session=True,
+                                             env=buildah_environment())  # fmt: skip
         line = self._ready_line()
         logger.info(f"ready: {line}")
         return json.loads(line)
