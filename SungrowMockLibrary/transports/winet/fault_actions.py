@@ -22,7 +22,7 @@ mapping holds exactly the table's kinds for its stage. What each does on the wir
   websockets already open for a handshake, and the other HTTP connections for an HTTP one.
 
 Message actions take an :class:`~.websocket.Exchange` and return ``(journal outcome, keep the
-socket open)``; HTTP actions take an :class:`~.middleware.HttpExchange` and return ``(response,
+socket open)``; HTTP actions take an :class:`~.http_door.HttpExchange` and return ``(response,
 journal outcome)``; connect actions take the aiohttp request.
 """
 
@@ -41,7 +41,7 @@ from .request_fields import http_label, reply_label
 from .routes import json_response
 
 if TYPE_CHECKING:
-    from .middleware import HttpExchange
+    from .http_door import HttpExchange
     from .websocket import Exchange
 
 FAULT_CLOSE_CODE = WSCloseCode.INTERNAL_ERROR  # ws_close: 1011, unlike stop's 1001

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -24,6 +25,7 @@ from aiohttp import web
 
 from ...device.catalogue import HOLDING, INPUT
 from ...device.image import RegisterAccessError
+from ...limits import WINET_KEPT_QUERY_LENGTH, WINET_MAX_KEPT_QUERIES
 from ...vocabulary import MAX_READ
 from . import catalog, writes
 from .codes import (
@@ -49,7 +51,8 @@ PROPERTIES_LOCALE = "en_US"
 GET_PARAM = "/device/getParam"
 PASSTHROUGH = "/device/passthroughway"
 
-Handler = Callable[["HttpApi", web.Request, dict[str, Any], Session | None], dict]
+Params = Mapping[str, Any]  # a request's parameters: read-only (a GET's are shared, see HttpApi.query)
+Handler = Callable[["HttpApi", web.Request, Params, Session | None], dict]
 
 
 class EnvelopeResponse(web.Response):
@@ -57,16 +60,14 @@ class EnvelopeResponse(web.Response):
     the door's journal reads them instead of parsing the body (or the request) a second time."""
 
     result_code: int = 0
-    params: dict[str, Any] | None = None
+    params: Params | None = None
 
 
-def json_response(
-    result: tuple[int, str], data: dict | None = None, params: dict[str, Any] | None = None
-) -> EnvelopeResponse:
+def json_response(result: tuple[int, str], data: dict | None = None, params: Params | None = None) -> EnvelopeResponse:
     return reply_response(encoded(envelope(result, data)), params)
 
 
-def reply_response(reply: Encoded, params: dict[str, Any] | None = None) -> EnvelopeResponse:
+def reply_response(reply: Encoded, params: Params | None = None) -> EnvelopeResponse:
     """The HTTP response carrying an envelope encoded once (a kept reply is sent as it is)."""
     response = EnvelopeResponse(body=reply.data, content_type="application/json", charset="utf-8")
     response.result_code = reply["result_code"]
@@ -112,7 +113,7 @@ def endpoint(auth: str) -> Callable[[Handler], Callable]:
                 if request.method == "POST" and request.body_exists:
                     params = await request_params(request)
                 else:  # a GET's parameters are its query: no coroutine for the usual request
-                    params = dict(request.query.items())
+                    params = self.query(request)
                 session = None
                 sessions = self.dongle.sessions
                 if auth == "token":
@@ -142,14 +143,29 @@ def endpoint(auth: str) -> Callable[[Handler], Callable]:
 TOKEN_AUTH = frozenset({"token", "login", "upgraded"})  # the levels at which the dongle checks a token
 
 
-def needs_token(request: web.Request) -> bool:
-    """Whether the dongle checks the token (and the login) before answering this HTTP request."""
-    return getattr(request.match_info.handler, "winet_auth", None) in TOKEN_AUTH
+def needs_token(handler: Callable) -> bool:
+    """Whether the dongle checks the token (and the login) before answering a request ``handler`` takes."""
+    return getattr(handler, "winet_auth", None) in TOKEN_AUTH
 
 
 class HttpApi:
     def __init__(self, dongle: Dongle):
         self.dongle = dongle
+        # Clients poll the same few URLs: a request target's parameters, and a getParam read's span,
+        # are parsed once (bounded: limits.WINET_MAX_KEPT_QUERIES, all dropped when full).
+        self._queries: dict[str, Params] = {}
+        self._reads: dict[tuple, tuple] = {}
+
+    def query(self, request: web.Request) -> Params:
+        """The parameters of a request's query string (of a repeated name, the last), read-only:
+        the same object for every request with the same target, as long as it is kept."""
+        target = request.raw_path  # the query is a function of the raw target alone
+        params = self._queries.get(target)
+        if params is None:
+            params = MappingProxyType(dict(request.query.items()))
+            if len(target) <= WINET_KEPT_QUERY_LENGTH:
+                _keep(self._queries, target, params)
+        return params
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -256,15 +272,23 @@ class HttpApi:
 
     @endpoint("login")
     def get_param(self, request, params, session) -> dict:
+        # A GET route: every parameter is text (or missing), so their raw values can be a key.
+        raw = (params.get("type"), params.get("dev_id"), params.get("param_addr"), params.get("param_num"),
+               params.get("param_type"))  # fmt: skip
+        read = self._reads.get(raw)  # (GET_PARAM, dev_id, table, start, count) of a type-3 read parsed before
+        if read is not None:
+            inverter = self.dongle.devices.get(read[1])
+            if inverter is not None:
+                return self.dongle.replies.reply(read, inverter, lambda: _register_read(inverter, *read[2:]))
         kind = str(params.get("type", "")).strip()
         dev_id, inverter = self.dongle.device(params.get("dev_id"))
         if kind == "3":
             start = parse_int(params.get("param_addr"), "param_addr", 1, 0x10000)
             count = parse_int(params.get("param_num"), "param_num", 1, MAX_REGISTERS)
             table = (INPUT, HOLDING)[parse_int(params.get("param_type"), "param_type", 0, 1)]
-            return self.dongle.replies.reply(
-                (GET_PARAM, dev_id, table, start, count), inverter, lambda: _register_read(inverter, table, start, count)
-            )  # fmt: skip
+            read = (GET_PARAM, dev_id, table, start, count)  # also the key of its kept reply
+            _keep(self._reads, raw, read)
+            return self.dongle.replies.reply(read, inverter, lambda: _register_read(inverter, table, start, count))
         if kind == "2":
             items = [dict(p) for p in catalog.dongle()["grid_parameter"]]
             return {"count": len(items), "list": items}
@@ -281,6 +305,12 @@ class HttpApi:
     @endpoint("upgraded")
     def passthrough(self, request, params, session) -> dict:
         return {"data": writes.passthrough(self.dongle, params.get("msgValue"))}
+
+
+def _keep(kept: dict, key, value) -> None:
+    if len(kept) >= WINET_MAX_KEPT_QUERIES:
+        kept.clear()
+    kept[key] = value
 
 
 def _register_read(inverter, table: str, start: int, count: int) -> dict:
