@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from time import perf_counter
 from typing import TYPE_CHECKING
 
@@ -37,6 +37,8 @@ from .fault_actions import (
 from .websocket import WINET, WS_PATH
 
 if TYPE_CHECKING:
+    from yarl import URL  # aiohttp's
+
     from .door import WinetDoor
 
 log = logging.getLogger(__name__)
@@ -102,14 +104,14 @@ def door_handler(door: WinetDoor, handler: Handler, journaled: bool, counted: bo
         peer = ""
         if journal is not None:  # the connection's, known from its start; else read before a fault drops it
             peer = guard.peer if guard is not None else peer_of(request.transport)
-        where, query = path or request.path, request.query
+        where, url = path or request.path, request.rel_url  # its query is parsed only when needed
         fields = None  # what the URL tells: read at once for a fault's target, else when the journal is read
         fault = None
         response: web.StreamResponse | None = None
         outcome = "error"  # kept only if the handler raised something aiohttp answers with a 500
         try:
             if faults is not None and not faults.empty:
-                fields = http_fields(where, query)
+                fields = http_fields(where, url.query)
                 fault = _fault_for(door, request, faults, fields, token)
             if fault is None:
                 response = await handler(request)
@@ -125,7 +127,7 @@ def door_handler(door: WinetDoor, handler: Handler, journaled: bool, counted: bo
         finally:
             if journal is not None:
                 journal.record_later(_journal_entry, (
-                    door, where, query, fields, getattr(response, "params", None), arrived, peer, outcome,
+                    door, where, url, fields, getattr(response, "params", None), arrived, peer, outcome,
                     None if fault is None else fault.kind, (perf_counter() - started) * 1000.0,
                 ))  # fmt: skip
             if guard is not None:
@@ -164,11 +166,11 @@ def catch_all(door: WinetDoor, websocket: bool, journaled: bool) -> Handler:
     return handler
 
 
-def _journal_entry(seq: int, door: WinetDoor, path: str, query, fields: dict | None, params: dict | None,
+def _journal_entry(seq: int, door: WinetDoor, path: str, url: URL, fields: dict | None, params: Mapping | None,
                    arrived: float, peer: str, outcome: str, fault: str | None, latency_ms: float) -> Request:  # fmt: skip
     """The journal entry of one HTTP request, named when the journal is first read."""
     if fields is None:
-        fields = request_fields.http_fields(path, query)
+        fields = request_fields.http_fields(path, url.query)
     try:
         request_fields.complete(fields, params, door.dongle.devices)
     except Exception:  # the journal entry loses detail; the request kept its reply

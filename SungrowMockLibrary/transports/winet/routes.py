@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -51,7 +50,7 @@ PROPERTIES_LOCALE = "en_US"
 GET_PARAM = "/device/getParam"
 PASSTHROUGH = "/device/passthroughway"
 
-Params = Mapping[str, Any]  # a request's parameters: read-only (a GET's are shared, see HttpApi.query)
+Params = Mapping[str, Any]  # a request's parameters (a GET's: a shared Query, read-only)
 Handler = Callable[["HttpApi", web.Request, Params, Session | None], dict]
 
 
@@ -148,23 +147,40 @@ def needs_token(handler: Callable) -> bool:
     return getattr(handler, "winet_auth", None) in TOKEN_AUTH
 
 
+class Query(dict):
+    """The parameters of a request's query string (of a repeated name, the last), shared by every
+    request with the same target (:meth:`HttpApi.query`), so read-only."""
+
+    __slots__ = ("read",)
+
+    def __init__(self, pairs):
+        super().__init__(pairs)
+        self.read: tuple | None = None  # a getParam read's span, parsed from these once (get_param)
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError("a request's parameters are read-only")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only
+
+
 class HttpApi:
     def __init__(self, dongle: Dongle):
         self.dongle = dongle
-        # Clients poll the same few URLs: a request target's parameters, and a getParam read's span,
-        # are parsed once (bounded: limits.WINET_MAX_KEPT_QUERIES, all dropped when full).
-        self._queries: dict[str, Params] = {}
-        self._reads: dict[tuple, tuple] = {}
+        # Clients poll the same few URLs: their parameters are parsed once per request target
+        # (bounded: limits.WINET_MAX_KEPT_QUERIES, all dropped when full).
+        self._queries: dict[str, Query] = {}
 
-    def query(self, request: web.Request) -> Params:
-        """The parameters of a request's query string (of a repeated name, the last), read-only:
-        the same object for every request with the same target, as long as it is kept."""
+    def query(self, request: web.Request) -> Query:
+        """The parameters of a request's query string: the same object for every request with the
+        same target, as long as it is kept."""
         target = request.raw_path  # the query is a function of the raw target alone
         params = self._queries.get(target)
         if params is None:
-            params = MappingProxyType(dict(request.query.items()))
+            params = Query(request.query.items())
             if len(target) <= WINET_KEPT_QUERY_LENGTH:
-                _keep(self._queries, target, params)
+                if len(self._queries) >= WINET_MAX_KEPT_QUERIES:
+                    self._queries.clear()
+                self._queries[target] = params
         return params
 
     def routes(self) -> list[web.RouteDef]:
@@ -272,10 +288,7 @@ class HttpApi:
 
     @endpoint("login")
     def get_param(self, request, params, session) -> dict:
-        # A GET route: every parameter is text (or missing), so their raw values can be a key.
-        raw = (params.get("type"), params.get("dev_id"), params.get("param_addr"), params.get("param_num"),
-               params.get("param_type"))  # fmt: skip
-        read = self._reads.get(raw)  # (GET_PARAM, dev_id, table, start, count) of a type-3 read parsed before
+        read = params.read  # a GET route: params is a Query; (GET_PARAM, dev_id, table, start, count) parsed before
         if read is not None:
             inverter = self.dongle.devices.get(read[1])
             if inverter is not None:
@@ -286,8 +299,7 @@ class HttpApi:
             start = parse_int(params.get("param_addr"), "param_addr", 1, 0x10000)
             count = parse_int(params.get("param_num"), "param_num", 1, MAX_REGISTERS)
             table = (INPUT, HOLDING)[parse_int(params.get("param_type"), "param_type", 0, 1)]
-            read = (GET_PARAM, dev_id, table, start, count)  # also the key of its kept reply
-            _keep(self._reads, raw, read)
+            read = params.read = (GET_PARAM, dev_id, table, start, count)  # also the key of its kept reply
             return self.dongle.replies.reply(read, inverter, lambda: _register_read(inverter, table, start, count))
         if kind == "2":
             items = [dict(p) for p in catalog.dongle()["grid_parameter"]]
@@ -305,12 +317,6 @@ class HttpApi:
     @endpoint("upgraded")
     def passthrough(self, request, params, session) -> dict:
         return {"data": writes.passthrough(self.dongle, params.get("msgValue"))}
-
-
-def _keep(kept: dict, key, value) -> None:
-    if len(kept) >= WINET_MAX_KEPT_QUERIES:
-        kept.clear()
-    kept[key] = value
 
 
 def _register_read(inverter, table: str, start: int, count: int) -> dict:
