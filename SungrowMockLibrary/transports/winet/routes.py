@@ -41,7 +41,7 @@ from .codes import (
 )
 from .dongle import Dongle, device_name, parse_int
 from .services import connect_data
-from .sessions import Session
+from .sessions import Session, Sessions
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +102,20 @@ async def request_params(request: web.Request) -> dict[str, Any]:
     return params
 
 
+# What each level of authorisation checks: None, or (sessions, token) -> the request's session.
+SESSION_CHECKS: dict[str, Callable[[Sessions, Any], Session] | None] = {
+    "none": None,
+    "token": Sessions.live,
+    "login": Sessions.authorize,
+    "upgraded": lambda sessions, token: sessions.authorize(token, upgrade_counts=True),
+}
+TOKEN_AUTH = frozenset(level for level, check in SESSION_CHECKS.items() if check is not None)  # a token is checked
+
+
 def endpoint(auth: str) -> Callable[[Handler], Callable]:
     """Wrap a synchronous handler: parameters, authorisation, envelope, and no exception escapes."""
+
+    check = SESSION_CHECKS[auth]
 
     def wrap(function: Handler) -> Callable:
         async def handler(self: HttpApi, request: web.Request) -> web.StreamResponse:
@@ -113,12 +125,7 @@ def endpoint(auth: str) -> Callable[[Handler], Callable]:
                     params = await request_params(request)
                 else:  # a GET's parameters are its query: no coroutine for the usual request
                     params = self.query(request)
-                session = None
-                sessions = self.dongle.sessions
-                if auth == "token":
-                    session = sessions.live(params.get("token"))
-                elif auth in ("login", "upgraded"):
-                    session = sessions.authorize(params.get("token"), upgrade_counts=auth == "upgraded")
+                session = None if check is None else check(self.dongle.sessions, params.get("token"))
                 data = function(self, request, params, session)
                 if type(data) is Encoded:  # a whole envelope, kept while the registers it shows hold
                     return reply_response(data, params)
@@ -137,9 +144,6 @@ def endpoint(auth: str) -> Callable[[Handler], Callable]:
         return handler
 
     return wrap
-
-
-TOKEN_AUTH = frozenset({"token", "login", "upgraded"})  # the levels at which the dongle checks a token
 
 
 def needs_token(handler: Callable) -> bool:
