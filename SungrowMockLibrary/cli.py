@@ -19,7 +19,7 @@ import threading
 from .errors import RecordingError, SungrowMockError
 from .keywords.access import AccessPolicy, is_loopback
 from .options import OPTIONS, StartOptions, whole_between
-from .vocabulary import DEFAULT_HOST, PORTS
+from .vocabulary import DEFAULT_HOST, PORTS, Door
 
 USAGE_ERROR = 2
 
@@ -172,6 +172,10 @@ def _start(args: argparse.Namespace):
         access = None
         if args.control_port is not None:
             access = AccessPolicy.control_endpoint(args.data_dir, args.allow_recording_from, args.allow_public_doors)
+        if Door.winet in options.doors or access is not None:
+            from .aiohttp_server import import_server
+
+            import_server()
         mock = MockSungrow(options=options)
         control = None
         if access is not None:

@@ -32,7 +32,8 @@ from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
-from aiohttp import WSCloseCode, web
+from aiohttp import web
+from aiohttp.http import WSCloseCode
 
 from ...faults import Fault, Stage, kinds_at
 from ..wire import reset
