@@ -37,14 +37,13 @@ from .fault_actions import (
 from .websocket import WINET, WS_PATH
 
 if TYPE_CHECKING:
-    from yarl import URL  # aiohttp's
-
     from .door import WinetDoor
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CATCH_ALL = "/{tail:.*}"  # every path no other route takes, any method: aiohttp's 404 and 405
+OK = request_fields.reply_label(1)  # the journal's label of a served envelope
 
 
 class HttpExchange:
@@ -93,29 +92,30 @@ def door_handler(door: WinetDoor, handler: Handler, journaled: bool, counted: bo
 
     journal, faults = door.journal, door.faults
     token = routes.needs_token(handler)
-    peer_of, http_fields, http_label, now = request_fields.peer_of, request_fields.http_fields, request_fields.http_label, time.time  # fmt: skip
+    peer_of, http_fields, http_label = request_fields.peer_of, request_fields.http_fields, request_fields.http_label
+    wall_offset = time.time() - perf_counter()  # one clock reading per request, as the Modbus doors
 
     async def journalled(request: web.Request) -> web.StreamResponse:
         guard = guards.get(request.protocol) if counted else None
         if guard is not None:
             guard.requests += 1
-        arrived = now() if journal is not None else 0.0
         started = perf_counter()
         peer = ""
         if journal is not None:  # the connection's, known from its start; else read before a fault drops it
             peer = guard.peer if guard is not None else peer_of(request.transport)
-        where, url = path or request.path, request.rel_url  # its query is parsed only when needed
+        where, url = path or request.path, request.rel_url
+        query = url.raw_query_string  # text, parsed when the journal is read (or at once for a fault's target)
         fields = None  # what the URL tells: read at once for a fault's target, else when the journal is read
         fault = None
         response: web.StreamResponse | None = None
         outcome = "error"  # kept only if the handler raised something aiohttp answers with a 500
         try:
             if faults is not None and not faults.empty:
-                fields = http_fields(where, url.query)
+                fields = http_fields(where, request.query)
                 fault = _fault_for(door, request, faults, fields, token)
             if fault is None:
                 response = await handler(request)
-                outcome = http_label(response)
+                outcome = OK if getattr(response, "result_code", 0) == 1 and response.status == 200 else http_label(response)
             else:
                 response, outcome = await _perform(HttpExchange(door, request, handler), fault)
         except web.HTTPException as error:
@@ -127,7 +127,7 @@ def door_handler(door: WinetDoor, handler: Handler, journaled: bool, counted: bo
         finally:
             if journal is not None:
                 journal.record_later(_journal_entry, (
-                    door, where, url, fields, getattr(response, "params", None), arrived, peer, outcome,
+                    door, where, query, fields, getattr(response, "params", None), started + wall_offset, peer, outcome,
                     None if fault is None else fault.kind, (perf_counter() - started) * 1000.0,
                 ))  # fmt: skip
             if guard is not None:
@@ -166,11 +166,13 @@ def catch_all(door: WinetDoor, websocket: bool, journaled: bool) -> Handler:
     return handler
 
 
-def _journal_entry(seq: int, door: WinetDoor, path: str, url: URL, fields: dict | None, params: Mapping | None,
+def _journal_entry(seq: int, door: WinetDoor, path: str, query: str, fields: dict | None, params: Mapping | None,
                    arrived: float, peer: str, outcome: str, fault: str | None, latency_ms: float) -> Request:  # fmt: skip
     """The journal entry of one HTTP request, named when the journal is first read."""
     if fields is None:
-        fields = request_fields.http_fields(path, url.query)
+        from yarl import URL  # aiohttp's URLs: the query parsed as the request's own was
+
+        fields = request_fields.http_fields(path, URL.build(query_string=query, encoded=True).query)
     try:
         request_fields.complete(fields, params, door.dongle.devices)
     except Exception:  # the journal entry loses detail; the request kept its reply
