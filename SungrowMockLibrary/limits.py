@@ -140,7 +140,7 @@ WINET_MAX_KEPT_QUERIES = 1024
 request target it is sent again, and a getParam read's span), all dropped at once when full."""
 
 WINET_KEPT_QUERY_LENGTH = 512
-"""Longer request targets are parsed every time: the kept queries stay under about 1 MB."""
+"""Longer request targets are parsed every time: the kept queries stay at about 1 MB at most."""
 
 ACCEPT_ERROR_LOG_INTERVAL = 10.0
 """Seconds between two log lines about a door that cannot accept connections (for example at
