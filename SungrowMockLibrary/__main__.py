@@ -1,5 +1,8 @@
+import gc
 import sys
 
-from .cli import main
+gc.disable()  # importing the command line builds many objects and frees few (cli.quick_start says why)
+from .cli import main  # noqa: E402
 
+gc.enable()
 sys.exit(main())

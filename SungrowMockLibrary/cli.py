@@ -19,7 +19,7 @@ import threading
 from .errors import RecordingError, SungrowMockError
 from .keywords.access import AccessPolicy, is_loopback
 from .options import FLEET_OPTIONS, OPTIONS, FleetOptions, StartOptions, whole_between
-from .vocabulary import DEFAULT_HOST, PORTS
+from .vocabulary import DEFAULT_HOST, PORTS, Door, FleetLayout
 
 USAGE_ERROR = 2
 
@@ -197,6 +197,12 @@ def _start(args: argparse.Namespace):
         access = None
         if args.control_port is not None:
             access = AccessPolicy.control_endpoint(args.data_dir, args.allow_recording_from, args.allow_public_doors)
+        # aiohttp's server alone, before a door's module imports aiohttp (decision "serve imports
+        # aiohttp's server without its client"); a dongle fleet opens the WiNet door by default.
+        if access is not None or Door.winet in options.doors or (fleet is not None and fleet.layout is FleetLayout.dongle):
+            from .aiohttp_server import import_server
+
+            import_server()
         if fleet is None:
             from .mock import MockSungrow  # here, not at the top: inside quick_start
 

@@ -7,7 +7,6 @@ appends it. Everything that formats (names, hints, HTML, JSON) happens in the ca
 
 from __future__ import annotations
 
-import html
 import json
 import threading
 import time as _time
@@ -321,7 +320,7 @@ def html_table(requests: Iterable[Request], limit: int = 500) -> str:
     """A compact HTML table of ``requests`` for Robot's log; rows beyond ``limit`` are counted, not shown."""
     requests = list(requests)
     shown = requests[: max(0, limit)]
-    head = "".join(f"<th>{html.escape(name)}</th>" for name in _COLUMNS)
+    head = "".join(f"<th>{_text(name)}</th>" for name in _COLUMNS)
     rows = "".join(_row(request) for request in shown)
     if not requests:
         rows = f'<tr><td colspan="{len(_COLUMNS)}">no requests</td></tr>'
@@ -353,6 +352,8 @@ def _row(request: Request) -> str:
 
 
 def _text(value) -> str:
+    import html  # here: only a log's table needs it, not a mock's start
+
     return "" if value is None else html.escape(str(value))
 
 

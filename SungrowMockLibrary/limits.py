@@ -149,6 +149,13 @@ WINET_MAX_KEPT_REPLIES = 1024
 ``direct`` per device, getParam reads per range), all dropped at once when full: a ``real`` reply
 is about 5 KB, so at most about 5 MB."""
 
+WINET_MAX_KEPT_QUERIES = 1024
+"""Parsed HTTP query strings a dongle keeps (transports/winet/routes.py: the parameters of a
+request target it is sent again, and a getParam read's span), all dropped at once when full."""
+
+WINET_KEPT_QUERY_LENGTH = 512
+"""Longer request targets are parsed every time: the kept queries stay at about 1 MB at most."""
+
 ACCEPT_ERROR_LOG_INTERVAL = 10.0
 """Seconds between two log lines about a door that cannot accept connections (for example at
 the file-descriptor limit); asyncio retries the accept every second meanwhile."""

@@ -9,7 +9,6 @@ into the register set one model really has.
 from __future__ import annotations
 
 import csv
-import difflib
 import itertools
 import tomllib
 from collections.abc import Callable
@@ -224,7 +223,9 @@ class Layout:
         )
 
     def _unknown_name(self, name: str) -> str:
-        close = difflib.get_close_matches(name, self.by_name, n=5, cutoff=0.6)
+        from difflib import get_close_matches  # only a refusal needs it
+
+        close = get_close_matches(name, self.by_name, n=5, cutoff=0.6)
         hint = f"; did you mean {', '.join(close)}?" if close else "; use Log Register Map to list the registers"
         return f"{self.model.name} has no register named {name!r}{hint}"
 
@@ -460,7 +461,9 @@ def model(name: str | int) -> Model:
     names = _names()
     if text.upper() in names:
         return models()[names[text.upper()]]
-    close = difflib.get_close_matches(text.upper(), names, n=5, cutoff=0.4)
+    from difflib import get_close_matches  # only a refusal needs it
+
+    close = get_close_matches(text.upper(), names, n=5, cutoff=0.4)
     hint = f"did you mean {', '.join(dict.fromkeys(names[c] for c in close))}?" if close else "no model name is close"
     raise CatalogueError(
         f"unknown model {text!r}; {hint} (a model name, or its device type code such as 0x0E03; "

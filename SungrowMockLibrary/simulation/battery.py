@@ -58,12 +58,14 @@ class BatteryDevice(Inverter):
                 continue
             copied.append((register, origin))
         self._copied, self._derived = tuple(copied), tuple(derived)
-        self._follow()
+        # The inverter's registers as they stand: its simulation catches up from midnight at the first
+        # read of either device, as it does for an inverter without a battery (decisions §36).
+        self._follow(simulate=False)
 
-    def _follow(self) -> None:
+    def _follow(self, simulate: bool = True) -> None:
         """Show what the inverter says about its battery now (registers pinned here stay)."""
         host = self.host
-        if host.simulator is not None:
+        if simulate and host.simulator is not None:
             host.simulator.update()
         pinned = self.pinned
         for register, origin in self._copied:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import secrets
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
 from ..errors import EncryptionKeyError
 from ..limits import FRAMES_PER_TURN
 from ..vocabulary import ILLEGAL_VALUE
@@ -61,12 +59,25 @@ class EncryptionKey:
         # False for the all-zero (or all-0xFF) key that tells clients to stay plain (§3.7).
         self.enabled = key not in (NO_KEY, _ALL_FF)
         self._encrypt = self._decrypt = None
-        if self.enabled:
-            # ECB keeps no state between blocks, and every frame is whole blocks: one context each
-            # way serves every frame under this key (a new context per frame cost microseconds).
-            cipher = Cipher(algorithms.AES(bytes(a ^ b for a, b in zip(key, PRIVATE_KEY))), modes.ECB())
-            self._encrypt = cipher.encryptor().update
-            self._decrypt = cipher.decryptor().update
+        if self.enabled:  # the cipher is built by the first frame under this key, not at start (decisions §36)
+            self._encrypt, self._decrypt = self._first_encrypt, self._first_decrypt
+
+    def _cipher(self) -> None:
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # 10 ms: at the first frame
+
+        # ECB keeps no state between blocks, and every frame is whole blocks: one context each way
+        # serves every frame under this key (a new context per frame cost microseconds).
+        cipher = Cipher(algorithms.AES(bytes(a ^ b for a, b in zip(self._public, PRIVATE_KEY))), modes.ECB())
+        self._encrypt = cipher.encryptor().update
+        self._decrypt = cipher.decryptor().update
+
+    def _first_encrypt(self, data: bytes) -> bytes:
+        self._cipher()
+        return self._encrypt(data)
+
+    def _first_decrypt(self, data: bytes) -> bytes:
+        self._cipher()
+        return self._decrypt(data)
 
     @staticmethod
     def _fresh() -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 
 import aiohttp
@@ -157,6 +158,68 @@ def test_http_requests_are_journalled_with_the_modbus_range_of_get_param(start):
     assert (write.function, write.values, write.registers) == (6, (0xAA,), ("feed_in_limitation_switch",))
     assert all(e.peer.startswith("127.0.0.1:") and e.latency_ms >= 0 and e.fault is None for e in http)
 
+
+
+async def raw_request(address: str, method: str, path: str) -> bytes:
+    """One request with no body on a new connection; returns the whole response."""
+    host, port = address.rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(), 3)
+    finally:
+        writer.close()
+
+
+@pytest.mark.parametrize("firmware", ["legacy", "tls"])
+def test_unknown_paths_and_wrong_methods_get_aiohttps_404_and_405_journalled(start, firmware):
+    door, journal, faults = start(firmware)
+    if firmware == "tls":  # both faces on one TLS port, one application
+        http = ws = None
+    else:
+        http, ws = door.endpoints["winet_http"], door.endpoints["winet_ws"]
+
+    async def body(client):
+        if http is None:
+            answers = []
+            for path in ("/device/getParam", "/ws/home/overview"):
+                async with client.session.post(client.http_url + path, ssl=False) as response:
+                    answers.append((response.status, response.headers.get("Allow")))
+            return answers
+        answers = [await raw_request(http, method, path) for method, path in (
+            ("POST", "/device/getParam?dev_id=1"), ("GET", "/device/list"), ("POST", "/i18n/en_US.properties"),
+            ("GET", "/no/such/path"), ("DELETE", "/ws/home/overview"))]  # fmt: skip
+        answers += [await raw_request(ws, method, path) for method, path in (
+            ("POST", "/ws/home/overview"), ("GET", "/product/list"))]  # fmt: skip
+        faults.inject("http_error", target=on("/no/such/path"), dose=ONCE, status=502)
+        answers.append(await raw_request(http, "GET", "/no/such/path"))
+        return [(a.split(b"\r\n")[0], re.search(rb"\r\nAllow: ([^\r]*)", a)) for a in answers]
+
+    answers = scenario(door, body)
+    if http is None:
+        assert answers == [(405, "GET,HEAD"), (405, "GET,HEAD")]  # the WebSocket path's is not journalled
+        assert [(e.service, e.reply) for e in journal.requests()] == [("/device/getParam", "http 405")]
+        return
+    assert [(line.decode(), allow and allow[1].decode()) for line, allow in answers] == [
+        ("HTTP/1.1 405 Method Not Allowed", "GET,HEAD"),
+        ("HTTP/1.1 405 Method Not Allowed", "POST"),
+        ("HTTP/1.1 405 Method Not Allowed", "GET,HEAD"),
+        ("HTTP/1.1 404 Not Found", None),
+        ("HTTP/1.1 404 Not Found", None),
+        ("HTTP/1.1 405 Method Not Allowed", "GET,HEAD"),  # the WebSocket port: not journalled
+        ("HTTP/1.1 404 Not Found", None),
+        ("HTTP/1.1 502 Bad Gateway", None),  # a fault reaches a path the dongle does not serve too
+    ]
+    assert [(e.service, e.reply, e.fault) for e in journal.requests()] == [
+        ("/device/getParam", "http 405", None),
+        ("/device/list", "http 405", None),
+        ("/i18n/en_US.properties", "http 405", None),
+        ("/no/such/path", "http 404", None),
+        ("/ws/home/overview", "http 404", None),
+        ("/no/such/path", "http 502", "http_error"),
+    ]
+    assert all(guard.requests == 0 for guard in door.guards.values())
 
 # -- WebSocket faults ---------------------------------------------------------------------------
 

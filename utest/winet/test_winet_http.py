@@ -1,5 +1,6 @@
 """HTTP endpoints of the WiNet-S door: getParam read-back, translations, identity, pass-through."""
 
+import asyncio
 import re
 
 import pytest
@@ -75,6 +76,28 @@ def test_a_modbus_side_write_is_seen_over_winet(start_door, on_loop):
     items = {i["param_addr"]: i for i in ems["result_data"]["list"]}
     assert items[33146]["param_value"] == "2" and items[33146]["param_name"] == "I18N_COMMON_ENERGY_MANAGEMENT_MODE"
     assert items[33148]["param_value"] == "1.00" and items[33148]["unit"] == "kW"
+
+
+def test_the_same_get_param_url_again_follows_registers_devices_and_tokens(start_door, on_loop, two_devices):
+    # The door parses a request target once and keeps it: what the URL names must still be read anew.
+    door = start_door(devices=two_devices)
+    inverter = two_devices[1]
+    query = {"dev_id": 1, "type": 3, "param_addr": 13050, "param_num": 1, "param_type": 1}
+
+    async def body(client, token):
+        replies = [await client.get("/device/getParam", **query, token=token)]
+        await asyncio.to_thread(on_loop, inverter.write, 13049, [3])
+        replies.append(await client.get("/device/getParam", **query, token=token))
+        await asyncio.to_thread(on_loop, two_devices.pop, 1)
+        replies.append(await client.get("/device/getParam", **query, token=token))
+        await asyncio.to_thread(on_loop, two_devices.__setitem__, 1, inverter)
+        replies.append(await client.get("/device/getParam", **query, token=token))
+        await asyncio.to_thread(on_loop, door.expire_tokens)
+        replies.append(await client.get("/device/getParam", **query, token=token))
+        return [(reply["result_code"], reply["result_data"].get("param_value")) for _, reply in replies]
+
+    before = on_loop(inverter.read, HOLDING, 13049, 1).hex(" ") + " "
+    assert scenario(door, connected(body)) == [(1, before), (1, "00 03 "), (403, None), (1, "00 03 "), (106, None)]
 
 
 def test_get_param_failures_answer_a_result_code_not_a_crash(start_door, two_devices):

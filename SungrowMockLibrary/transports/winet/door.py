@@ -14,7 +14,7 @@ keep-alive ends after the same time (aiohttp's ``keepalive_timeout``). aiohttp i
 a peer that does not read (its writes drain), so a slow reader holds up only its own connection.
 
 The door holds what its parts share; the parts are the WebSocket handler (:mod:`.websocket`), the
-HTTP journal and faults (:mod:`.middleware`) and the fault actions (:mod:`.fault_actions`). With a
+HTTP journal and faults (:mod:`.http_door`) and the fault actions (:mod:`.fault_actions`). With a
 :class:`~SungrowMockLibrary.journal.Journal` the door records every WebSocket message and every
 HTTP request (door ``winet``); with a :class:`~SungrowMockLibrary.faults.FaultEngine` it asks the
 engine about each one and performs the fault it gets. Without them none of that runs.
@@ -27,7 +27,7 @@ import contextlib
 import socket
 from collections.abc import Mapping
 
-from aiohttp import web, web_app
+from aiohttp import web
 
 from ...faults import FaultEngine
 from ...journal import Journal
@@ -35,7 +35,7 @@ from ...limits import IDLE_TIMEOUT, MAX_CONNECTIONS, WINET_MAX_BODY
 from ...simulation.inverter import Inverter
 from ..doorkeeper import Doorkeeper
 from .dongle import Dongle
-from .middleware import door_middleware
+from .http_door import CATCH_ALL, catch_all, door_handler
 from .request_fields import peer_of
 from .routes import HttpApi
 from .settings import WinetSettings
@@ -107,11 +107,6 @@ class WinetDoor:
             await asyncio.wait([c.finished for c in open_sockets], timeout=CLOSE_TIMEOUT + 1)
         for runner in self.runners:
             await runner.cleanup()
-        # aiohttp (3.10+) caches each handler with its middlewares in a module-wide LRU of 1,024
-        # entries, which would keep every stopped mock whose HTTP door answered a request alive.
-        cached = getattr(web_app, "_cached_build_middleware", None)
-        if cached is not None:
-            cached.cache_clear()
         for sock in self._sockets:
             sock.close()
         self.runners.clear()
@@ -141,12 +136,17 @@ class WinetDoor:
             raise
 
     def _app(self, websocket: bool = False, http: HttpApi | None = None) -> web.Application:
+        """One application: the WebSocket path untouched, every other route (and the catch-all for
+        aiohttp's 404 and 405) with the door's marks, journal and faults (no middleware: §35)."""
         journaled = http is not None and (self.journal is not None or self.faults is not None)
-        app = web.Application(client_max_size=MAX_BODY, middlewares=[door_middleware(self, websocket, journaled)])
+        app = web.Application(client_max_size=MAX_BODY)
         if websocket:
             app.router.add_get(WS_PATH, self._websocket.handle)
-        if http is not None:
-            app.add_routes(http.routes())
+        for route in http.routes() if http is not None else ():
+            fixed = None if "{" in route.path else route.path
+            handler = door_handler(self, route.handler, journaled, path=fixed)
+            app.add_routes([web.RouteDef(route.method, route.path, handler, route.kwargs)])
+        app.router.add_route("*", CATCH_ALL, catch_all(self, websocket, journaled))
         return app
 
     async def _serve(self, app: web.Application, port: int, context=None) -> str:
@@ -179,7 +179,7 @@ class Guard(asyncio.Protocol):
     :class:`~..doorkeeper.Doorkeeper` (else closed at once) and watched for idleness.
 
     Busy means: bytes arrived since the last look, or an HTTP request is being answered (marked
-    by the :func:`.middleware.door_middleware`). The handler gets every call unchanged.
+    by :func:`.http_door.door_handler`). The handler gets every call unchanged.
     """
 
     def __init__(self, door: WinetDoor, inner: asyncio.Protocol):

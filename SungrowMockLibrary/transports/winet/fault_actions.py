@@ -22,7 +22,7 @@ mapping holds exactly the table's kinds for its stage. What each does on the wir
   websockets already open for a handshake, and the other HTTP connections for an HTTP one.
 
 Message actions take an :class:`~.websocket.Exchange` and return ``(journal outcome, keep the
-socket open)``; HTTP actions take an :class:`~.middleware.HttpExchange` and return ``(response,
+socket open)``; HTTP actions take an :class:`~.http_door.HttpExchange` and return ``(response,
 journal outcome)``; connect actions take the aiohttp request.
 """
 
@@ -32,7 +32,8 @@ from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
-from aiohttp import WSCloseCode, web
+from aiohttp import web
+from aiohttp.http import WSCloseCode
 
 from ...faults import Fault, Stage, kinds_at
 from ..wire import reset
@@ -41,7 +42,7 @@ from .request_fields import http_label, reply_label
 from .routes import json_response
 
 if TYPE_CHECKING:
-    from .middleware import HttpExchange
+    from .http_door import HttpExchange
     from .websocket import Exchange
 
 FAULT_CLOSE_CODE = WSCloseCode.INTERNAL_ERROR  # ws_close: 1011, unlike stop's 1001

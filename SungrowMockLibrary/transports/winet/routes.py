@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -24,6 +24,7 @@ from aiohttp import web
 
 from ...device.catalogue import HOLDING, INPUT
 from ...device.image import RegisterAccessError
+from ...limits import WINET_KEPT_QUERY_LENGTH, WINET_MAX_KEPT_QUERIES
 from ...vocabulary import MAX_READ
 from . import catalog, writes
 from .codes import (
@@ -40,7 +41,7 @@ from .codes import (
 )
 from .dongle import Dongle, device_name, parse_int
 from .services import connect_data
-from .sessions import Session
+from .sessions import Session, Sessions
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,8 @@ PROPERTIES_LOCALE = "en_US"
 GET_PARAM = "/device/getParam"
 PASSTHROUGH = "/device/passthroughway"
 
-Handler = Callable[["HttpApi", web.Request, dict[str, Any], Session | None], dict]
+Params = Mapping[str, Any]  # a request's parameters (a GET's: a shared Query, read-only)
+Handler = Callable[["HttpApi", web.Request, Params, Session | None], dict]
 
 
 class EnvelopeResponse(web.Response):
@@ -57,16 +59,14 @@ class EnvelopeResponse(web.Response):
     the door's journal reads them instead of parsing the body (or the request) a second time."""
 
     result_code: int = 0
-    params: dict[str, Any] | None = None
+    params: Params | None = None
 
 
-def json_response(
-    result: tuple[int, str], data: dict | None = None, params: dict[str, Any] | None = None
-) -> EnvelopeResponse:
+def json_response(result: tuple[int, str], data: dict | None = None, params: Params | None = None) -> EnvelopeResponse:
     return reply_response(encoded(envelope(result, data)), params)
 
 
-def reply_response(reply: Encoded, params: dict[str, Any] | None = None) -> EnvelopeResponse:
+def reply_response(reply: Encoded, params: Params | None = None) -> EnvelopeResponse:
     """The HTTP response carrying an envelope encoded once (a kept reply is sent as it is)."""
     response = EnvelopeResponse(body=reply.data, content_type="application/json", charset="utf-8")
     response.result_code = reply["result_code"]
@@ -102,8 +102,20 @@ async def request_params(request: web.Request) -> dict[str, Any]:
     return params
 
 
+# What each level of authorisation checks: None, or (sessions, token) -> the request's session.
+SESSION_CHECKS: dict[str, Callable[[Sessions, Any], Session] | None] = {
+    "none": None,
+    "token": Sessions.live,
+    "login": Sessions.authorize,
+    "upgraded": lambda sessions, token: sessions.authorize(token, upgrade_counts=True),
+}
+TOKEN_AUTH = frozenset(level for level, check in SESSION_CHECKS.items() if check is not None)  # a token is checked
+
+
 def endpoint(auth: str) -> Callable[[Handler], Callable]:
     """Wrap a synchronous handler: parameters, authorisation, envelope, and no exception escapes."""
+
+    check = SESSION_CHECKS[auth]
 
     def wrap(function: Handler) -> Callable:
         async def handler(self: HttpApi, request: web.Request) -> web.StreamResponse:
@@ -112,13 +124,8 @@ def endpoint(auth: str) -> Callable[[Handler], Callable]:
                 if request.method == "POST" and request.body_exists:
                     params = await request_params(request)
                 else:  # a GET's parameters are its query: no coroutine for the usual request
-                    params = dict(request.query.items())
-                session = None
-                sessions = self.dongle.sessions
-                if auth == "token":
-                    session = sessions.live(params.get("token"))
-                elif auth in ("login", "upgraded"):
-                    session = sessions.authorize(params.get("token"), upgrade_counts=auth == "upgraded")
+                    params = self.query(request)
+                session = None if check is None else check(self.dongle.sessions, params.get("token"))
                 data = function(self, request, params, session)
                 if type(data) is Encoded:  # a whole envelope, kept while the registers it shows hold
                     return reply_response(data, params)
@@ -139,17 +146,46 @@ def endpoint(auth: str) -> Callable[[Handler], Callable]:
     return wrap
 
 
-TOKEN_AUTH = frozenset({"token", "login", "upgraded"})  # the levels at which the dongle checks a token
+def needs_token(handler: Callable) -> bool:
+    """Whether the dongle checks the token (and the login) before answering a request ``handler`` takes."""
+    return getattr(handler, "winet_auth", None) in TOKEN_AUTH
 
 
-def needs_token(request: web.Request) -> bool:
-    """Whether the dongle checks the token (and the login) before answering this HTTP request."""
-    return getattr(request.match_info.handler, "winet_auth", None) in TOKEN_AUTH
+class Query(dict):
+    """The parameters of a request's query string (of a repeated name, the last), shared by every
+    request with the same target (:meth:`HttpApi.query`), so read-only."""
+
+    __slots__ = ("read",)
+
+    def __init__(self, pairs):
+        super().__init__(pairs)
+        self.read: tuple | None = None  # a getParam read's span, parsed from these once (get_param)
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError("a request's parameters are read-only")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only
 
 
 class HttpApi:
     def __init__(self, dongle: Dongle):
         self.dongle = dongle
+        # Clients poll the same few URLs: their parameters are parsed once per request target
+        # (bounded: limits.WINET_MAX_KEPT_QUERIES, all dropped when full).
+        self._queries: dict[str, Query] = {}
+
+    def query(self, request: web.Request) -> Query:
+        """The parameters of a request's query string: the same object for every request with the
+        same target, as long as it is kept."""
+        target = request.raw_path  # the query is a function of the raw target alone
+        params = self._queries.get(target)
+        if params is None:
+            params = Query(request.query.items())
+            if len(target) <= WINET_KEPT_QUERY_LENGTH:
+                if len(self._queries) >= WINET_MAX_KEPT_QUERIES:
+                    self._queries.clear()
+                self._queries[target] = params
+        return params
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -256,15 +292,19 @@ class HttpApi:
 
     @endpoint("login")
     def get_param(self, request, params, session) -> dict:
+        read = params.read  # a GET route: params is a Query; (GET_PARAM, dev_id, table, start, count) parsed before
+        if read is not None:
+            inverter = self.dongle.devices.get(read[1])
+            if inverter is not None:
+                return self.dongle.replies.reply(read, inverter, lambda: _register_read(inverter, *read[2:]))
         kind = str(params.get("type", "")).strip()
         dev_id, inverter = self.dongle.device(params.get("dev_id"))
         if kind == "3":
             start = parse_int(params.get("param_addr"), "param_addr", 1, 0x10000)
             count = parse_int(params.get("param_num"), "param_num", 1, MAX_REGISTERS)
             table = (INPUT, HOLDING)[parse_int(params.get("param_type"), "param_type", 0, 1)]
-            return self.dongle.replies.reply(
-                (GET_PARAM, dev_id, table, start, count), inverter, lambda: _register_read(inverter, table, start, count)
-            )  # fmt: skip
+            read = params.read = (GET_PARAM, dev_id, table, start, count)  # also the key of its kept reply
+            return self.dongle.replies.reply(read, inverter, lambda: _register_read(inverter, table, start, count))
         if kind == "2":
             items = [dict(p) for p in catalog.dongle()["grid_parameter"]]
             return {"count": len(items), "list": items}

@@ -13,8 +13,9 @@ import time
 from time import perf_counter
 from typing import TYPE_CHECKING
 
-import aiohttp
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import web
+from aiohttp.client_exceptions import ClientError
+from aiohttp.http import WSCloseCode, WSMessage, WSMsgType
 
 from ...faults import RequestInfo
 from ...limits import WINET_MAX_MESSAGE
@@ -79,11 +80,11 @@ class Connection:
         async with self._sending:
             try:
                 await send(*args)
-            except (ConnectionError, RuntimeError, aiohttp.ClientError):
+            except (ConnectionError, RuntimeError, ClientError):
                 return False
         return True
 
-    async def next_message(self) -> aiohttp.WSMessage | None:
+    async def next_message(self) -> WSMessage | None:
         """The next message from the client, or None once the door is stopping.
 
         The handler awaits the websocket itself (no task per message); :meth:`stop` wakes it by
@@ -113,7 +114,7 @@ class Exchange:
     __slots__ = ("connection", "door", "message", "request", "service")
 
     def __init__(
-        self, door: WinetDoor, connection: Connection, message: aiohttp.WSMessage, request: dict | None, service: str
+        self, door: WinetDoor, connection: Connection, message: WSMessage, request: dict | None, service: str
     ):
         self.door = door
         self.connection = connection
@@ -191,7 +192,7 @@ class WebSocketEndpoint:
             # stop may have cut a fault's delay short before it got round to this connection
             if (connection.stopping.done() or door.stopped) and not ws.closed:
                 await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
-        except (TimeoutError, ConnectionError, RuntimeError, aiohttp.ClientError):
+        except (TimeoutError, ConnectionError, RuntimeError, ClientError):
             pass  # the client went away mid-request
         finally:
             door.connections.discard(connection)
@@ -199,7 +200,7 @@ class WebSocketEndpoint:
             connection.finished.set_result(None)
         return ws
 
-    async def _answer(self, connection: Connection, message: aiohttp.WSMessage) -> bool:
+    async def _answer(self, connection: Connection, message: WSMessage) -> bool:
         """Answer one text or binary message, with its fault if one applies; False ends the socket."""
         journal, faults = self.door.journal, self.door.faults
         arrived = time.time() if journal is not None else 0.0
@@ -221,7 +222,7 @@ class WebSocketEndpoint:
                 outcome, going = await exchange.reply()
             else:
                 outcome, going = await MESSAGE_ACTIONS[fault.kind](exchange, fault)
-        except (TimeoutError, ConnectionError, RuntimeError, aiohttp.ClientError):
+        except (TimeoutError, ConnectionError, RuntimeError, ClientError):
             outcome, going = "closed", False  # the client went away meanwhile
         except Exception:
             if fault is None:

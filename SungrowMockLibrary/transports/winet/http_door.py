@@ -1,0 +1,215 @@
+"""The journal and the faults of the dongle's HTTP endpoints, inside each route's handler.
+
+Every HTTP request is journalled (door ``winet``, with its register span for a getParam read or
+a pass-through frame) and, while faults are injected, may get the fault the engine picks: a
+connection fault at the first request of a connection, else one of the kinds the table declares
+for HTTP requests. The WebSocket path passes through untouched; it journals its own messages.
+
+The applications have no aiohttp middleware (decisions §35): a middleware costs every request
+two coroutine layers of aiohttp's own besides ours (with ours, 6 % of a getParam read). Instead,
+:func:`door_handler` wraps each route's handler, and a catch-all route (:func:`catch_all`)
+answers what aiohttp's router would have answered with 404 or 405, journalled and faulted alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from time import perf_counter
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from ...faults import Fault, FaultEngine, RequestInfo
+from ...journal import Request
+from ..wire import reset
+from . import request_fields, routes
+from .fault_actions import (
+    CONNECT_KINDS,
+    HTTP_ACTIONS,
+    HTTP_KINDS,
+    OPEN_HTTP_KINDS,
+    WINET_CONNECT_ACTIONS,
+    dropped,
+)
+from .websocket import WINET, WS_PATH
+
+if TYPE_CHECKING:
+    from .door import WinetDoor
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+CATCH_ALL = "/{tail:.*}"  # every path no other route takes, any method: aiohttp's 404 and 405
+OK = request_fields.reply_label(1)  # the journal's label of a served envelope
+
+
+class HttpExchange:
+    """One HTTP request, as a fault action sees it."""
+
+    __slots__ = ("door", "handler", "request")
+
+    def __init__(self, door: WinetDoor, request: web.Request, handler: Handler):
+        self.door = door
+        self.request = request
+        self.handler = handler
+
+    async def respond(self) -> web.StreamResponse:
+        """The dongle's own response to the request."""
+        return await self.handler(self.request)
+
+    async def pause(self, seconds: float) -> bool:
+        """Wait ``seconds``; False when the door stops meanwhile."""
+        return await self.door.pause(seconds)
+
+
+def door_handler(door: WinetDoor, handler: Handler, journaled: bool, counted: bool = True, path: str | None = None) -> Handler:
+    """``handler`` with the door's work around it, in one coroutine (every layer costs every request).
+
+    The request is marked as being answered on its connection's guard (``counted``), so that the
+    connection does not count as idle while a fault holds the reply, and, when ``journaled`` (the
+    door has a journal or a fault engine), journalled and faulted. ``path``: the route's fixed
+    path, which is the request's (aiohttp matches a plain route by the whole decoded path), so it
+    need not be read off the request; None for a route with variable parts.
+    """
+    guards = door.guards
+    if not journaled:
+
+        async def marked(request: web.Request) -> web.StreamResponse:
+            guard = guards.get(request.protocol) if counted else None
+            if guard is None:
+                return await handler(request)
+            guard.requests += 1
+            try:
+                return await handler(request)
+            finally:
+                guard.requests -= 1
+                guard.received = True
+
+        return marked
+
+    journal, faults = door.journal, door.faults
+    token = routes.needs_token(handler)
+    peer_of, http_fields, http_label = request_fields.peer_of, request_fields.http_fields, request_fields.http_label
+    wall_offset = time.time() - perf_counter()  # one clock reading per request, as the Modbus doors
+
+    async def journalled(request: web.Request) -> web.StreamResponse:
+        guard = guards.get(request.protocol) if counted else None
+        if guard is not None:
+            guard.requests += 1
+        started = perf_counter()
+        peer = ""
+        if journal is not None:  # the connection's, known from its start; else read before a fault drops it
+            peer = guard.peer if guard is not None else peer_of(request.transport)
+        where, url = path or request.path, request.rel_url
+        query = url.raw_query_string  # text, parsed when the journal is read (or at once for a fault's target)
+        fields = None  # what the URL tells: read at once for a fault's target, else when the journal is read
+        fault = None
+        response: web.StreamResponse | None = None
+        outcome = "error"  # kept only if the handler raised something aiohttp answers with a 500
+        try:
+            if faults is not None and not faults.empty:
+                fields = http_fields(where, request.query)
+                fault = _fault_for(door, request, faults, fields, token)
+            if fault is None:
+                response = await handler(request)
+                outcome = OK if getattr(response, "result_code", 0) == 1 and response.status == 200 else http_label(response)
+            else:
+                response, outcome = await _perform(HttpExchange(door, request, handler), fault)
+        except web.HTTPException as error:
+            outcome = f"http {error.status}"
+            raise
+        except asyncio.CancelledError:
+            outcome = "closed"
+            raise
+        finally:
+            if journal is not None:
+                journal.record_later(_journal_entry, (
+                    door, where, query, fields, getattr(response, "params", None), started + wall_offset, peer, outcome,
+                    None if fault is None else fault.kind, (perf_counter() - started) * 1000.0,
+                ))  # fmt: skip
+            if guard is not None:
+                guard.requests -= 1
+                guard.received = True
+        return response
+
+    return journalled
+
+
+def catch_all(door: WinetDoor, websocket: bool, journaled: bool) -> Handler:
+    """The handler of :data:`CATCH_ALL`: aiohttp's own 404, or its 405 with the methods the other
+    routes of that path allow, journalled and faulted as any request of the application.
+
+    ``websocket``: the application serves the WebSocket path, and a request for that path with
+    another method passes untouched (the WebSocket handler journals its own messages). On an
+    application without it, a request for the WebSocket path is journalled but not counted.
+    """
+
+    async def missing(request: web.Request) -> web.StreamResponse:
+        allowed: set[str] = set()
+        mine = request.match_info.route.resource
+        for resource in request.app.router.resources():
+            if resource is not mine:
+                allowed |= (await resource.resolve(request))[1]
+        if allowed:
+            raise web.HTTPMethodNotAllowed(request.method, allowed)
+        raise web.HTTPNotFound()
+
+    counted = door_handler(door, missing, journaled)
+    uncounted = missing if websocket else door_handler(door, missing, journaled, counted=False)
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await (uncounted if request.path == WS_PATH else counted)(request)
+
+    return handler
+
+
+def _journal_entry(seq: int, door: WinetDoor, path: str, query: str, fields: dict | None, params: Mapping | None,
+                   arrived: float, peer: str, outcome: str, fault: str | None, latency_ms: float) -> Request:  # fmt: skip
+    """The journal entry of one HTTP request, named when the journal is first read."""
+    if fields is None:
+        from yarl import URL  # aiohttp's URLs: the query parsed as the request's own was
+
+        fields = request_fields.http_fields(path, URL.build(query_string=query, encoded=True).query)
+    try:
+        request_fields.complete(fields, params, door.dongle.devices)
+    except Exception:  # the journal entry loses detail; the request kept its reply
+        log.debug("WiNet journal details of %s failed", path, exc_info=True)
+    return Request(seq=seq, time=arrived, door=WINET, peer=peer, reply=outcome, fault=fault, latency_ms=latency_ms,
+                   **fields)  # fmt: skip
+
+
+def _fault_for(door: WinetDoor, request: web.Request, faults: FaultEngine, fields: dict, token: bool) -> Fault | None:
+    # aiohttp counts the requests parsed on a connection; without that count (older
+    # versions) every request is treated as a new connection.
+    if getattr(request.protocol, "_request_count", 1) <= 1:
+        info = RequestInfo(door=WINET, connecting=True, open_connections=_open_http_connections(door))
+        fault = faults.decide(info, kinds=CONNECT_KINDS)
+        if fault is not None:
+            return fault
+    info = RequestInfo(
+        door=WINET, service=fields["service"], unit=fields["unit"], table=fields["table"],
+        first=fields["address"], count=fields["count"],
+    )
+    return faults.decide(info, kinds=HTTP_KINDS if token else OPEN_HTTP_KINDS)
+
+
+def _open_http_connections(door: WinetDoor) -> int:
+    """HTTP connections open on the door besides the one asking (websockets not counted)."""
+    total = sum(len(runner.server.connections) for runner in door.runners if runner.server is not None)
+    return max(0, total - len(door.connections) - 1)
+
+
+async def _perform(exchange: HttpExchange, fault: Fault) -> tuple[web.StreamResponse, str]:
+    try:
+        if fault.spec.connecting:
+            return WINET_CONNECT_ACTIONS[fault.kind](exchange.request, fault)
+        return await HTTP_ACTIONS[fault.kind](exchange, fault)
+    except (web.HTTPException, asyncio.CancelledError):
+        raise
+    except Exception:  # a broken fault costs this connection, never the door
+        log.debug("WiNet fault %s failed on %s", fault.kind, exchange.request.path, exc_info=True)
+        reset(exchange.request.transport)
+        return dropped(), "error"
