@@ -191,6 +191,15 @@ def _clock_speed(value) -> float:
 # -- the options -----------------------------------------------------------------------------------
 
 
+def _parse_given(options: object, described: dict[str, Option]) -> None:
+    """Parse each option given to a frozen dataclass of options in place; one not given (None or
+    blank text) takes its default."""
+    for option in described.values():
+        value = getattr(options, option.name)
+        given = value is not None and not (isinstance(value, str) and not value.strip())
+        object.__setattr__(options, option.name, option.parse(value) if given else option.default)
+
+
 @dataclass(frozen=True)
 class Option:
     """One start option: its parser, help, and the default as words for the documentation."""
@@ -322,13 +331,7 @@ class StartOptions:
     )  # fmt: skip
 
     def __post_init__(self) -> None:
-        for option in OPTIONS.values():
-            value = getattr(self, option.name)
-            if value is None or (isinstance(value, str) and not value.strip()):
-                value = option.default
-            else:
-                value = option.parse(value)
-            object.__setattr__(self, option.name, value)
+        _parse_given(self, OPTIONS)
         if self.scenario and not self.simulated:
             raise OptionError(f"scenario {self.scenario!r} needs the simulation, and simulate is off")
 
@@ -436,13 +439,7 @@ class FleetOptions:
     )
 
     def __post_init__(self) -> None:
-        for option in FLEET_OPTIONS.values():
-            value = getattr(self, option.name)
-            if value is None or (isinstance(value, str) and not value.strip()):
-                value = option.default
-            else:
-                value = option.parse(value)
-            object.__setattr__(self, option.name, value)
+        _parse_given(self, FLEET_OPTIONS)
 
     @classmethod
     def of(cls, base: FleetOptions | None = None, **given) -> FleetOptions:

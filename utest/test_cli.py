@@ -8,8 +8,7 @@ import subprocess
 import sys
 
 import pytest
-
-CLI = [sys.executable, "-m", "SungrowMockLibrary"]
+from serve_cli import CLI, serve
 
 
 def test_serve_prints_one_ready_line_and_stops_on_sigterm():
@@ -103,17 +102,10 @@ def test_busy_port_is_reported_in_one_line():
     assert len(result.stderr.strip().splitlines()) == 1 and "cannot listen" in result.stderr
 
 
-def _serve(*args: str) -> tuple[subprocess.Popen, dict]:
-    process = subprocess.Popen([*CLI, "serve", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = process.stdout.readline()
-    if not line:
-        process.kill()
-        raise AssertionError(process.stderr.read())
-    return process, json.loads(line)
 
 
 def test_serve_with_no_flags_opens_every_door_on_free_ports():
-    process, ready = _serve()
+    process, ready = serve()
     try:
         assert set(ready["endpoints"]) == {"modbus", "encrypted", "winet_ws", "winet_http"}
         assert len(set(ready["endpoints"].values())) == 4
@@ -130,7 +122,7 @@ def test_serve_flags_choose_doors_ports_firmware_and_key():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process, ready = _serve(
+    process, ready = serve(
         "--doors", "encrypted,winet", "--encrypted-port", str(port), "--firmware", "tls",
         "--encryption-key", "00112233445566778899aabbccddeeff",
     )  # fmt: skip
@@ -149,7 +141,7 @@ def test_standard_ports_on_a_loopback_address_of_its_own():
     from SungrowMockLibrary.netutil import free_loopback_address
 
     host = free_loopback_address([502, 8082, 80])
-    process, ready = _serve("--host", host, "--standard-ports")
+    process, ready = serve("--host", host, "--standard-ports")
     try:
         assert ready["endpoints"]["modbus"] == f"{host}:502"
         assert ready["endpoints"]["winet_ws"] == f"{host}:8082"
@@ -177,7 +169,7 @@ def test_bad_door_arguments_get_one_line_and_exit_2(args, message):
 def test_serve_injects_the_faults_of_a_file_and_rejects_a_bad_one(tmp_path):
     faults = tmp_path / "faults.toml"
     faults.write_text('[[fault]]\nkind = "exception"\ncode = "02"\nregisters = "5003"\ntimes = 1\n')
-    process, ready = _serve("--doors", "modbus", "--model", "SG10RT", "--faults", str(faults))
+    process, ready = serve("--doors", "modbus", "--model", "SG10RT", "--faults", str(faults))
     try:
         host, port = ready["endpoints"]["modbus"].rsplit(":", 1)
         with socket.create_connection((host, int(port)), timeout=2) as connection:
@@ -196,7 +188,7 @@ def test_serve_injects_the_faults_of_a_file_and_rejects_a_bad_one(tmp_path):
 
 
 def test_record_then_serve_the_snapshot(tmp_path):
-    process, ready = _serve("--doors", "modbus", "--model", "SG5.0RS", "--serial", "CLI0000001", "--no-simulate")
+    process, ready = serve("--doors", "modbus", "--model", "SG5.0RS", "--serial", "CLI0000001", "--no-simulate")
     snapshot = tmp_path / "recorded.json"
     try:
         result = subprocess.run(
@@ -207,7 +199,7 @@ def test_record_then_serve_the_snapshot(tmp_path):
         process.wait(5)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["model"] == "SG5.0RS"
-    replay, replay_ready = _serve("--doors", "modbus", "--snapshot", str(snapshot))
+    replay, replay_ready = serve("--doors", "modbus", "--snapshot", str(snapshot))
     try:
         assert (replay_ready["model"], replay_ready["serial"]) == ("SG5.0RS", "CLI0000001")
     finally:
@@ -287,7 +279,7 @@ def test_bad_control_flags_get_one_line_and_exit_2(flags, message):
 
 
 def test_serve_presents_the_winet_path():
-    process, ready = _serve("--doors", "modbus", "--modbus-path", "winet")
+    process, ready = serve("--doors", "modbus", "--modbus-path", "winet")
     try:
         assert (ready["modbus_path"], ready["battery_unit_id"]) == ("winet", 2)
         host, port = ready["endpoints"]["modbus"].rsplit(":", 1)

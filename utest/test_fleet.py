@@ -3,7 +3,6 @@ scopes on fleet inverters, and bad input (never half-started)."""
 
 from __future__ import annotations
 
-import json
 import re
 import socket
 import subprocess
@@ -14,6 +13,7 @@ import time
 
 import pytest
 from door_clients import PlainModbus, WinetClient
+from serve_cli import CLI, serve
 
 from SungrowMockLibrary import MockSungrowFleet
 from SungrowMockLibrary.device import catalogue
@@ -26,7 +26,6 @@ from SungrowMockLibrary.transports.paths import dongle_devices
 from SungrowMockLibrary.vocabulary import FleetLayout, Scope
 
 NOON = {"clock_speed": 0, "start_time": "2026-06-21T12:00:00"}
-CLI = [sys.executable, "-m", "SungrowMockLibrary"]
 SERIAL = catalogue.layout("SH10RT").by_name["serial_number"]
 
 
@@ -342,17 +341,10 @@ def test_an_idle_fleet_schedules_nothing_on_its_loop():
 # -- the command line ------------------------------------------------------------------------------
 
 
-def _serve(*args: str) -> tuple[subprocess.Popen, dict]:
-    process = subprocess.Popen([*CLI, "serve", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = process.stdout.readline()
-    if not line:
-        process.kill()
-        raise AssertionError(process.stderr.read())
-    return process, json.loads(line)
 
 
 def test_serve_fleet_lists_every_inverter_in_its_ready_line():
-    process, ready = _serve("--fleet", "250", "--layout", "units", "--fleet-models", "SG-RT", "--seed", "9")
+    process, ready = serve("--fleet", "250", "--layout", "units", "--fleet-models", "SG-RT", "--seed", "9")
     try:
         inverters = ready["inverters"]
         assert ready["fleet"] == {"size": 250, "layout": "units", "mocks": 2} and len(inverters) == 250
@@ -367,7 +359,7 @@ def test_serve_fleet_lists_every_inverter_in_its_ready_line():
 
 
 def test_serve_without_a_fleet_lists_its_one_inverter():
-    process, ready = _serve("--doors", "modbus", "--model", "SG10RT", "--unit-id", "3")
+    process, ready = serve("--doors", "modbus", "--model", "SG10RT", "--unit-id", "3")
     try:
         assert ready["inverters"] == [
             {"model": "SG10RT", "serial": ready["serial"], "unit_id": 3, "endpoints": ready["endpoints"]}

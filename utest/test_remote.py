@@ -2,8 +2,6 @@
 
 import ast
 import json
-import os
-import select
 import signal
 import socket
 import subprocess
@@ -17,6 +15,7 @@ import pytest
 from robot.api import logger
 from robot.libraries.Remote import Remote, TimeoutHTTPTransport
 from robotlibcore import DynamicCore, keyword
+from serve_cli import serve
 
 import SungrowMockLibrary.remote
 from SungrowMockLibrary.errors import ChoiceError
@@ -31,16 +30,6 @@ FROZEN = ["--clock-speed", "0", "--start-time", "2026-06-21T12:00:00"]
 TIMEOUT = 10
 
 
-def _serve(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, dict]:
-    process = subprocess.Popen(
-        CLI + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}
-    )
-    readable, _, _ = select.select([process.stdout], [], [], TIMEOUT)
-    line = process.stdout.readline() if readable else ""
-    if not line:
-        process.kill()
-        pytest.fail(f"no ready line: {process.communicate(timeout=TIMEOUT)[1]}")
-    return process, json.loads(line)
 
 
 def _stop(process: subprocess.Popen) -> int:
@@ -54,7 +43,7 @@ def _stop(process: subprocess.Popen) -> int:
 
 @pytest.fixture(scope="module")
 def daemon():
-    process, ready = _serve("--doors", "modbus", "--control-port", "0", *FROZEN)
+    process, ready = serve("--doors", "modbus", "--control-port", "0", *FROZEN)
     yield ready
     assert _stop(process) == 0
 
@@ -397,7 +386,7 @@ def test_scopes_undo_what_was_set_in_them(rpc, daemon):
 
 @pytest.fixture(scope="module")
 def guarded():
-    process, ready = _serve("--doors", "modbus", "--control-port", "0", env={"SUNGROW_MOCK_CONTROL_TOKEN": "s3cret-token"})
+    process, ready = serve("--doors", "modbus", "--control-port", "0", env={"SUNGROW_MOCK_CONTROL_TOKEN": "s3cret-token"})
     yield ready["endpoints"]["control"]
     assert _stop(process) == 0
 
@@ -435,7 +424,7 @@ def test_a_token_that_cannot_go_into_a_url_is_refused():
 
 
 def test_sigterm_releases_both_ports():
-    process, ready = _serve("--doors", "modbus", "--control-port", "0")
+    process, ready = serve("--doors", "modbus", "--control-port", "0")
     assert set(ready["endpoints"]) == {"modbus", "control"}
     addresses = [ready["endpoints"][name].split(":") for name in ("modbus", "control")]
     assert _api(ready["endpoints"]["control"], "GET", "/api/health")[0] == 200
@@ -446,7 +435,7 @@ def test_sigterm_releases_both_ports():
             again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             again.bind((host, int(port)))
     (_, modbus), (_, control) = addresses
-    process, again = _serve("--doors", "modbus", "--modbus-port", modbus, "--control-port", control)
+    process, again = serve("--doors", "modbus", "--modbus-port", modbus, "--control-port", control)
     assert again["endpoints"] == ready["endpoints"]
     assert _stop(process) == 0
 
@@ -462,7 +451,7 @@ def test_a_busy_control_port_is_reported_in_one_line():
 
 
 def test_without_control_port_there_is_no_control_endpoint():
-    process, ready = _serve("--doors", "modbus")
+    process, ready = serve("--doors", "modbus")
     try:
         assert set(ready["endpoints"]) == {"modbus"}
     finally:
@@ -597,7 +586,7 @@ def confined(tmp_path_factory):
     (data / "link.toml").symlink_to(root / "secret.toml")
     (data / "inside.toml").write_text("[battery]\nsoc = 40\n")
     (data / "link-inside.toml").symlink_to(data / "inside.toml")
-    process, ready = _serve("--doors", "modbus", "--control-port", "0", "--data-dir", str(data), *FROZEN)
+    process, ready = serve("--doors", "modbus", "--control-port", "0", "--data-dir", str(data), *FROZEN)
     yield ready, root
     assert _stop(process) == 0
 
@@ -739,7 +728,7 @@ def test_a_fleet_started_remotely_is_reached_by_its_inverters_aliases(rpc):
 
 
 def test_serve_fleet_with_a_control_endpoint_serves_the_fleet():
-    process, ready = _serve("--fleet", "4", "--layout", "ports", "--control-port", "0", *FROZEN)
+    process, ready = serve("--fleet", "4", "--layout", "ports", "--control-port", "0", *FROZEN)
     try:
         control = ready["endpoints"]["control"]
         status, served, _ = _api(control, "GET", "/api/mock")
