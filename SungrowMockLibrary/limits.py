@@ -144,6 +144,12 @@ MAX_CACHED_REPLIES = 1024
 all dropped at once when full: about 300 KiB at most. Clients poll a few dozen blocks, so a
 thousand covers every client at once; a scan of the whole address space only refills it."""
 
+CACHED_REPLIES_PER_DEVICE = 64
+"""Where a door serves many devices (a fleet's bus of up to 247 unit ids), it keeps this many
+replies per device if that is more than :data:`MAX_CACHED_REPLIES`: a collector polling a few
+dozen blocks on every unit is then answered from kept replies (about 19 KiB a device at most),
+where a fixed cap would be cleared on every round."""
+
 WINET_MAX_KEPT_REPLIES = 1024
 """Encoded WiNet replies a dongle keeps (transports/winet/replies.py: ``real``, ``real_battery``,
 ``direct`` per device, getParam reads per range), all dropped at once when full: a ``real`` reply

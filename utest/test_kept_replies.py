@@ -13,7 +13,8 @@ import pytest
 
 from SungrowMockLibrary import MockSungrow
 from SungrowMockLibrary.device.catalogue import HOLDING, INPUT
-from SungrowMockLibrary.limits import MAX_CACHED_REPLIES, WINET_MAX_KEPT_REPLIES
+from SungrowMockLibrary.limits import CACHED_REPLIES_PER_DEVICE, MAX_CACHED_REPLIES, WINET_MAX_KEPT_REPLIES
+from SungrowMockLibrary.simulation.clock import Clock
 from SungrowMockLibrary.simulation.inverter import Inverter
 from SungrowMockLibrary.transports.modbus import ModbusHandler
 from SungrowMockLibrary.transports.pdu import read_request
@@ -113,6 +114,26 @@ def test_kept_modbus_replies_are_bounded():
         frame = b"\x00\x01\x00\x00\x00\x06\x01\x04" + address.to_bytes(2, "big") + b"\x00\x01"
         assert handler.handle(frame) is not None
     assert 0 < len(handler._replies) <= MAX_CACHED_REPLIES
+
+
+def test_a_bus_of_many_units_keeps_every_unit_s_polled_reads():
+    frozen = Clock(NOON, speed=0)  # no simulated second passes between the rounds
+    units = {unit: Inverter("SG10RT", clock=frozen) for unit in range(1, 248)}
+    handler = ModbusHandler(units)
+    blocks = 20  # a collector's reads per unit, beyond a fixed cap's share on a full bus
+
+    def poll() -> None:
+        for unit in units:
+            for block in range(blocks):
+                frame = b"\x00\x01\x00\x00\x00\x06" + bytes([unit, 4]) + (4999 + block).to_bytes(2, "big") + b"\x00\x01"
+                assert handler.handle(frame) is not None
+
+    poll()
+    assert len(handler._replies) == len(units) * blocks > MAX_CACHED_REPLIES
+    kept = dict(handler._replies)
+    poll()  # a second round is answered from the same kept replies, none rebuilt
+    assert all(handler._replies[key] is value for key, value in kept.items())
+    assert len(units) * blocks <= CACHED_REPLIES_PER_DEVICE * len(units)
 
 
 def test_the_websocket_real_list_shows_a_set_register_at_once(mock, winet):

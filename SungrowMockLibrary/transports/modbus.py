@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from ..limits import MAX_CACHED_REPLIES
+from ..limits import CACHED_REPLIES_PER_DEVICE, MAX_CACHED_REPLIES
 from ..simulation.inverter import touches_clock
 from ..vocabulary import READ_TABLES
 from . import pdu as core
@@ -70,7 +70,8 @@ class ModbusHandler:
     simulated second, clients poll the same blocks, and any write, Set Register or simulation step
     changes the generation, so the next read after one is built afresh. The screen's rules are
     fixed for the mock's life, so a screened reply keeps as well as a plain one. At most
-    ``MAX_CACHED_REPLIES`` are kept (all are dropped when full).
+    ``MAX_CACHED_REPLIES`` are kept, or ``CACHED_REPLIES_PER_DEVICE`` for each device served if
+    that is more (all are dropped when full).
     """
 
     def __init__(self, inverters: Mapping, screen: core.Screen | None = None):
@@ -108,7 +109,7 @@ class ModbusHandler:
         frame = with_header(frame, reply)
         if generation is not None and reply[0] == pdu[0]:
             replies = self._replies
-            if len(replies) >= MAX_CACHED_REPLIES:
+            if len(replies) >= MAX_CACHED_REPLIES and len(replies) >= CACHED_REPLIES_PER_DEVICE * len(self.inverters):
                 replies.clear()
             replies[key] = (inverter, clock, generation, frame[2:])
         return frame
