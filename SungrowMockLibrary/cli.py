@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gc
 import json
 import os
@@ -18,13 +19,22 @@ import threading
 
 from .errors import RecordingError, SungrowMockError
 from .keywords.access import AccessPolicy, is_loopback
-from .options import FLEET_OPTIONS, OPTIONS, FleetOptions, StartOptions, whole_between
+from .options import FLEET_OPTIONS, OPTIONS, FleetOptions, Option, StartOptions, whole_between
 from .vocabulary import DEFAULT_HOST, PORTS, Door, FleetLayout
 
 USAGE_ERROR = 2
 
 
 class _Parser(argparse.ArgumentParser):
+    """Refusals in one line; a flag's help may be a function (its text needs data files), called
+    only when help is printed, so that serving never pays for it."""
+
+    def format_help(self) -> str:
+        for action in self._actions:
+            if callable(action.help):
+                action.help = action.help()
+        return super().format_help()
+
     def error(self, message: str):
         print(f"{self.prog}: error: {message}", file=sys.stderr)
         sys.exit(USAGE_ERROR)
@@ -42,11 +52,15 @@ def _argument_type(parser):
     return parse
 
 
+def _flag_help(option: Option, default: str) -> str:
+    return f"{option.help} (default: {default})".replace("%", "%%")
+
+
 def add_start_options(parser: argparse.ArgumentParser) -> None:
     """One flag per start option, generated from the options model: name, type, help, choices, default."""
     group = parser.add_argument_group("start options (as MockSungrow and Start Mock Sungrow take them)")
     for option in OPTIONS.values():
-        help_text = f"{option.help} (default: {option.default_words})".replace("%", "%%")
+        help_text = functools.partial(_flag_help, option, option.default_words)
         if option.switch:
             group.add_argument(option.flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
             continue
@@ -62,7 +76,7 @@ def add_fleet_options(parser: argparse.ArgumentParser) -> None:
     )
     for option in FLEET_OPTIONS.values():
         default = option.default_words if option.name != "count" else "one mock, no fleet"
-        help_text = f"{option.help} (default: {default})".replace("%", "%%")
+        help_text = functools.partial(_flag_help, option, default)
         metavar = option.metavar or (f"{{{','.join(option.choices)}}}" if option.choices else option.name.upper())
         group.add_argument(option.flag, dest=option.name, type=_argument_type(option.parse), default=None,
                            metavar=metavar, help=help_text)  # fmt: skip

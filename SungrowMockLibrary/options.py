@@ -152,6 +152,13 @@ def _modbus_path(value) -> ModbusPath:
     return choice(ModbusPath, value, "modbus path")
 
 
+def _model_help() -> str:
+    return (
+        "catalogue model: its name (SH10RT, SG33CX, ... any case) or its device type code (0x0E03 or 3587); "
+        f"`sungrow-mock models` lists all {len(catalogue.models())}"
+    )
+
+
 def _modbus_path_help() -> str:
     from .device.battery import pack
     from .transports import paths
@@ -207,7 +214,7 @@ class Option:
     name: str
     default: object
     parse: Callable[[object], object]
-    help: str
+    about: str | Callable[[], str]  # a function where the text needs data files: only help reads it
     default_text: str | None = None
     metavar: str | None = None
     choices: type[StrEnum] | None = None
@@ -220,6 +227,11 @@ class Option:
         return "--" + (self.cli or self.name).replace("_", "-")
 
     @property
+    def help(self) -> str:
+        """What the option does, in one sentence (without its default)."""
+        return self.about() if callable(self.about) else self.about
+
+    @property
     def default_words(self) -> str:
         if self.default_text is not None:
             return self.default_text
@@ -230,9 +242,9 @@ class Option:
         return str(self.default)
 
 
-def _option(default, parse, help: str, default_text: str | None = None, metavar: str | None = None,
+def _option(default, parse, help: str | Callable[[], str], default_text: str | None = None, metavar: str | None = None,
             choices: type[StrEnum] | None = None, cli: str | None = None):  # fmt: skip
-    meta = {"parse": parse, "help": help, "default_text": default_text, "metavar": metavar, "choices": choices,
+    meta = {"parse": parse, "about": help, "default_text": default_text, "metavar": metavar, "choices": choices,
             "switch": parse in _SWITCHES, "cli": cli}  # fmt: skip
     return field(default=default, metadata=meta)
 
@@ -249,12 +261,7 @@ class StartOptions:
     unless a snapshot is replayed.
     """
 
-    model: str | None = _option(
-        None, _model,
-        f"catalogue model: its name (SH10RT, SG33CX, ... any case) or its device type code (0x0E03 or 3587); "
-        f"`sungrow-mock models` lists all {len(catalogue.models())}",
-        f"{DEFAULT_MODEL}, or the snapshot's model", "MODEL",
-    )  # fmt: skip
+    model: str | None = _option(None, _model, _model_help, f"{DEFAULT_MODEL}, or the snapshot's model", "MODEL")
     host: str = _option(DEFAULT_HOST, _text("host"), "address to bind; 0.0.0.0 for every interface", metavar="HOST")
     unit_id: int = _option(
         1, whole_between("unit id", *UNIT_IDS), f"Modbus unit id (and WiNet dev_id) of the inverter, {UNIT_IDS[0]}..{UNIT_IDS[1]}",
@@ -270,7 +277,7 @@ class StartOptions:
         metavar="DOOR[,DOOR...]", choices=Door,
     )  # fmt: skip
     modbus_path: ModbusPath = _option(  # noqa: RUF009 (a field with metadata, as every option)
-        ModbusPath.direct, _modbus_path, _modbus_path_help(), choices=ModbusPath,
+        ModbusPath.direct, _modbus_path, _modbus_path_help, choices=ModbusPath,
     )  # fmt: skip
     modbus_port: int | None = _option(None, _port("modbus_port"), "plain Modbus TCP port", "a free port", "PORT")
     encrypted_port: int | None = _option(None, _port("encrypted_port"), "encrypted Modbus TCP port", "a free port", "PORT")

@@ -396,11 +396,22 @@ def undocumented_words() -> tuple[UndocumentedWords, ...]:
 
 
 @cache
+def _data() -> dict:
+    """``models.toml``, parsed once."""
+    return tomllib.loads(resources.files(__package__).joinpath("data/models.toml").read_text(encoding="utf-8"))
+
+
+@cache
+def _built(name: str) -> Model:
+    """One model of the catalogue, built when first asked for: a mock builds only its own."""
+    data = _data()
+    return _model(data, name, data["models"][name])
+
+
+@cache
 def models() -> dict[str, Model]:
     """The model catalogue, by model name."""
-    text = resources.files(__package__).joinpath("data/models.toml").read_text(encoding="utf-8")
-    data = tomllib.loads(text)
-    result = {name: _model(data, name, spec) for name, spec in data["models"].items()}
+    result = {name: _built(name) for name in _data()["models"]}
     codes: dict[int, str] = {}
     for the_model in result.values():
         if the_model.type_code in codes:
@@ -424,9 +435,9 @@ def families() -> dict[str, tuple[Model, ...]]:
 def _names() -> dict[str, str]:
     """Every name and alias, upper case, to its model's name."""
     names = {}
-    for the_model in models().values():
-        for name in (the_model.name, *the_model.aliases):
-            names[name.upper()] = the_model.name
+    for model_name, spec in _data()["models"].items():
+        for name in (model_name, *spec.get("aliases", ())):
+            names[name.upper()] = model_name
     return names
 
 
@@ -460,7 +471,7 @@ def model(name: str | int) -> Model:
         return found
     names = _names()
     if text.upper() in names:
-        return models()[names[text.upper()]]
+        return _built(names[text.upper()])
     from difflib import get_close_matches  # only a refusal needs it
 
     close = get_close_matches(text.upper(), names, n=5, cutoff=0.4)
@@ -478,7 +489,7 @@ def layout(model_name: str) -> Layout:
 
 @cache
 def _layout(model_name: str) -> Layout:
-    the_model = models()[model_name]
+    the_model = _built(model_name)
     # A register of the model's kind that lies outside every block its family answers does not exist
     # on it (the SH statistics arrays on an SH-RS): it is not part of the layout.
     registers = tuple(r for r in all_registers() if r.kind in ("*", the_model.kind) and the_model.answers(r))
