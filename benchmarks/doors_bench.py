@@ -360,67 +360,15 @@ def run_cell(door: str, target_name: str, target: dict, n: int, args, server_pid
         return run_cell_c(args.c_client, target_name, target, n, args, server_pid)
     res = CellResult(target=target_name, workload=door, concurrency=n)
     plan = CellPlan(max_requests=args.max_requests)
-    cpu = CpuMeter(server_pid)
-    conns: list = []
-    by_fd: dict = {}
-    socks: list[socket.socket] = []
-    ep = select.epoll()
-    try:
-        for i in range(n):
-            sock = socket.create_connection(target["address"], timeout=5.0)
-            socks.append(sock)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            conn = (ModbusConn if target_name == "plain" else CONNS[door])(i, plan, target)
-            conn.setup(sock)
-            sock.setblocking(False)
-            conns.append(conn)
-            by_fd[sock.fileno()] = (conn, sock)
-            ep.register(sock.fileno(), select.EPOLLIN)
-        plan.t_measure = time.perf_counter_ns() + int(args.warmup * 1e9)
-        plan.t_end = plan.t_measure + int(args.duration * 1e9)
-        hard_end = plan.t_end + 5_000_000_000  # a stalled server ends the cell
-        marked = False
-        for conn, sock in by_fd.values():
-            sock.send(conn.next_request())
-        active = n
-        while active:
-            for fd, _ in ep.poll(0.25):
-                conn, sock = by_fd[fd]
-                try:
-                    data = sock.recv(262144)
-                except BlockingIOError:
-                    continue
-                except OSError as exc:
-                    data, conn.error = b"", f"recv failed after {conn.sent} requests: {exc}"
-                if not data:
-                    conn.error = conn.error or f"closed by the server after {conn.sent} requests"
-                    r = FAILED
-                else:
-                    r = conn.on_data(data)
-                if r == AGAIN:
-                    request = conn.next_request()
-                    if sock.send(request) == len(request):
-                        continue
-                    conn.error, r = "short send", FAILED
-                if r != NEED_MORE:
-                    ep.unregister(fd)
-                    active -= 1
-            now = time.perf_counter_ns()
-            if not marked and now >= plan.t_measure:
-                cpu.mark()
-                marked = True
-            if now > hard_end:
-                res.status, res.error = "timeout", "no reply within the cell time limit (server stalled?)"
-                break
-        if res.status == "ok":
-            res.client_cpu_pct, res.server_cpu_pct, res.other_cpu_pct = cpu.result()
-    except (OSError, ValueError, KeyError) as exc:
-        res.status, res.error = "error", f"set-up or send failed: {exc!r}"
-    finally:
-        for sock in socks:
-            sock.close()
-        ep.close()
-        time.sleep(0.02)  # let the closes go out before the next cell
+    conn_class = ModbusConn if target_name == "plain" else CONNS[door]
+
+    def new_conn(index: int, sock: socket.socket):
+        conn = conn_class(index, plan, target)
+        conn.setup(sock)
+        return conn
+
+    conns = mb.epoll_closed_loop(target["address"], n, plan, CpuMeter(server_pid), res, new_conn,
+                                 args.warmup, args.duration)  # fmt: skip
     return mb.summarise(res, conns, plan)
 
 

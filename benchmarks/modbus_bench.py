@@ -567,65 +567,60 @@ def summarise(res: CellResult, conns: list[Conn], plan: CellPlan) -> tuple[CellR
     return res, lats
 
 
-def run_cell_epoll(host: str, port: int, workload: str, n: int, warmup: float,
-                   duration: float, max_requests: int, target: str,
-                   server_pid: int | None = None) -> tuple[CellResult, list[int]]:
-    """Same closed loop as ``run_cell`` on non-blocking sockets + one epoll, no asyncio.
+def epoll_closed_loop(address: tuple[str, int], n: int, plan: CellPlan, cpu: CpuMeter, res: CellResult,
+                      new_conn, warmup: float, duration: float) -> list:
+    """The closed loop on non-blocking sockets + one epoll, no asyncio: ``n`` connections to
+    ``address``, each with the state ``new_conn(index, sock)`` makes (any set-up it does on the
+    socket happens while it still blocks), which offers ``next_request()`` and ``on_data(data)``.
+    Sets ``res``'s status and CPU figures; returns the connections' states, for ``summarise``.
 
-    About 2-3x cheaper per request on the client, so the load generator stops
-    being the bottleneck before the server does (see the cli cpu% column).
+    About 2-3x cheaper per request on the client than asyncio, so the load generator stops being
+    the bottleneck before the server does (see the cli cpu% column). Every door's cells use it.
     """
-    res = CellResult(target=target, workload=workload, concurrency=n)
-    plan = CellPlan(max_requests=max_requests)
-    cpu = CpuMeter(server_pid)
-    conns: list[Conn] = []
-    by_fd: dict[int, tuple[Conn, socket.socket]] = {}
+    conns: list = []
+    by_fd: dict = {}
     socks: list[socket.socket] = []
     ep = select.epoll()
     try:
         for i in range(n):
-            sock = socket.create_connection((host, port), timeout=5.0)
+            sock = socket.create_connection(address, timeout=5.0)
             socks.append(sock)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn = new_conn(i, sock)
             sock.setblocking(False)
-            c = Conn(i, WORKLOADS[workload], plan)
-            conns.append(c)
-            by_fd[sock.fileno()] = (c, sock)
+            conns.append(conn)
+            by_fd[sock.fileno()] = (conn, sock)
             ep.register(sock.fileno(), select.EPOLLIN)
-        t0 = time.perf_counter_ns()
-        plan.t_measure = t0 + int(warmup * 1e9)
+        plan.t_measure = time.perf_counter_ns() + int(warmup * 1e9)
         plan.t_end = plan.t_measure + int(duration * 1e9)
-        hard_end = plan.t_end + 5_000_000_000  # stall guard, like the asyncio client
+        hard_end = plan.t_end + 5_000_000_000  # a stalled server ends the cell
         marked = False
-        for c, sock in by_fd.values():
-            sock.send(c.next_request())
+        for conn, sock in by_fd.values():
+            sock.send(conn.next_request())
         active = n
-        poll = ep.poll
-        perf_ns = time.perf_counter_ns
         while active:
-            events = poll(0.25)
-            for fd, _ in events:
-                c, sock = by_fd[fd]
+            for fd, _ in ep.poll(0.25):
+                conn, sock = by_fd[fd]
                 try:
-                    data = sock.recv(65536)
+                    data = sock.recv(262144)
                 except BlockingIOError:
                     continue
                 except OSError as exc:
-                    data, c.error = b"", f"recv failed after {c.sent} requests: {exc}"
+                    data, conn.error = b"", f"recv failed after {conn.sent} requests: {exc}"
                 if not data:
-                    c.error = c.error or f"connection closed by the server after {c.sent} requests"
+                    conn.error = conn.error or f"closed by the server after {conn.sent} requests"
                     r = FAILED
                 else:
-                    r = c.on_data(data)
+                    r = conn.on_data(data)
                 if r == AGAIN:
-                    if sock.send(c.next_request()) != 12:  # pragma: no cover - 12 bytes always fit
-                        c.error, r = "short send", FAILED
-                    else:
+                    request = conn.next_request()
+                    if sock.send(request) == len(request):
                         continue
+                    conn.error, r = "short send", FAILED
                 if r != NEED_MORE:  # DONE or FAILED
                     ep.unregister(fd)
                     active -= 1
-            now = perf_ns()
+            now = time.perf_counter_ns()
             if not marked and now >= plan.t_measure:
                 cpu.mark()
                 marked = True
@@ -634,13 +629,24 @@ def run_cell_epoll(host: str, port: int, workload: str, n: int, warmup: float,
                 break
         if res.status == "ok":
             res.client_cpu_pct, res.server_cpu_pct, res.other_cpu_pct = cpu.result()
-    except OSError as exc:
-        res.status, res.error = "error", f"connect/send failed: {exc}"
+    except (OSError, ValueError, KeyError) as exc:
+        res.status, res.error = "error", f"set-up or send failed: {exc!r}"
     finally:
         for sock in socks:
             sock.close()
         ep.close()
         time.sleep(0.02)  # let the closes go out before the next cell
+    return conns
+
+
+def run_cell_epoll(host: str, port: int, workload: str, n: int, warmup: float,
+                   duration: float, max_requests: int, target: str,
+                   server_pid: int | None = None) -> tuple[CellResult, list[int]]:
+    """Same closed loop as ``run_cell``, on :func:`epoll_closed_loop`."""
+    res = CellResult(target=target, workload=workload, concurrency=n)
+    plan = CellPlan(max_requests=max_requests)
+    conns = epoll_closed_loop((host, port), n, plan, CpuMeter(server_pid), res,
+                              lambda i, sock: Conn(i, WORKLOADS[workload], plan), warmup, duration)  # fmt: skip
     return summarise(res, conns, plan)
 
 
