@@ -14,7 +14,7 @@ Passes
 Fails
     Fail    the base could not be made: mmdebstrap ... failed (1)
 Skips
-    Skip    no buildah command
+    Skip    a fixture of this test, never run as a project test: its message must reach the closing list
 """
 
 JUNIT = """<testsuites><testsuite name="pytest" tests="2" failures="1">
@@ -32,7 +32,7 @@ def test_every_failed_or_skipped_test_is_listed_with_its_message(tmp_path: Path)
     assert lines == [
         "FAILURE utest.test_x::test_bad: assert 1 == 2",
         "FAIL Suite.Fails: the base could not be made: mmdebstrap ... failed (1)",
-        "SKIP Suite.Skips: no buildah command",
+        "SKIP Suite.Skips: a fixture of this test, never run as a project test: its message must reach the closing list",
     ]
 
 
