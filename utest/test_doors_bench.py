@@ -15,15 +15,18 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "doors_bench.py"
 
 
-def test_every_door_and_yardstick_runs_and_the_ratios_are_printed(tmp_path):
-    out = tmp_path / "doors.json"
-    result = subprocess.run(
-        [sys.executable, str(BENCH), "--quick", "--no-startup", "--concurrency", "1", "--duration", "0.2",
-         "--warmup", "0.05", "--json", str(out)],
-        capture_output=True, text=True, timeout=240, cwd=BENCH.parent,
-    )  # fmt: skip
+def run_bench(tmp_path: Path, *args: str, timeout: float) -> tuple[subprocess.CompletedProcess, dict]:
+    """One bounded run of the benchmark; returns it and its JSON report (it must have succeeded)."""
+    out = tmp_path / "report.json"
+    result = subprocess.run([sys.executable, str(BENCH), *args, "--json", str(out)],
+                            capture_output=True, text=True, timeout=timeout, cwd=BENCH.parent)  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    report = json.loads(out.read_text())
+    return result, json.loads(out.read_text())
+
+
+def test_every_door_and_yardstick_runs_and_the_ratios_are_printed(tmp_path):
+    result, report = run_bench(tmp_path, "--quick", "--no-startup", "--concurrency", "1", "--duration", "0.2",
+                               "--warmup", "0.05", timeout=240)  # fmt: skip
     cells = {(r["workload"], r["target"]): r for r in report["results"]}
     assert set(cells) == {
         ("modbus", "mock"), ("modbus", "echo"), ("modbus", "pymodbus"), ("encrypted", "mock"), ("encrypted", "plain"),
@@ -37,14 +40,9 @@ def test_every_door_and_yardstick_runs_and_the_ratios_are_printed(tmp_path):
 
 
 def test_the_fleet_part_runs_alone_and_reports_memory_idle_cpu_and_read_cost(tmp_path):
-    out = tmp_path / "fleet.json"
-    result = subprocess.run(
-        [sys.executable, str(BENCH), "--only", "fleet", "--fleet-sizes", "1,300", "--fleet-idle", "0.3",
-         "--fleet-reads", "50", "--json", str(out)],
-        capture_output=True, text=True, timeout=120, cwd=BENCH.parent,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    fleet = json.loads(out.read_text())["fleet_memory"]
+    result, report = run_bench(tmp_path, "--only", "fleet", "--fleet-sizes", "1,300", "--fleet-idle", "0.3",
+                               "--fleet-reads", "50", timeout=120)  # fmt: skip
+    fleet = report["fleet_memory"]
     assert set(fleet["sizes"]) == {"1", "300"} and fleet["sizes"]["300"]["mocks"] == 2
     assert all(size["rss_mib"] > 0 and size["read"]["requests"] == 50 for size in fleet["sizes"].values())
     assert fleet["sizes"]["300"]["idle_cpu_pct"] >= 0 and fleet["read_ratio"]["wall_us"] > 0
