@@ -337,6 +337,11 @@ class StartOptions:
         metavar="COUNT",
     )  # fmt: skip
 
+    # The options named by whoever built these with :meth:`of` (kept across bases); None when built
+    # directly. A named option equal to its default is still a choice: a fleet keeps an explicit
+    # ``doors`` of every door rather than its layout's doors.
+    named: frozenset[str] | None = field(default=None, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         _parse_given(self, OPTIONS)
         if self.scenario and not self.simulated:
@@ -348,7 +353,14 @@ class StartOptions:
         unknown = [name for name in given if name not in OPTIONS]
         if unknown:
             raise OptionError(f"unknown start option {unknown[0]!r}; valid: {', '.join(OPTIONS)}")
-        return dataclasses.replace(base or cls(), **{name: value for name, value in given.items() if value is not None})
+        values = {name: value for name, value in given.items() if value is not None}
+        before = frozenset() if base is None else base.named if base.named is not None else frozenset(base.given())
+        named = before | {name for name, value in values.items() if not (isinstance(value, str) and not value.strip())}
+        return dataclasses.replace(base or cls(), **values, named=named)
+
+    def chosen(self, name: str) -> bool:
+        """Whether option ``name`` was chosen rather than left to its default (named to :meth:`of`)."""
+        return name in (self.named if self.named is not None else self.given())
 
     @property
     def simulated(self) -> bool:
@@ -372,9 +384,12 @@ class StartOptions:
         return {name: getattr(self, name) for name, option in OPTIONS.items() if getattr(self, name) != option.default}
 
 
-OPTIONS: dict[str, Option] = {
-    f.name: Option(name=f.name, default=f.default, **f.metadata) for f in dataclasses.fields(StartOptions)
-}
+def _described(options: type) -> dict[str, Option]:
+    """Every option field of a dataclass of options (those made by ``_option``), by name."""
+    return {f.name: Option(name=f.name, default=f.default, **f.metadata) for f in dataclasses.fields(options) if f.metadata}
+
+
+OPTIONS: dict[str, Option] = _described(StartOptions)
 
 
 # -- fleets -----------------------------------------------------------------------------------------
@@ -457,6 +472,4 @@ class FleetOptions:
         return dataclasses.replace(base or cls(), **{name: value for name, value in given.items() if value is not None})
 
 
-FLEET_OPTIONS: dict[str, Option] = {
-    f.name: Option(name=f.name, default=f.default, **f.metadata) for f in dataclasses.fields(FleetOptions)
-}
+FLEET_OPTIONS: dict[str, Option] = _described(FleetOptions)

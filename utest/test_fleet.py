@@ -20,10 +20,10 @@ from SungrowMockLibrary.device import catalogue
 from SungrowMockLibrary.errors import MockSungrowError, SungrowMockError
 from SungrowMockLibrary.fleet import plan_fleet
 from SungrowMockLibrary.library import SungrowMockLibrary
-from SungrowMockLibrary.options import FleetOptions
+from SungrowMockLibrary.options import FleetOptions, StartOptions
 from SungrowMockLibrary.registry import MockRegistry
 from SungrowMockLibrary.transports.paths import dongle_devices
-from SungrowMockLibrary.vocabulary import FleetLayout, Scope
+from SungrowMockLibrary.vocabulary import Door, FleetLayout, Scope
 
 NOON = {"clock_speed": 0, "start_time": "2026-06-21T12:00:00"}
 SERIAL = catalogue.layout("SH10RT").by_name["serial_number"]
@@ -83,6 +83,16 @@ def test_ports_layout_gives_each_inverter_its_own_port_and_its_battery():
         assert len(set(addresses)) == 3 and {i.unit_id for i in fleet} == {1}
         assert [identity(address, 1)[1] for address in addresses] == [i.serial for i in fleet]
         assert all(mock.battery_unit_id == 200 for mock in fleet.mocks)
+
+
+def test_doors_named_explicitly_are_kept_even_when_they_are_the_default():
+    """A layout picks its doors only when none were named: naming every door (the default of a
+    single mock) keeps every door; the keyword and the command line pass their options so too."""
+    every = StartOptions.of(doors="modbus,encrypted,winet")
+    with MockSungrowFleet(2, "units", options=every, **NOON) as fleet:
+        assert set(fleet.mocks[0].doors) == {Door.modbus, Door.encrypted, Door.winet}
+    with MockSungrowFleet(2, "units", **NOON) as fleet:
+        assert fleet.mocks[0].doors == (Door.modbus,)
 
 
 def test_dongle_layout_lists_each_dongles_inverters_by_dev_id():

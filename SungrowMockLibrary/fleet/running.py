@@ -106,9 +106,9 @@ class MockSungrowFleet:
             raise OptionError("a fleet replays no snapshot: its inverters are drawn from its models and seed")
         layout = self.fleet_options.layout
         defaults = {}
-        if "doors" not in start_options and (options is None or "doors" not in options.given()):
+        if not base.chosen("doors"):
             defaults["doors"] = LAYOUT_DOORS[layout]
-        if "modbus_path" not in start_options and (options is None or "modbus_path" not in options.given()):
+        if not base.chosen("modbus_path"):
             defaults["modbus_path"] = LAYOUT_PATHS[layout]
         self.options = StartOptions.of(base, **defaults)
         if layout is FleetLayout.dongle and Door.winet not in self.options.doors:
