@@ -116,6 +116,19 @@ def test_kept_modbus_replies_are_bounded():
     assert 0 < len(handler._replies) <= MAX_CACHED_REPLIES
 
 
+def test_the_sbr_battery_s_reads_are_kept_while_its_inverter_does_not_change():
+    with MockSungrow("SH10RT", doors="modbus", clock_speed=0, start_time=NOON) as mock:
+        handler = ModbusHandler(mock.units)
+        frame = b"\x00\x01\x00\x00\x00\x06" + bytes([mock.battery_unit_id, 4]) + (10740).to_bytes(2, "big") + b"\x00\x05"
+        first = handler.handle(frame)
+        generation = mock.battery.image.generation
+        kept = dict(handler._replies)
+        assert handler.handle(frame) == first and mock.battery.image.generation == generation
+        assert all(handler._replies[key] is value for key, value in kept.items())  # answered from the kept reply
+        mock.set_battery_soc(42)  # the inverter changes: the battery's next read shows it
+        assert handler.handle(frame) != first
+
+
 def test_a_bus_of_many_units_keeps_every_unit_s_polled_reads():
     frozen = Clock(NOON, speed=0)  # no simulated second passes between the rounds
     units = {unit: Inverter("SG10RT", clock=frozen) for unit in range(1, 248)}

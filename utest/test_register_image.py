@@ -148,10 +148,10 @@ def test_any_writes_then_reads_agree_with_the_flat_image(name, writes, reads, mo
     image = inverter.image
     for table, number, words in writes:
         words = words[: ADDRESS_SPACE - number + 1]  # the address space ends at 65536
-        generation = image.generation
+        generation, changes = image.generation, image.words(table, number, len(words)) != words
         image.put_words(table, number, words)
         flat.put_words(table, number, words)
-        assert image.generation == generation + 1
+        assert image.generation == generation + changes  # a write of the words already there changes nothing
         assert image.words(table, number, len(words)) == words
     for table, address, count in reads:
         assert answer(image, table, address, count) == answer(flat, table, address, count)

@@ -52,7 +52,8 @@ class RegisterImage:
         # table -> page number (wire address >> PAGE_SHIFT) -> the page's bytes
         self.pages: dict[str, dict[int, bytes]] = {INPUT: {}, HOLDING: {}}
         self.blocks = layout.shared(_blocks)
-        # Counts the changes of either table: every change goes through put_words. The doors keep
+        # Counts the changes of either table: every change goes through put_words; a write of the
+        # words already there is no change (a battery that follows its inverter rewrites them). The doors keep
         # an encoded reply while the generation it was built at is still current.
         self.generation = 0
         # What a read outside every block gets: exception 02 from an inverter [OBS: an SG10RT],
@@ -120,7 +121,11 @@ class RegisterImage:
         pages = self.pages[table]
         page = pages.get(address >> PAGE_SHIFT)
         if end <= _PAGE_BYTES and page is not None:  # the usual write: one register of a block
+            if page[start:end] == data:
+                return  # nothing changed: the replies kept at this generation stay right
             pages[address >> PAGE_SHIFT] = page[:start] + data + page[end:]
+        elif self._load(pages, address, len(words)) == data:
+            return
         else:
             self._store(pages, address, data)
         self.generation += 1

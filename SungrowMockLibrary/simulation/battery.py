@@ -84,6 +84,10 @@ class BatteryDevice(Inverter):
         low, high = codec.limits(register.type)
         self.image.put_raw(register, min(max(round(value / register.scale), low), high))
 
+    def refresh(self, clock: bool = True) -> int:
+        self._follow()  # first, so that the generation returned is the one the read then shows
+        return super().refresh(clock)
+
     def read(self, table: str, address: int, count: int) -> bytes:
         self._follow()
         return super().read(table, address, count)
