@@ -160,7 +160,6 @@ class Simulator:
         self.condition_source: Callable[[], DeviceCondition] | None = None
         self.condition = DeviceCondition()
         self._fault_since: float | None = None
-        self._stale = True  # the registers do not show the latest inputs yet
         self._integrated = False  # whether update() has integrated anything yet
         # The simulated times at which update() has nothing to do (strictly between): published so
         # that a read can tell without a call (Inverter.refresh). Empty while stale.
@@ -215,9 +214,8 @@ class Simulator:
         self._write(values)
         if self.history.counters:
             self._history_writer.write(self.history)
-        self._stale = False  # only once the registers show the new state: a failure retries next read
         self._integrated = True
-        last = self.state.last_time
+        last = self.state.last_time  # fresh only once the registers show the new state: a failure retries
         self.fresh_after, self.fresh_before = last - MIN_INTERVAL, last + MIN_INTERVAL
 
     def _skip(self, now: float, book: Callable | None) -> PlantState:
@@ -293,7 +291,6 @@ class Simulator:
     def invalidate(self) -> None:
         """An input changed (a control register, the environment, the SOC): show it on the next read
         even when the clock stands still."""
-        self._stale = True
         self.fresh_after = self.fresh_before = 0.0
 
     def set_condition(self, fault: int | None, grid_lost: bool) -> None:
