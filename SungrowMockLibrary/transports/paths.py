@@ -237,5 +237,10 @@ def _copied(device, name: str) -> list[int]:
 
 def screen(path: ModbusPath) -> Dongle | None:
     """What stands between the client and the devices on ``path``: None directly, the dongle
-    through a WiNet-S."""
-    return Dongle() if path is ModbusPath.winet else None
+    through a WiNet-S (one for every mock: its plans depend on the rules and the models only)."""
+    return _dongle() if path is ModbusPath.winet else None
+
+
+@cache
+def _dongle() -> Dongle:
+    return Dongle()
