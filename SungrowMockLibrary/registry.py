@@ -130,6 +130,8 @@ class MockRegistry:
         """Track a started fleet under ``alias`` (default ``fleet1``, ``fleet2``...), its mocks as
         ``ALIAS.1``, ``ALIAS.2``... and its inverters by their aliases; its first mock becomes current.
         Scopes reach it as they reach a mock; the innermost open one owns it."""
+        if not fleet.running:
+            raise MockSungrowError(f"{fleet.name} is not running: start it before tracking it")
         if alias is None:
             alias = next(a for a in (f"fleet{n}" for n in self._fleet_numbers) if self._taken(a) is None)
         mock_aliases = [f"{alias}.{k}" for k in range(1, len(fleet.mocks) + 1)]

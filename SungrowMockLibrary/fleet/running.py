@@ -149,8 +149,8 @@ class MockSungrowFleet:
         what = f"a fleet of {len(self.plan.inverters)} inverters ({self.layout.value} layout, {mocks} mocks)"
         capacity.check_free_ports(self.options, mocks)
         capacity.ensure_descriptors(sockets, what)
-        runtime = EventLoopThread(self.name).start()
         clock = Clock(self.options.start_time, self.options.clock_speed)
+        runtime = EventLoopThread(self.name).start()  # after everything that can fail outside the try
         started: list[MockSungrow] = []
         try:
             for index, group in enumerate(self.plan.groups):
