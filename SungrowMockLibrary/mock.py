@@ -13,7 +13,7 @@ import contextlib
 import dataclasses
 import functools
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -126,6 +126,9 @@ class MockSungrow:
 
             self.environment = Environment(latitude=options.latitude, seed=options.seed)
         self.inverters: dict[int, Inverter] = {}
+        # Every device the Modbus doors serve, by unit id: the inverters and the battery beside the
+        # first one. A plain dict, kept by _attach, because every request looks its unit up (twice).
+        self.units: dict[int, Inverter | BatteryDevice] = {}
         first = self._new_inverter(model, options.serial)
         if recording is not None:
             recording.apply(first)
@@ -137,7 +140,6 @@ class MockSungrow:
         self._attach(options.unit_id, first)
         # The battery beside the first inverter, if it is a hybrid (added inverters come alone).
         self.battery: BatteryDevice | None = None
-        batteries: dict[int, BatteryDevice] = {}
         if first.model.battery and battery:
             unit = paths.battery_unit(self.modbus_path)
             if options.unit_id == unit:
@@ -145,8 +147,7 @@ class MockSungrow:
                     f"unit id {unit} is where the {first.model.name}'s battery answers on the "
                     f"{self.modbus_path.value} Modbus path; give the inverter another unit id"
                 )
-            self.battery = batteries[unit] = BatteryDevice(first)
-        self.units: Mapping[int, Inverter] = _Units(self.inverters, batteries)
+            self.battery = self.units[unit] = BatteryDevice(first)
         self.encryption = None
         if Door.encrypted in self.doors:
             from .transports.encrypted import EncryptionKey
@@ -222,7 +223,7 @@ class MockSungrow:
 
             inverter.simulator = Simulator(inverter, self.environment)
             inverter.simulator.condition_source = lambda: device_condition(self.faults, unit_id)
-        self.inverters[unit_id] = inverter
+        self.inverters[unit_id] = self.units[unit_id] = inverter
         return inverter
 
     def _inverter(self, unit_id: int | None) -> Inverter:
@@ -246,7 +247,7 @@ class MockSungrow:
         try:
             return self.units[int(unit_id)]
         except KeyError:
-            units = ", ".join(f"{unit} ({device.model.name})" for unit, device in self.units.items())
+            units = ", ".join(f"{unit} ({device.model.name})" for unit, device in sorted(self.units.items()))
             raise MockSungrowError(f"no device at unit id {unit_id}; valid: {units}") from None
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -275,13 +276,13 @@ class MockSungrow:
         handler = ModbusHandler(self.units, paths.screen(self.modbus_path))
         limits = (self.options.max_connections, self.options.idle_timeout)
         if MODBUS in self.doors:
-            wire = Wire(MODBUS, self.units, self.journal, self.faults)
+            wire = Wire(MODBUS, self.units, self.journal, self.faults, handler.kept)
             self._doors[MODBUS] = await serve_modbus(handler.handle, self.host, self._ports[MODBUS], wire, *limits)
         if ENCRYPTED in self.doors:
             from .transports.encrypted import EncryptedMbapProtocol
 
             key = self.encryption
-            wire = Wire(ENCRYPTED, self.units, self.journal, self.faults)
+            wire = Wire(ENCRYPTED, self.units, self.journal, self.faults, handler.kept)
             self._doors[ENCRYPTED] = await serve_tcp(
                 lambda connections: EncryptedMbapProtocol(handler.handle, key, connections, wire),
                 self.host,
@@ -881,34 +882,6 @@ class MockSungrow:
     def __repr__(self) -> str:
         state = ", ".join(f"{k}={v}" for k, v in self.endpoints.items()) or "stopped"
         return f"<MockSungrow {self.model} {state}>"
-
-
-class _Units(Mapping):
-    """Every device the Modbus doors serve, by unit id: the mock's inverters (a live mapping, so
-    added inverters show up) and the battery beside the first one."""
-
-    def __init__(self, inverters: dict[int, Inverter], batteries: dict[int, BatteryDevice]):
-        self._inverters, self._batteries = inverters, batteries
-
-    def get(self, unit, default=None):  # the hot path: one lookup per request
-        device = self._inverters.get(unit)
-        return device if device is not None else self._batteries.get(unit, default)
-
-    def __getitem__(self, unit) -> Inverter:
-        device = self.get(unit)
-        if device is None:
-            raise KeyError(unit)
-        return device
-
-    def __contains__(self, unit) -> bool:
-        return unit in self._inverters or unit in self._batteries
-
-    def __iter__(self) -> Iterator[int]:
-        yield from list(self._inverters)
-        yield from list(self._batteries)
-
-    def __len__(self) -> int:
-        return len(self._inverters) + len(self._batteries)
 
 
 def _table(table: Table | str | None) -> str | None:

@@ -18,6 +18,7 @@ from SungrowMockLibrary.simulation.clock import Clock
 from SungrowMockLibrary.simulation.inverter import Inverter
 from SungrowMockLibrary.transports.modbus import ModbusHandler
 from SungrowMockLibrary.transports.pdu import read_request
+from SungrowMockLibrary.transports.wire import Connection, Wire, as_is
 from utest.door_clients import EncryptedModbus, PlainModbus, WinetClient
 
 NOON = "2026-06-21T12:00:00"
@@ -108,44 +109,81 @@ def test_a_unit_is_silent_until_an_inverter_is_added_there(mock, plain):
     assert len(read(plain, INPUT, 5003, 1, unit=2)) == 2
 
 
+class _Transport:
+    """What a Wire's connection needs of a transport: the replies written are kept."""
+
+    def __init__(self):
+        self.written: list[bytes] = []
+
+    def get_extra_info(self, name):
+        return ("127.0.0.1", 50200) if name == "peername" else None
+
+    def is_closing(self) -> bool:
+        return False
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+
+class _Door:
+    """A Modbus door without sockets: its handler, and its wire, which sends the kept replies."""
+
+    def __init__(self, units):
+        self.handler = ModbusHandler(units)
+        self.wire = Wire("modbus", units, None, None, self.handler.kept)
+        self.transport = _Transport()
+        self.connection = Connection(self.transport, as_is)
+
+    def ask(self, frame: bytes) -> bytes:
+        self.wire.serve(self.connection, frame, self.handler.handle)
+        return self.transport.written.pop()
+
+
 def test_kept_modbus_replies_are_bounded():
-    handler = ModbusHandler({1: Inverter("SH10RT")})
+    door = _Door({1: Inverter("SH10RT")})
     for address in range(4999, 4999 + MAX_CACHED_REPLIES + 10):
         frame = b"\x00\x01\x00\x00\x00\x06\x01\x04" + address.to_bytes(2, "big") + b"\x00\x01"
-        assert handler.handle(frame) is not None
-    assert 0 < len(handler._replies) <= MAX_CACHED_REPLIES
+        assert door.ask(frame)
+    assert 0 < len(door.handler.kept) <= MAX_CACHED_REPLIES
 
 
 def test_the_sbr_battery_s_reads_are_kept_while_its_inverter_does_not_change():
     with MockSungrow("SH10RT", doors="modbus", clock_speed=0, start_time=NOON) as mock:
-        handler = ModbusHandler(mock.units)
+        door = _Door(mock.units)
         frame = b"\x00\x01\x00\x00\x00\x06" + bytes([mock.battery_unit_id, 4]) + (10740).to_bytes(2, "big") + b"\x00\x05"
-        first = handler.handle(frame)
+        first = door.ask(frame)
         generation = mock.battery.image.generation
-        kept = dict(handler._replies)
-        assert handler.handle(frame) == first and mock.battery.image.generation == generation
-        assert all(handler._replies[key] is value for key, value in kept.items())  # answered from the kept reply
+        kept = dict(door.handler.kept)
+        assert door.ask(frame) == first and mock.battery.image.generation == generation
+        assert all(door.handler.kept[key] is value for key, value in kept.items())  # answered from the kept reply
         mock.set_battery_soc(42)  # the inverter changes: the battery's next read shows it
-        assert handler.handle(frame) != first
+        assert door.ask(frame) != first
+
+
+def test_a_kept_reply_answers_with_the_request_s_transaction_id():
+    door = _Door({1: Inverter("SH10RT", clock=Clock(NOON, speed=0))})
+    first = door.ask(b"\x00\x01\x00\x00\x00\x06\x01\x04\x13\x87\x00\x02")
+    again = door.ask(b"\xbe\xef\x00\x00\x00\x06\x01\x04\x13\x87\x00\x02")
+    assert again == b"\xbe\xef" + first[2:]
 
 
 def test_a_bus_of_many_units_keeps_every_unit_s_polled_reads():
     frozen = Clock(NOON, speed=0)  # no simulated second passes between the rounds
     units = {unit: Inverter("SG10RT", clock=frozen) for unit in range(1, 248)}
-    handler = ModbusHandler(units)
+    door = _Door(units)
     blocks = 20  # a collector's reads per unit, beyond a fixed cap's share on a full bus
 
     def poll() -> None:
         for unit in units:
             for block in range(blocks):
                 frame = b"\x00\x01\x00\x00\x00\x06" + bytes([unit, 4]) + (4999 + block).to_bytes(2, "big") + b"\x00\x01"
-                assert handler.handle(frame) is not None
+                assert door.ask(frame)
 
     poll()
-    assert len(handler._replies) == len(units) * blocks > MAX_CACHED_REPLIES
-    kept = dict(handler._replies)
+    assert len(door.handler.kept) == len(units) * blocks > MAX_CACHED_REPLIES
+    kept = dict(door.handler.kept)
     poll()  # a second round is answered from the same kept replies, none rebuilt
-    assert all(handler._replies[key] is value for key, value in kept.items())
+    assert all(door.handler.kept[key] is value for key, value in kept.items())
     assert len(units) * blocks <= CACHED_REPLIES_PER_DEVICE * len(units)
 
 

@@ -64,36 +64,26 @@ class ModbusHandler:
     ``inverters`` is the mock's live mapping of unit id to device; ``screen`` what stands
     between the client and them (``paths.screen``: a WiNet-S refuses what it does not forward).
 
-    A successful read's reply frame is kept (after its transaction id) with the generation of the
-    device's register image it was read at, and sent again while :meth:`Inverter.refresh` (the
-    same step every read takes first) returns that generation: values move at most once per
-    simulated second, clients poll the same blocks, and any write, Set Register or simulation step
-    changes the generation, so the next read after one is built afresh. The screen's rules are
-    fixed for the mock's life, so a screened reply keeps as well as a plain one. At most
-    ``MAX_CACHED_REPLIES`` are kept, or ``CACHED_REPLIES_PER_DEVICE`` for each device served if
-    that is more (all are dropped when full).
+    A successful read's reply frame is kept in :attr:`kept` (after its transaction id) with the
+    generation of the device's register image it was read at; the door's :class:`~.wire.Wire`
+    sends it again, without calling :meth:`handle`, while :meth:`Inverter.refresh` (the same
+    step every read takes first) returns that generation: values move at
+    most once per simulated second, clients poll the same blocks, and any write, Set Register or
+    simulation step changes the generation, so the next read after one is built afresh. The
+    screen's rules are fixed for the mock's life, so a screened reply keeps as well as a plain
+    one. At most ``MAX_CACHED_REPLIES`` are kept, or ``CACHED_REPLIES_PER_DEVICE`` for each
+    device served if that is more (all are dropped when full).
     """
 
     def __init__(self, inverters: Mapping, screen: core.Screen | None = None):
         self.inverters = inverters
         self.screen = screen
         # unit + read PDU -> (inverter, shows the clock registers, generation, reply frame after its transaction id)
-        self._replies: dict[bytes, tuple] = {}
+        self.kept: dict[bytes, tuple] = {}
 
     def handle(self, frame: bytes, public_key: bytes = NO_KEY) -> bytes | None:
-        """Answer one complete MBAP frame (header + unit + PDU); ``None`` means stay silent."""
-        key = frame[6:]
-        kept = self._replies.get(key)
-        if kept is not None:
-            inverter, clock, generation, tail = kept
-            try:
-                if self.inverters.get(frame[6]) is inverter and inverter.refresh(clock) == generation:
-                    return frame[:2] + tail
-            except Exception:  # the read below fails the same way and answers it
-                pass
-        return self._answer(frame, key, public_key)
-
-    def _answer(self, frame: bytes, key: bytes, public_key: bytes) -> bytes | None:
+        """Answer one complete MBAP frame (header + unit + PDU) from the registers; ``None`` means
+        stay silent. A read's reply is kept in :attr:`kept`."""
         unit, pdu = frame[6], frame[HEADER:]
         inverter = self.inverters.get(unit)
         generation = clock = None
@@ -106,10 +96,11 @@ class ModbusHandler:
         reply = core.answer(self.inverters, unit, pdu, public_key, self.screen)
         if reply is None:
             return None
-        frame = with_header(frame, reply)
+        answer = with_header(frame, reply)
         if generation is not None and reply[0] == pdu[0]:
-            replies = self._replies
+            replies = self.kept
             if len(replies) >= MAX_CACHED_REPLIES and len(replies) >= CACHED_REPLIES_PER_DEVICE * len(self.inverters):
                 replies.clear()
-            replies[key] = (inverter, clock, generation, frame[2:])
-        return frame
+            replies[frame[6:]] = (inverter, clock, generation, answer[2:])
+        return answer
+
