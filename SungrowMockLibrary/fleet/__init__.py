@@ -5,6 +5,6 @@ models and seed, :mod:`.capacity` checks that the process can hold it, :mod:`.ru
 """
 
 from .plan import FleetPlan, InverterPlan, per_mock, plan_fleet
-from .running import FleetInverter, MockSungrowFleet
+from .running import PER_INVERTER, FleetInverter, MockSungrowFleet
 
-__all__ = ["FleetInverter", "FleetPlan", "InverterPlan", "MockSungrowFleet", "per_mock", "plan_fleet"]
+__all__ = ["PER_INVERTER", "FleetInverter", "FleetPlan", "InverterPlan", "MockSungrowFleet", "per_mock", "plan_fleet"]

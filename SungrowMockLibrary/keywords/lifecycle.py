@@ -9,7 +9,7 @@ from robot.api import logger
 from robot.utils import timestr_to_secs
 from robotlibcore import keyword
 
-from ..fleet import MockSungrowFleet
+from ..fleet import PER_INVERTER, MockSungrowFleet
 from ..keyword_types import Endpoint, EndpointPart, Endpoints, Firmware, FleetInverter, FleetLayout, ModbusPath
 from ..mock import MockSungrow
 from ..netutil import free_loopback_address, reachable_address
@@ -25,8 +25,9 @@ def _options_doc(options=OPTIONS, leave_out: tuple[str, ...] = ()) -> str:
     )
 
 
-# Start options a fleet decides itself (per inverter), or draws from ``models`` (``model``).
-FLEET_DECIDES = ("model", "unit_id", "serial", "snapshot", "standard_ports")
+# Library import defaults meant for single mocks that a fleet leaves out: what it decides per
+# inverter, and standard ports (a fleet's ports are ranges; a fleet asks for them itself).
+NOT_FOR_FLEETS = (*PER_INVERTER, "standard_ports")
 
 
 class LifecycleKeywords:
@@ -202,12 +203,9 @@ class LifecycleKeywords:
 
         See also `FleetLayout`, `Start Mock Sungrow`, `Switch Mock Sungrow`, `Stop Mock Sungrow`.
         """
-        given = {
-            name: value for name, value in locals().items()
-            if name in OPTIONS and name not in FLEET_DECIDES and value is not None
-        }  # fmt: skip
+        given = {name: value for name, value in locals().items() if name in OPTIONS and value is not None}
         defaults = StartOptions.of(self.ctx.defaults)
-        cleared = {name: getattr(StartOptions(), name) for name in FLEET_DECIDES if name != "model"}
+        cleared = {name: getattr(StartOptions(), name) for name in NOT_FOR_FLEETS}
         base = self.ctx.access.start_options(StartOptions.of(defaults, **given))
         base = dataclasses.replace(base, **cleared)
         fleet = MockSungrowFleet(count, layout, models, alias_prefix, options=base)
