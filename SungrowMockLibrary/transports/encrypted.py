@@ -137,7 +137,7 @@ class EncryptedMbapProtocol(TrackedProtocol):
     def data_received(self, data: bytes) -> None:
         connection = self.connection
         if not self._buffer and not connection.stalled and self._key.enabled:
-            # The usual case, one whole encrypted request and nothing else: no loop.
+            # The usual case, one whole encrypted request and nothing else: no loop, _serve inline.
             size = len(data)
             if size >= 20 and data[0] == 1 and not data[1] and size == 4 + data[2] + data[3] and size % 16 == 4:
                 length, padding = data[2], data[3]

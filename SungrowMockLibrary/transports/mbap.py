@@ -125,7 +125,8 @@ class MbapProtocol(TrackedProtocol):
     def data_received(self, data: bytes) -> None:
         connection = self.connection
         if not self._buffer and not connection.stalled:
-            # The usual case, one whole request and nothing else (one request in flight): no loop.
+            # The usual case, one whole request and nothing else (one request in flight): no loop,
+            # and _serve inline (its call is 1.6 % of the door's instructions per request).
             size = len(data)
             if 8 <= size <= 6 + MAX_LENGTH and size == 6 + ((data[4] << 8) | data[5]) and not data[2] and not data[3]:
                 self._active = True
