@@ -20,6 +20,7 @@ import threading
 from .errors import RecordingError, SungrowMockError
 from .keywords.access import AccessPolicy, is_loopback
 from .options import FLEET_OPTIONS, OPTIONS, FleetOptions, Option, StartOptions, whole_between
+from .ready import ready_line
 from .vocabulary import DEFAULT_HOST, PORTS, Door, FleetLayout
 
 USAGE_ERROR = 2
@@ -192,7 +193,7 @@ def serve(args: argparse.Namespace) -> int:
         return started
     mock, control, stop = started
     try:
-        print(json.dumps(_ready(mock, control)), flush=True)
+        print(json.dumps(ready_line(mock, None if control is None else control.address)), flush=True)
         while not stop.wait(3600):
             pass
     finally:
@@ -259,33 +260,6 @@ def _start(args: argparse.Namespace):
         print(f"sungrow-mock: error: {error}", file=sys.stderr)
         return 1
     return mock, control, stop
-
-
-def _ready(served, control) -> dict:
-    """The ready line: what was started and where; ``inverters`` lists every inverter (a fleet's
-    all of them), the other fields are the (first) mock's."""
-    fleet = served if hasattr(served, "mocks") else None
-    mock = fleet.mocks[0] if fleet is not None else served
-    ready = {"model": mock.model, "serial": mock.inverter.serial, "unit_id": mock.unit_id, "endpoints": mock.endpoints,
-             "modbus_path": mock.modbus_path.value}  # fmt: skip
-    if fleet is not None:
-        ready["fleet"] = {"size": len(fleet), "layout": fleet.layout.value, "mocks": len(fleet.mocks)}
-        ready["inverters"] = fleet.describe()
-    else:
-        ready["inverters"] = [
-            {"model": inverter.model.name, "serial": inverter.serial, "unit_id": unit, "endpoints": mock.endpoints}
-            for unit, inverter in mock.inverters.items()
-        ]
-    if mock.battery_unit_id is not None:
-        ready["battery_unit_id"] = mock.battery_unit_id
-    if mock.encryption is not None:
-        ready["encryption_key"] = mock.get_encryption_key()
-    if mock.winet_settings is not None:
-        ready["firmware"] = mock.firmware
-    if control is not None:
-        ready["endpoints"]["control"] = control.address
-        control.ready = ready
-    return ready
 
 
 def model_rows() -> list[dict]:

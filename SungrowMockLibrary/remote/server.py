@@ -26,6 +26,7 @@ from ..keywords.access import AccessPolicy
 from ..library import SungrowMockLibrary
 from ..limits import CONTROL_MAX_BODY_BYTES, CONTROL_MAX_NESTING
 from ..mock import DEFAULT_HOST, MockSungrow
+from ..ready import ready_line
 from ..runtime import EventLoopThread
 from .dispatch import Keywords, Outcome, shape_refusal
 from .xmlrpc_api import INTERNAL_ERROR, RemoteApi, fault_body
@@ -124,11 +125,7 @@ class ControlServer:
             self.library.adopt_mock(mock, SERVED)
         self.keywords = Keywords(self.library)
         self.remote = RemoteApi(self.keywords, self._run, self._import_doc())
-        first = self._fleet.plan.inverters[0] if self._fleet is not None else None
-        self.ready: dict = (
-            {"model": first.model, "serial": first.serial, "unit_id": first.unit_id} if first is not None
-            else {"model": mock.model, "serial": mock.inverter.serial, "unit_id": mock.unit_id}
-        )  # fmt: skip
+        self._served = mock
         self.address = ""
         self._runtime: EventLoopThread | None = None
         self._runner: web.AppRunner | None = None
@@ -295,7 +292,7 @@ class ControlServer:
         return _json({"status": "ok"})
 
     async def _mock(self, request: web.Request) -> web.Response:
-        return _json(self.ready)
+        return _json(ready_line(self._served, self.address))
 
     async def _keyword_names(self, request: web.Request) -> web.Response:
         return _json({"keywords": self.keywords.names})
