@@ -15,7 +15,7 @@ import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .device import catalogue, codec
 from .errors import CatalogueError, MockSungrowError, OptionError, SungrowMockError
@@ -32,6 +32,10 @@ from .transports.mbap import TcpDoor, serve_modbus, serve_tcp
 from .transports.modbus import ModbusHandler
 from .transports.wire import Wire
 from .vocabulary import DEFAULT_HOST, DEFAULT_MODEL, Door, Endpoint, InverterState, ModbusPath, Scope, Table, choice
+
+if TYPE_CHECKING:
+    from .simulation.plant import Environment
+    from .simulation.simulator import Simulator
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_MODEL", "MockSungrow", "MockSungrowError", "model_names"]
 
@@ -120,11 +124,6 @@ class MockSungrow:
         ports = options.ports
         self._ports = {MODBUS: ports["modbus_port"], ENCRYPTED: ports["encrypted_port"]}
         self.clock = clock if clock is not None else Clock(options.start_time, options.clock_speed)
-        self.environment = None
-        if options.simulated:
-            from .simulation.plant import Environment
-
-            self.environment = Environment(latitude=options.latitude, seed=options.seed)
         self.inverters: dict[int, Inverter] = {}
         first = self._new_inverter(model, options.serial)
         if recording is not None:
@@ -216,12 +215,28 @@ class MockSungrow:
 
         return self._on_loop(add)
 
-    def _attach(self, unit_id: int, inverter: Inverter) -> Inverter:
-        if self.environment is not None:
-            from .simulation.simulator import Simulator
+    @functools.cached_property
+    def environment(self) -> Environment | None:
+        """What the simulated inverters see (sun, house load), or None when the mock is not simulated;
+        built, with the simulation's modules, when first used (decision §39)."""
+        if not self.options.simulated:
+            return None
+        from .simulation.plant import Environment
 
-            inverter.simulator = Simulator(inverter, self.environment)
-            inverter.simulator.condition_source = lambda: device_condition(self.faults, unit_id)
+        return Environment(latitude=self.options.latitude, seed=self.options.seed)
+
+    def _attach(self, unit_id: int, inverter: Inverter) -> Inverter:
+        if self.options.simulated:
+            began = inverter.clock.timestamp()  # the simulation covers the day from here, however late it is built
+
+            def simulator() -> Simulator:
+                from .simulation.simulator import Simulator
+
+                built = Simulator(inverter, self.environment, now=began)
+                built.condition_source = lambda: device_condition(self.faults, unit_id)
+                return built
+
+            inverter.simulate_with(simulator)
         self.inverters[unit_id] = inverter
         return inverter
 
@@ -272,7 +287,12 @@ class MockSungrow:
         return self
 
     async def _open_doors(self) -> None:
-        handler = ModbusHandler(self.units, paths.screen(self.modbus_path))
+        screen = None  # directly, every device answers for itself
+        if self.modbus_path is ModbusPath.winet:
+            from .transports import dongle_screen
+
+            screen = dongle_screen.screen()
+        handler = ModbusHandler(self.units, screen)
         limits = (self.options.max_connections, self.options.idle_timeout)
         if MODBUS in self.doors:
             wire = Wire(MODBUS, self.units, self.journal, self.faults)

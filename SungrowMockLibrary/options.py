@@ -161,11 +161,11 @@ def _model_help() -> str:
 
 def _modbus_path_help() -> str:
     from .device.battery import pack
-    from .transports import paths
+    from .transports import dongle_screen, paths
 
     refused = ", ".join(
         f"{r.table} {r.first} read alone" if r.starting else f"{r.table} {r.first}-{r.last}"
-        for r in paths.refusals() if r.device == paths.INVERTER
+        for r in dongle_screen.refusals() if r.device == dongle_screen.INVERTER
     )  # fmt: skip
     return (
         f"how Modbus clients reach the mock: direct (the inverter's LAN port; a hybrid's SBR battery on unit "

@@ -396,16 +396,54 @@ def undocumented_words() -> tuple[UndocumentedWords, ...]:
 
 
 @cache
+def _text() -> str:
+    return resources.files(__package__).joinpath("data/models.toml").read_text(encoding="utf-8")
+
+
+@cache
 def _data() -> dict:
     """``models.toml``, parsed once."""
-    return tomllib.loads(resources.files(__package__).joinpath("data/models.toml").read_text(encoding="utf-8"))
+    return tomllib.loads(_text())
+
+
+@cache
+def _sections() -> tuple[dict, tuple[str, ...]]:
+    """``models.toml`` without its ``[models]`` table, parsed (the kinds and families), and that
+    table's lines: TOML writes an inline table on one line, so each model is one line, a TOML
+    document of its own (decision §39)."""
+    lines = _text().splitlines()
+    header = lines.index("[models]")
+    end = next((n for n in range(header + 1, len(lines)) if lines[n].startswith("[")), len(lines))
+    rest = tomllib.loads("\n".join(lines[:header] + lines[end:]))
+    return rest, tuple(line for line in lines[header + 1 : end] if line.strip() and not line.lstrip().startswith("#"))
+
+
+def _found_alone(upper: str) -> str | None:
+    """The model named or aliased ``upper`` (upper case), found by parsing only the lines of the
+    ``[models]`` table that mention it; None when none does (or a line does not parse: the whole
+    file's parse then says where). The last model naming it wins, as in :func:`_names`."""
+    found = None
+    for line in _sections()[1]:
+        if upper in line.upper():
+            try:
+                entries = tomllib.loads(line)
+            except tomllib.TOMLDecodeError:
+                return None
+            for name, spec in entries.items():
+                if isinstance(spec, dict) and upper in (n.upper() for n in (name, *spec.get("aliases", ()))):
+                    found = name
+                    _specs[name] = spec
+    return found
+
+
+_specs: dict[str, dict] = {}  # the models' entries parsed one line at a time (_found_alone)
 
 
 @cache
 def _built(name: str) -> Model:
     """One model of the catalogue, built when first asked for: a mock builds only its own."""
-    data = _data()
-    return _model(data, name, data["models"][name])
+    spec = _specs[name] if name in _specs else _data()["models"][name]
+    return _model(_sections()[0], name, spec)
 
 
 @cache
@@ -469,6 +507,9 @@ def model(name: str | int) -> Model:
                 f"{len(models())} models and their codes"
             )
         return found
+    found = _found_alone(text.upper())
+    if found is not None:
+        return _built(found)
     names = _names()
     if text.upper() in names:
         return _built(names[text.upper()])

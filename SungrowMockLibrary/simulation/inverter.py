@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import calendar
 import math
+from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ..device import battery, codec
 from ..device.catalogue import HOLDING, CatalogueError, Layout, Register, layout
@@ -18,6 +20,9 @@ from ..numbers import whole_number
 from ..vocabulary import ADDRESS_SPACE, ILLEGAL_ADDRESS, ILLEGAL_VALUE
 from .clock import Clock, to_datetime
 from .history import arrays
+
+if TYPE_CHECKING:
+    from .simulator import Simulator
 
 BATTERY_FIELD = "@battery."  # a register default naming a field of the battery pack (device/data/battery.toml)
 CLOCK_FIELDS = ("year", "month", "day", "hour", "minute", "second")
@@ -56,8 +61,10 @@ class Inverter:
         self.clock = clock or Clock()
         # Registers a test set by hand; the simulation leaves them alone until released.
         self.pinned: set[tuple[str, int]] = set()
-        # The plant model behind the registers (simulation.simulator.Simulator), if simulated.
-        self.simulator = None
+        # The plant model behind the registers (simulation.simulator.Simulator), if simulated: built
+        # by ``_build_simulator`` at its first use (decision §39), so that a start does not import it.
+        self._simulator = None
+        self._build_simulator: Callable[[], Simulator] | None = None
         self._clock_second: int | None = None  # the second the clock registers show
         self._holding = self.layout.shared(_holding_registers)
         # Statistics arrays read 0 until the simulation has history for them (the catalogue
@@ -68,6 +75,25 @@ class Inverter:
             raw = self._default_raw(register) if self.layout.present(register) else codec.sentinel(register.type)
             self.image.put_raw(register, raw)
         self._sync_clock()
+
+    @property
+    def simulator(self) -> Simulator | None:
+        """The plant model behind the registers, or None when the inverter is not simulated."""
+        if self._build_simulator is not None:
+            build, self._build_simulator = self._build_simulator, None
+            self._simulator = build()
+        return self._simulator
+
+    @simulator.setter
+    def simulator(self, simulator: Simulator | None) -> None:
+        self._build_simulator = None
+        self._simulator = simulator
+
+    def simulate_with(self, build: Callable[[], Simulator]) -> None:
+        """Simulate the inverter with the simulator ``build()`` returns, built when first used:
+        every read and every change of the registers uses it first, so none happens before it."""
+        self._simulator = None
+        self._build_simulator = build
 
     # -- engineering units ----------------------------------------------------------------
 
