@@ -20,6 +20,7 @@ from .device import catalogue
 from .errors import CatalogueError, OptionError
 from .limits import IDLE_TIMEOUT, MAX_CONNECTIONS, MAX_FLEET
 from .numbers import finite_number, whole_number
+from .records import Record
 from .simulation.clock import check_speed, parse_moment
 from .vocabulary import (
     DEFAULT_HOST,
@@ -207,19 +208,26 @@ def _parse_given(options: object, described: dict[str, Option]) -> None:
         object.__setattr__(options, option.name, option.parse(value) if given else option.default)
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(Record):
     """One start option: its parser, help, and the default as words for the documentation."""
 
     name: str
     default: object
     parse: Callable[[object], object]
     about: str | Callable[[], str]  # a function where the text needs data files: only help reads it
-    default_text: str | None = None
-    metavar: str | None = None
-    choices: type[StrEnum] | None = None
-    switch: bool = False  # yes or no: --simulate / --no-simulate
-    cli: str | None = None  # the flag's name where it is not the option's (``--fleet`` for ``count``)
+    default_text: str | None
+    metavar: str | None
+    choices: type[StrEnum] | None
+    switch: bool  # yes or no: --simulate / --no-simulate
+    cli: str | None  # the flag's name where it is not the option's (``--fleet`` for ``count``)
+
+    def __init__(
+        self, name: str, default: object, parse: Callable[[object], object], about: str | Callable[[], str],
+        default_text: str | None = None, metavar: str | None = None, choices: type[StrEnum] | None = None,
+        switch: bool = False, cli: str | None = None,
+    ):  # fmt: skip
+        self.__dict__.update(name=name, default=default, parse=parse, about=about, default_text=default_text,
+                             metavar=metavar, choices=choices, switch=switch, cli=cli)  # fmt: skip
 
     @property
     def flag(self) -> str:

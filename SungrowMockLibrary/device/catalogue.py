@@ -12,12 +12,12 @@ import csv
 import itertools
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import TypeVar
 
 from ..errors import CatalogueError
+from ..records import Record
 from ..vocabulary import Table
 from . import codec
 
@@ -26,8 +26,7 @@ TABLES = tuple(Table)
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Register:
+class Register(Record):
     """One register as documented: 1-based number, table, datatype, scale and rules."""
 
     table: str
@@ -43,7 +42,17 @@ class Register:
     default: str
     kind: str  # SH, SG or * (both)
     requires: tuple[str, ...]
-    note: str = ""
+    note: str
+
+    def __init__(
+        self, table: str, number: int, name: str, type: str, words: int, unit: str, scale: float, writable: bool,
+        enum: dict[int, str] | None, range: tuple[int, int] | None, default: str, kind: str, requires: tuple[str, ...],
+        note: str = "",
+    ):  # fmt: skip
+        self.__dict__.update(
+            table=table, number=number, name=name, type=type, words=words, unit=unit, scale=scale, writable=writable,
+            enum=enum, range=range, default=default, kind=kind, requires=requires, note=note,
+        )  # fmt: skip
 
     @property
     def last(self) -> int:
@@ -105,23 +114,24 @@ class Register:
             raise CatalogueError(f"{raw} is not a valid value for {self.name}; valid: {self.allowed()}")
 
 
-@dataclass(frozen=True)
-class UndocumentedWords:
+class UndocumentedWords(Record):
     """Words inside a family's blocks that no document names, as a real device answers them."""
 
     table: str
     number: int
     words: tuple[int, ...]
     kind: str
-    note: str = ""
+    note: str
+
+    def __init__(self, table: str, number: int, words: tuple[int, ...], kind: str, note: str = ""):
+        self.__dict__.update(table=table, number=number, words=words, kind=kind, note=note)
 
     @property
     def last(self) -> int:
         return self.number + len(self.words) - 1
 
 
-@dataclass(frozen=True)
-class Model:
+class Model(Record):
     """One inverter model from the model catalogue: its own facts and those of its family and kind."""
 
     name: str
@@ -141,9 +151,23 @@ class Model:
     dsp_version: str
     input_blocks: tuple[tuple[int, int], ...]
     holding_blocks: tuple[tuple[int, int], ...]
-    aliases: tuple[str, ...] = ()
-    guesses: tuple[str, ...] = ()
-    features: frozenset[str] = field(default_factory=frozenset)
+    aliases: tuple[str, ...]
+    guesses: tuple[str, ...]
+    features: frozenset[str]
+
+    def __init__(
+        self, name: str, family: str, kind: str, type_code: int, nominal_power_kw: float, phases: int, output_type: int,
+        mppts: int, strings_per_mppt: tuple[int, ...], battery: bool, meter: bool, serial: str, winet_dev_type: int,
+        arm_version: str, dsp_version: str, input_blocks: tuple[tuple[int, int], ...],
+        holding_blocks: tuple[tuple[int, int], ...], aliases: tuple[str, ...] = (), guesses: tuple[str, ...] = (),
+        features: frozenset[str] = frozenset(),
+    ):  # fmt: skip
+        self.__dict__.update(
+            name=name, family=family, kind=kind, type_code=type_code, nominal_power_kw=nominal_power_kw, phases=phases,
+            output_type=output_type, mppts=mppts, strings_per_mppt=strings_per_mppt, battery=battery, meter=meter,
+            serial=serial, winet_dev_type=winet_dev_type, arm_version=arm_version, dsp_version=dsp_version,
+            input_blocks=input_blocks, holding_blocks=holding_blocks, aliases=aliases, guesses=guesses, features=features,
+        )  # fmt: skip
 
     def blocks(self, table: str) -> tuple[tuple[int, int], ...]:
         return self.input_blocks if table == INPUT else self.holding_blocks
@@ -164,17 +188,22 @@ class Model:
             raise CatalogueError(f"register default refers to unknown model field @{name}") from None
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(Record):
     """The registers one model has, indexed for lookups by number and by name."""
 
     model: Model
     registers: tuple[Register, ...]
     by_name: dict[str, Register]
     by_start: dict[tuple[str, int], Register]
-    undocumented: tuple[UndocumentedWords, ...] = ()
-    # What shared() built: one copy per layout (one per model), however many devices use it.
-    _shared: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    undocumented: tuple[UndocumentedWords, ...]
+
+    def __init__(
+        self, model: Model, registers: tuple[Register, ...], by_name: dict[str, Register],
+        by_start: dict[tuple[str, int], Register], undocumented: tuple[UndocumentedWords, ...] = (),
+    ):  # fmt: skip
+        # _shared: what shared() built, one copy per layout (one per model), however many devices use it.
+        self.__dict__.update(model=model, registers=registers, by_name=by_name, by_start=by_start,
+                             undocumented=undocumented, _shared={})  # fmt: skip
 
     def shared(self, build: Callable[[Layout], T]) -> T:
         """``build(self)``, built once per layout and shared by every device of the model: for

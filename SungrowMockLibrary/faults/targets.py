@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ..errors import ChoiceError, FaultError
+from ..records import Record
 from ..vocabulary import MODBUS_DOORS, Door, Table, choice
 
 
@@ -20,8 +21,7 @@ def choice_of(enum: type[StrEnum], value, key: str) -> str:
         raise FaultError(str(error), key=key) from None
 
 
-@dataclass(frozen=True)
-class RequestInfo:
+class RequestInfo(Record):
     """What a transport knows about a request (or a connection) when it asks the engine.
 
     ``first`` is the documented (1-based) register number. ``open_connections`` (connections
@@ -31,15 +31,24 @@ class RequestInfo:
     """
 
     door: str
-    unit: int | None = None
-    function: int | None = None
-    table: str | None = None
-    first: int | None = None
-    count: int | None = None
-    service: str | None = None
-    connecting: bool = False
-    open_connections: int | None = None
-    answered: int | None = None
+    unit: int | None
+    function: int | None
+    table: str | None
+    first: int | None
+    count: int | None
+    service: str | None
+    connecting: bool
+    open_connections: int | None
+    answered: int | None
+
+    def __init__(
+        self, door: str, unit: int | None = None, function: int | None = None, table: str | None = None,
+        first: int | None = None, count: int | None = None, service: str | None = None, connecting: bool = False,
+        open_connections: int | None = None, answered: int | None = None,
+    ):  # fmt: skip
+        self.__dict__.update(door=door, unit=unit, function=function, table=table, first=first, count=count,
+                             service=service, connecting=connecting, open_connections=open_connections,
+                             answered=answered)  # fmt: skip
 
 
 def _check_int(name: str, value, low: int, high: int) -> None:
