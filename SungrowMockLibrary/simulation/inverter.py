@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import math
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ BATTERY_FIELD = "@battery."  # a register default naming a field of the battery 
 CLOCK_FIELDS = ("year", "month", "day", "hour", "minute", "second")
 _CLOCK_FIRST = 5000
 _CLOCK_LAST = 5005
+_BUILDING = threading.RLock()  # held while an inverter's simulator is built at its first use
 
 
 def touches_clock(table: str, address: int, count: int) -> bool:
@@ -80,8 +82,10 @@ class Inverter:
     def simulator(self) -> Simulator | None:
         """The plant model behind the registers, or None when the inverter is not simulated."""
         if self._build_simulator is not None:
-            build, self._build_simulator = self._build_simulator, None
-            self._simulator = build()
+            with _BUILDING:  # a read on the loop and a call from a test's thread build it once
+                if self._build_simulator is not None:
+                    self._simulator = self._build_simulator()
+                    self._build_simulator = None
         return self._simulator
 
     @simulator.setter
