@@ -7,7 +7,6 @@ names and get :class:`CatalogueError` messages that name the valid choices.
 
 from __future__ import annotations
 
-import calendar
 import math
 import threading
 from collections.abc import Callable
@@ -298,6 +297,8 @@ class Inverter:
 
     def _adopt_clock(self) -> None:
         """Make the clock run on from what was written to the clock registers."""
+        import calendar  # only a client setting the clock needs it, not a start
+
         year, month, day, hour, minute, second = self.image.words(HOLDING, _CLOCK_FIRST, 6)
         try:
             day = min(day, calendar.monthrange(year, month)[1])
