@@ -10,7 +10,6 @@ presents itself through a WiNet-S: ``modbus_path``).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -561,7 +560,7 @@ class MockSungrow:
             simulators = self._simulators(unit_id)
             previous = [(simulator, getattr(simulator.environment, name)) for simulator in simulators]
             for simulator in simulators:
-                simulator.set_environment(dataclasses.replace(simulator.environment, **{name: value}))
+                simulator.set_environment(_environment_with(simulator.environment, **{name: value}))
             return previous
 
         previous = self._on_loop(apply)
@@ -638,7 +637,7 @@ class MockSungrow:
                     for name in changes:
                         before = [(simulator, getattr(simulator.environment, name))]
                         undo.append((f"scenario {name}", functools.partial(_put_environment, name, before)))
-                    simulator.set_environment(dataclasses.replace(simulator.environment, **changes))
+                    simulator.set_environment(_environment_with(simulator.environment, **changes))
                 if scenario.speed is not None:
                     speed = self.clock.set_speed(scenario.speed)
                     undo.append(("clock speed", functools.partial(self.clock.set_speed, speed)))
@@ -942,9 +941,15 @@ def _held(value) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def _environment_with(environment: Environment, **changes) -> Environment:
+    import dataclasses  # imported with the simulation, which a start leaves out (decision §39)
+
+    return dataclasses.replace(environment, **changes)
+
+
 def _put_environment(name: str, values) -> None:
     for simulator, value in values:
-        simulator.set_environment(dataclasses.replace(simulator.environment, **{name: value}))
+        simulator.set_environment(_environment_with(simulator.environment, **{name: value}))
 
 
 def _restorer(inverter: Inverter, register) -> Callable[[], None]:

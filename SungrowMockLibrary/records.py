@@ -46,3 +46,12 @@ class Record:
         from dataclasses import FrozenInstanceError
 
         raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+class MutableRecord(Record):
+    """A record whose fields may change, as a dataclass that is not frozen: no hash."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+    __delattr__ = object.__delattr__
+    __hash__ = None  # type: ignore[assignment]

@@ -16,7 +16,6 @@ callers it does not know, so its library gets a restricted :class:`AccessPolicy`
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
 import os
 from pathlib import Path
@@ -143,4 +142,4 @@ class AccessPolicy(Record):
             for name, option in OPTIONS.items()
             if option.metavar == "FILE" and getattr(options, name)
         }
-        return dataclasses.replace(options, **files) if files else options
+        return options.replaced(**files) if files else options
