@@ -152,6 +152,13 @@ def test_a_model_found_by_its_own_line_is_the_one_the_whole_catalogue_has(monkey
         assert catalogue._model(catalogue._sections()[0], found, catalogue._specs[found]) == catalogue.models()[name]
 
 
+def test_a_layout_parsed_from_its_kinds_rows_has_the_registers_of_the_whole_catalogue():
+    """A start parses only the rows of registers.csv its model's kind uses (decision §39)."""
+    for model in catalogue.models().values():
+        whole = tuple(r for r in catalogue.all_registers() if r.kind in ("*", model.kind) and model.answers(r))
+        assert catalogue.layout(model.name).registers == whole
+
+
 def test_an_unknown_name_suggests_the_nearest_names_only():
     with pytest.raises(CatalogueError) as error:
         catalogue.model("SH99RT")

@@ -310,11 +310,24 @@ def _parse_register(row: dict[str, str], line: int) -> Register:
 
 
 @cache
-def all_registers() -> tuple[Register, ...]:
-    """Every register of the register catalogue, in file order."""
+def _register_rows() -> tuple[tuple[int, dict[str, str]], ...]:
+    """The rows of ``registers.csv`` as text, each with its line number (as errors name it)."""
     text = resources.files(__package__).joinpath("data/registers.csv").read_text(encoding="utf-8")
     rows = csv.DictReader(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
-    return tuple(_parse_register(row, n) for n, row in enumerate(rows, start=2))
+    return tuple(enumerate(rows, start=2))
+
+
+@cache
+def all_registers() -> tuple[Register, ...]:
+    """Every register of the register catalogue, in file order."""
+    return tuple(_parse_register(row, n) for n, row in _register_rows())
+
+
+@cache
+def _registers_of(kind: str) -> tuple[Register, ...]:
+    """The registers of one kind (and of both), in file order: a start parses only its model's
+    (decision §39; ``utest/test_catalogue.py`` parses them all)."""
+    return tuple(_parse_register(row, n) for n, row in _register_rows() if (row.get("kind") or "*").strip() in ("*", kind))
 
 
 def serial_of(type_code: int) -> str:
@@ -562,7 +575,7 @@ def _layout(model_name: str) -> Layout:
     the_model = _built(model_name)
     # A register of the model's kind that lies outside every block its family answers does not exist
     # on it (the SH statistics arrays on an SH-RS): it is not part of the layout.
-    registers = tuple(r for r in all_registers() if r.kind in ("*", the_model.kind) and the_model.answers(r))
+    registers = tuple(r for r in _registers_of(the_model.kind) if the_model.answers(r))
     by_name: dict[str, Register] = {}
     by_start: dict[tuple[str, int], Register] = {}
     for register in registers:
