@@ -389,9 +389,13 @@ class StartOptions(_Options):
         # The options named by whoever built these with :meth:`of` (kept across bases); None when
         # built directly; not compared, not shown. A named option equal to its default is still a
         # choice: a fleet keeps an explicit ``doors`` of every door rather than its layout's doors.
-        self.__dict__["named"] = named
+        self.__dict__["_named"] = named
         if self.scenario and not self.simulated:
             raise OptionError(f"scenario {self.scenario!r} needs the simulation, and simulate is off")
+
+    @property
+    def named(self) -> frozenset[str] | None:
+        return self._named
 
     def _state(self) -> dict[str, object]:
         return {**super()._state(), "named": self.named}

@@ -5,13 +5,17 @@ import dataclasses
 import pytest
 
 from SungrowMockLibrary.device import battery, catalogue, hints
-from SungrowMockLibrary.faults import KINDS, RequestInfo
+from SungrowMockLibrary.faults import KINDS, Dose, FaultEngine, RequestInfo, Target
 from SungrowMockLibrary.journal import Request
 from SungrowMockLibrary.keywords.access import AccessPolicy
-from SungrowMockLibrary.options import OPTIONS
-from SungrowMockLibrary.records import Record
+from SungrowMockLibrary.options import OPTIONS, FleetOptions, StartOptions
+from SungrowMockLibrary.records import MutableRecord, Record
+from SungrowMockLibrary.scopes import OpenScope
 from SungrowMockLibrary.simulation import history
-from SungrowMockLibrary.transports.winet import catalog
+from SungrowMockLibrary.transports.winet import WinetSettings, catalog
+from SungrowMockLibrary.transports.winet.services import Call
+from SungrowMockLibrary.transports.winet.sessions import Session
+from SungrowMockLibrary.vocabulary import Scope
 
 
 def every_kind_of_record() -> list[Record]:
@@ -21,7 +25,9 @@ def every_kind_of_record() -> list[Record]:
         layout, layout.model, layout.registers[0], layout.undocumented[0], battery.pack(), history.history_map()[0],
         hints._index(layout, "input"), kind, next(iter(kind.params.values())), RequestInfo("modbus", unit=1),
         Request(1, 2.0, "modbus", "127.0.0.1:5000", unit=1), OPTIONS["model"], AccessPolicy(),
-        catalog.points()[0], catalog.fault_rules()[0], catalog.param_targets()[0],
+        catalog.points()[0], catalog.fault_rules()[0], catalog.param_targets()[0], StartOptions.of(model="SG10RT"),
+        FleetOptions.of(count=2), Target(door="modbus"), Dose(times=1), FaultEngine().inject("reset"),
+        OpenScope(1, Scope.test), WinetSettings(), Session("token", 0.0), Call(None, {}),
     ]  # fmt: skip
 
 
@@ -51,3 +57,15 @@ def test_a_record_compares_hashes_and_shows_as_a_frozen_dataclass_does():
         Spot(1).x = 2
     with pytest.raises(dataclasses.FrozenInstanceError, match="cannot delete field 'x'"):
         del Spot(1).x
+
+
+def test_a_mutable_record_changes_and_is_not_hashed_and_a_fault_is_only_itself():
+    dose = Dose(times=1)
+    dose.times = 2
+    assert dose == Dose(times=2) and dose.as_dict()["times"] == 2 and dose.copy() == dose
+    with pytest.raises(TypeError):
+        hash(dose)
+    assert isinstance(dose, MutableRecord)
+    engine = FaultEngine()
+    fault = engine.inject("reset")
+    assert fault == fault and fault != engine.inject("reset") and {fault: 1}[fault] == 1
