@@ -18,7 +18,6 @@ import sys
 import threading
 
 from .errors import RecordingError, SungrowMockError
-from .keywords.access import AccessPolicy, is_loopback
 from .options import FLEET_OPTIONS, OPTIONS, FleetOptions, Option, StartOptions, whole_between
 from .ready import ready_line
 from .vocabulary import DEFAULT_HOST, PORTS, Door, FleetLayout
@@ -100,6 +99,8 @@ def fleet_options(args: argparse.Namespace) -> FleetOptions | None:
 
 
 def _host_list(text: str) -> tuple[str, ...]:
+    from .keywords.access import AccessPolicy  # the control endpoint's alone, as below
+
     hosts = tuple(host.strip() for host in text.split(","))
     try:
         AccessPolicy.control_endpoint(recording_from=hosts)
@@ -110,7 +111,11 @@ def _host_list(text: str) -> tuple[str, ...]:
 
 def control_refusal(args: argparse.Namespace) -> str | None:
     """Why ``serve`` must not open this control endpoint, in one line, or None."""
-    if args.control_port is None or args.control_token or args.insecure or is_loopback(args.control_host):
+    if args.control_port is None or args.control_token or args.insecure:
+        return None
+    from .keywords.access import is_loopback  # a control endpoint's alone: a plain start does not import it
+
+    if is_loopback(args.control_host):
         return None
     return (
         f"a control endpoint on {args.control_host!r} without a token lets anyone who reaches it drive the mock: "
@@ -211,6 +216,8 @@ def _start(args: argparse.Namespace):
         fleet = fleet_options(args)
         access = None
         if args.control_port is not None:
+            from .keywords.access import AccessPolicy, is_loopback
+
             access = AccessPolicy.control_endpoint(args.data_dir, args.allow_recording_from, args.allow_public_doors)
         # aiohttp's server alone, before a door's module imports aiohttp (decision "serve imports
         # aiohttp's server without its client"); a dongle fleet opens the WiNet door by default.

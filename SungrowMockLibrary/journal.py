@@ -12,11 +12,11 @@ import threading
 import time as _time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
+from .records import Record
 from .vocabulary import READ_HOLDING, READ_INPUT, WRITE_MULTIPLE, WRITE_SINGLE
 
 _FUNCTION_NAMES = {
@@ -25,26 +25,41 @@ _FUNCTION_NAMES = {
 _VALUES_SHOWN = 16
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(Record):
     """One request as a door saw it, with the catalogue's reading of its register range."""
 
+    __slots__ = (
+        "address", "count", "door", "fault", "function", "hint", "latency_ms", "peer", "registers", "reply", "seq",
+        "service", "table", "time", "unit", "values",
+    )  # fmt: skip
     seq: int
     time: float
     door: str
     peer: str
-    unit: int | None = None
-    function: int | None = None
-    service: str | None = None
-    table: str | None = None
-    address: int | None = None
-    count: int | None = None
-    values: tuple[int, ...] | None = None
-    registers: tuple[str, ...] = ()
-    hint: str | None = None
-    reply: str = "ok"
-    fault: str | None = None
-    latency_ms: float = 0.0
+    unit: int | None
+    function: int | None
+    service: str | None
+    table: str | None
+    address: int | None
+    count: int | None
+    values: tuple[int, ...] | None
+    registers: tuple[str, ...]
+    hint: str | None
+    reply: str
+    fault: str | None
+    latency_ms: float
+
+    def __init__(
+        self, seq: int, time: float, door: str, peer: str, unit: int | None = None, function: int | None = None,
+        service: str | None = None, table: str | None = None, address: int | None = None, count: int | None = None,
+        values: tuple[int, ...] | None = None, registers: tuple[str, ...] = (), hint: str | None = None,
+        reply: str = "ok", fault: str | None = None, latency_ms: float = 0.0,
+    ):  # fmt: skip
+        # Slots, not a __dict__: a journal keeps many (Record's __dict__.update does not apply).
+        values_in_order = (seq, time, door, peer, unit, function, service, table, address, count, values, registers, hint,
+                           reply, fault, latency_ms)  # fmt: skip
+        for name, value in zip(self._fields, values_in_order, strict=True):
+            object.__setattr__(self, name, value)
 
     @property
     def wire_address(self) -> int | None:
@@ -66,7 +81,7 @@ class Request:
 
     def as_dict(self) -> dict:
         """A JSON-ready dict: every field, plus ``wire_address`` and an ISO 8601 UTC ``timestamp``."""
-        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data = {name: getattr(self, name) for name in self._fields}
         data["values"] = None if self.values is None else list(self.values)
         data["registers"] = list(self.registers)
         data["wire_address"] = self.wire_address

@@ -10,12 +10,11 @@ presents itself through a WiNet-S: ``modbus_path``).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import itertools
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .device import catalogue, codec
 from .errors import CatalogueError, MockSungrowError, OptionError, SungrowMockError
@@ -32,6 +31,10 @@ from .transports.mbap import TcpDoor, serve_modbus, serve_tcp
 from .transports.modbus import ModbusHandler
 from .transports.wire import Wire
 from .vocabulary import DEFAULT_HOST, DEFAULT_MODEL, Door, Endpoint, InverterState, ModbusPath, Scope, Table, choice
+
+if TYPE_CHECKING:
+    from .simulation.plant import Environment
+    from .simulation.simulator import Simulator
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_MODEL", "MockSungrow", "MockSungrowError", "model_names"]
 
@@ -120,11 +123,6 @@ class MockSungrow:
         ports = options.ports
         self._ports = {MODBUS: ports["modbus_port"], ENCRYPTED: ports["encrypted_port"]}
         self.clock = clock if clock is not None else Clock(options.start_time, options.clock_speed)
-        self.environment = None
-        if options.simulated:
-            from .simulation.plant import Environment
-
-            self.environment = Environment(latitude=options.latitude, seed=options.seed)
         self.inverters: dict[int, Inverter] = {}
         # Every device the Modbus doors serve, by unit id: the inverters and the battery beside the
         # first one. A plain dict, kept by _attach, because every request looks its unit up (twice).
@@ -217,12 +215,28 @@ class MockSungrow:
 
         return self._on_loop(add)
 
-    def _attach(self, unit_id: int, inverter: Inverter) -> Inverter:
-        if self.environment is not None:
-            from .simulation.simulator import Simulator
+    @functools.cached_property
+    def environment(self) -> Environment | None:
+        """What the simulated inverters see (sun, house load), or None when the mock is not simulated;
+        built, with the simulation's modules, when first used (decision §39)."""
+        if not self.options.simulated:
+            return None
+        from .simulation.plant import Environment
 
-            inverter.simulator = Simulator(inverter, self.environment)
-            inverter.simulator.condition_source = lambda: device_condition(self.faults, unit_id)
+        return Environment(latitude=self.options.latitude, seed=self.options.seed)
+
+    def _attach(self, unit_id: int, inverter: Inverter) -> Inverter:
+        if self.options.simulated:
+            began = inverter.clock.timestamp()  # the simulation covers the day from here, however late it is built
+
+            def simulator() -> Simulator:
+                from .simulation.simulator import Simulator
+
+                built = Simulator(inverter, self.environment, now=began)
+                built.condition_source = lambda: device_condition(self.faults, unit_id)
+                return built
+
+            inverter.simulate_with(simulator)
         self.inverters[unit_id] = self.units[unit_id] = inverter
         return inverter
 
@@ -273,7 +287,12 @@ class MockSungrow:
         return self
 
     async def _open_doors(self) -> None:
-        handler = ModbusHandler(self.units, paths.screen(self.modbus_path))
+        screen = None  # directly, every device answers for itself
+        if self.modbus_path is ModbusPath.winet:
+            from .transports import dongle_screen
+
+            screen = dongle_screen.screen()
+        handler = ModbusHandler(self.units, screen)
         limits = (self.options.max_connections, self.options.idle_timeout)
         if MODBUS in self.doors:
             wire = Wire(MODBUS, self.units, self.journal, self.faults, handler.kept)
@@ -542,7 +561,7 @@ class MockSungrow:
             simulators = self._simulators(unit_id)
             previous = [(simulator, getattr(simulator.environment, name)) for simulator in simulators]
             for simulator in simulators:
-                simulator.set_environment(dataclasses.replace(simulator.environment, **{name: value}))
+                simulator.set_environment(_environment_with(simulator.environment, **{name: value}))
             return previous
 
         previous = self._on_loop(apply)
@@ -619,7 +638,7 @@ class MockSungrow:
                     for name in changes:
                         before = [(simulator, getattr(simulator.environment, name))]
                         undo.append((f"scenario {name}", functools.partial(_put_environment, name, before)))
-                    simulator.set_environment(dataclasses.replace(simulator.environment, **changes))
+                    simulator.set_environment(_environment_with(simulator.environment, **changes))
                 if scenario.speed is not None:
                     speed = self.clock.set_speed(scenario.speed)
                     undo.append(("clock speed", functools.partial(self.clock.set_speed, speed)))
@@ -895,9 +914,15 @@ def _held(value) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def _environment_with(environment: Environment, **changes) -> Environment:
+    import dataclasses  # imported with the simulation, which a start leaves out (decision §39)
+
+    return dataclasses.replace(environment, **changes)
+
+
 def _put_environment(name: str, values) -> None:
     for simulator, value in values:
-        simulator.set_environment(dataclasses.replace(simulator.environment, **{name: value}))
+        simulator.set_environment(_environment_with(simulator.environment, **{name: value}))
 
 
 def _restorer(inverter: Inverter, register) -> Callable[[], None]:

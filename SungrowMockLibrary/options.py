@@ -10,16 +10,16 @@ means "not given": the default applies.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any, ClassVar
 
 from .device import catalogue
 from .errors import CatalogueError, OptionError
 from .limits import IDLE_TIMEOUT, MAX_CONNECTIONS, MAX_FLEET
 from .numbers import finite_number, whole_number
+from .records import Record
 from .simulation.clock import check_speed, parse_moment
 from .vocabulary import (
     DEFAULT_HOST,
@@ -161,11 +161,11 @@ def _model_help() -> str:
 
 def _modbus_path_help() -> str:
     from .device.battery import pack
-    from .transports import paths
+    from .transports import dongle_screen, paths
 
     refused = ", ".join(
         f"{r.table} {r.first} read alone" if r.starting else f"{r.table} {r.first}-{r.last}"
-        for r in paths.refusals() if r.device == paths.INVERTER
+        for r in dongle_screen.refusals() if r.device == dongle_screen.INVERTER
     )  # fmt: skip
     return (
         f"how Modbus clients reach the mock: direct (the inverter's LAN port; a hybrid's SBR battery on unit "
@@ -199,27 +199,34 @@ def _clock_speed(value) -> float:
 
 
 def _parse_given(options: object, described: dict[str, Option]) -> None:
-    """Parse each option given to a frozen dataclass of options in place; one not given (None or
-    blank text) takes its default."""
+    """Parse each option given to a set of options in place; one not given (None or blank text)
+    takes its default."""
     for option in described.values():
         value = getattr(options, option.name)
         given = value is not None and not (isinstance(value, str) and not value.strip())
         object.__setattr__(options, option.name, option.parse(value) if given else option.default)
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(Record):
     """One start option: its parser, help, and the default as words for the documentation."""
 
     name: str
     default: object
     parse: Callable[[object], object]
     about: str | Callable[[], str]  # a function where the text needs data files: only help reads it
-    default_text: str | None = None
-    metavar: str | None = None
-    choices: type[StrEnum] | None = None
-    switch: bool = False  # yes or no: --simulate / --no-simulate
-    cli: str | None = None  # the flag's name where it is not the option's (``--fleet`` for ``count``)
+    default_text: str | None
+    metavar: str | None
+    choices: type[StrEnum] | None
+    switch: bool  # yes or no: --simulate / --no-simulate
+    cli: str | None  # the flag's name where it is not the option's (``--fleet`` for ``count``)
+
+    def __init__(
+        self, name: str, default: object, parse: Callable[[object], object], about: str | Callable[[], str],
+        default_text: str | None = None, metavar: str | None = None, choices: type[StrEnum] | None = None,
+        switch: bool = False, cli: str | None = None,
+    ):  # fmt: skip
+        self.__dict__.update(name=name, default=default, parse=parse, about=about, default_text=default_text,
+                             metavar=metavar, choices=choices, switch=switch, cli=cli)  # fmt: skip
 
     @property
     def flag(self) -> str:
@@ -242,18 +249,58 @@ class Option:
         return str(self.default)
 
 
+class _Declared:
+    """An option as an options class declares it (:func:`_option`): its default and its other facts."""
+
+    __slots__ = ("default", "facts")
+
+    def __init__(self, default: object, facts: dict[str, object]):
+        self.default, self.facts = default, facts
+
+
 def _option(default, parse, help: str | Callable[[], str], default_text: str | None = None, metavar: str | None = None,
-            choices: type[StrEnum] | None = None, cli: str | None = None):  # fmt: skip
-    meta = {"parse": parse, "about": help, "default_text": default_text, "metavar": metavar, "choices": choices,
-            "switch": parse in _SWITCHES, "cli": cli}  # fmt: skip
-    return field(default=default, metadata=meta)
+            choices: type[StrEnum] | None = None, cli: str | None = None) -> Any:  # fmt: skip
+    facts = {"parse": parse, "about": help, "default_text": default_text, "metavar": metavar, "choices": choices,
+             "switch": parse in _SWITCHES, "cli": cli}  # fmt: skip
+    return _Declared(default, facts)
+
+
+class _Options(Record):
+    """A set of options, each an annotated class attribute made by :func:`_option` (the class then
+    holds its default, as a dataclass's would), built with every value checked: keyword arguments
+    only; one not given (or None, or blank text) takes its default. A :class:`~.records.Record`,
+    not a dataclass (decision §40)."""
+
+    _described: ClassVar[dict[str, Option]] = {}
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        described = {}
+        for name, value in list(vars(cls).items()):
+            if isinstance(value, _Declared):
+                described[name] = Option(name=name, default=value.default, **value.facts)
+                setattr(cls, name, value.default)
+        cls._described = described
+
+    def __init__(self, **given) -> None:
+        unknown = [name for name in given if name not in self._described]
+        if unknown:
+            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument {unknown[0]!r}")
+        self.__dict__.update({name: given.get(name) for name in self._described})
+        _parse_given(self, self._described)
+
+    def _state(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self._described}
+
+    def replaced(self, **changes):
+        """These options with ``changes``, checked again (as ``dataclasses.replace`` would)."""
+        return type(self)(**{**self._state(), **changes})
 
 
 _standard = STANDARD_PORTS
 
 
-@dataclass(frozen=True)
-class StartOptions:
+class StartOptions(_Options):
     """What a mock is started with, every value checked. Build it with :meth:`of`.
 
     Fields left ``None`` take their default when the mock starts: ``model`` the snapshot's (or
@@ -276,7 +323,7 @@ class StartOptions:
         "winet (the WiNet-S WebSocket + HTTP API)",
         metavar="DOOR[,DOOR...]", choices=Door,
     )  # fmt: skip
-    modbus_path: ModbusPath = _option(  # noqa: RUF009 (a field with metadata, as every option)
+    modbus_path: ModbusPath = _option(
         ModbusPath.direct, _modbus_path, _modbus_path_help, choices=ModbusPath,
     )  # fmt: skip
     modbus_port: int | None = _option(None, _port("modbus_port"), "plain Modbus TCP port", "a free port", "PORT")
@@ -293,7 +340,7 @@ class StartOptions:
         f"(the encrypted door takes {_standard['encrypted_port']} only when the plain Modbus door is closed)",
         "off",
     )  # fmt: skip
-    firmware: Firmware = _option(  # noqa: RUF009 (a field with metadata, as every option)
+    firmware: Firmware = _option(
         Firmware.legacy, _firmware, "WiNet-S firmware profile: legacy (no login), login (login required), "
         "tls (WSS + HTTPS on one port, login required)", choices=Firmware,
     )  # fmt: skip
@@ -337,15 +384,21 @@ class StartOptions:
         metavar="COUNT",
     )  # fmt: skip
 
-    # The options named by whoever built these with :meth:`of` (kept across bases); None when built
-    # directly. A named option equal to its default is still a choice: a fleet keeps an explicit
-    # ``doors`` of every door rather than its layout's doors.
-    named: frozenset[str] | None = field(default=None, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        _parse_given(self, OPTIONS)
+    def __init__(self, named: frozenset[str] | None = None, **given) -> None:
+        super().__init__(**given)
+        # The options named by whoever built these with :meth:`of` (kept across bases); None when
+        # built directly; not compared, not shown. A named option equal to its default is still a
+        # choice: a fleet keeps an explicit ``doors`` of every door rather than its layout's doors.
+        self.__dict__["_named"] = named
         if self.scenario and not self.simulated:
             raise OptionError(f"scenario {self.scenario!r} needs the simulation, and simulate is off")
+
+    @property
+    def named(self) -> frozenset[str] | None:
+        return self._named
+
+    def _state(self) -> dict[str, object]:
+        return {**super()._state(), "named": self.named}
 
     @classmethod
     def of(cls, base: StartOptions | None = None, **given) -> StartOptions:
@@ -356,7 +409,7 @@ class StartOptions:
         values = {name: value for name, value in given.items() if value is not None}
         before = frozenset() if base is None else base.named if base.named is not None else frozenset(base.given())
         named = before | {name for name, value in values.items() if not (isinstance(value, str) and not value.strip())}
-        return dataclasses.replace(base or cls(), **values, named=named)
+        return (base or cls()).replaced(**values, named=named)
 
     def chosen(self, name: str) -> bool:
         """Whether option ``name`` was chosen rather than left to its default (named to :meth:`of`)."""
@@ -384,12 +437,7 @@ class StartOptions:
         return {name: getattr(self, name) for name, option in OPTIONS.items() if getattr(self, name) != option.default}
 
 
-def _described(options: type) -> dict[str, Option]:
-    """Every option field of a dataclass of options (those made by ``_option``), by name."""
-    return {f.name: Option(name=f.name, default=f.default, **f.metadata) for f in dataclasses.fields(options) if f.metadata}
-
-
-OPTIONS: dict[str, Option] = _described(StartOptions)
+OPTIONS: dict[str, Option] = StartOptions._described
 
 
 # -- fleets -----------------------------------------------------------------------------------------
@@ -435,8 +483,7 @@ def default_fleet_family() -> str:
     return catalogue.model(DEFAULT_MODEL).family
 
 
-@dataclass(frozen=True)
-class FleetOptions:
+class FleetOptions(_Options):
     """What a fleet is, beyond the start options each of its mocks shares: how many inverters,
     how they are reached, which models, how they are named. Build it with :meth:`of`. The start
     option ``seed`` seeds the fleet's spread of models, serials and plants."""
@@ -444,7 +491,7 @@ class FleetOptions:
     count: int = _option(
         1, whole_between("fleet size", 1, MAX_FLEET), f"inverters in the fleet, 1..{MAX_FLEET}", metavar="N", cli="fleet"
     )
-    layout: FleetLayout = _option(  # noqa: RUF009 (a field with metadata, as every option)
+    layout: FleetLayout = _option(
         FleetLayout.units, _fleet_layout,
         "how the fleet's inverters are reached: units (unit ids 1..247 behind one Modbus port, a port per 247), "
         "ports (each inverter on ports of its own), dongle (a few inverters behind each WiNet-S dongle)",
@@ -460,16 +507,13 @@ class FleetOptions:
         "inv", _alias_prefix, "the inverters' aliases are this prefix and their number (inv1, inv2, ...)", metavar="PREFIX"
     )
 
-    def __post_init__(self) -> None:
-        _parse_given(self, FLEET_OPTIONS)
-
     @classmethod
     def of(cls, base: FleetOptions | None = None, **given) -> FleetOptions:
         """``base`` (default: every default) with the options ``given``; ``None`` = not given."""
         unknown = [name for name in given if name not in FLEET_OPTIONS]
         if unknown:
             raise OptionError(f"unknown fleet option {unknown[0]!r}; valid: {', '.join(FLEET_OPTIONS)}")
-        return dataclasses.replace(base or cls(), **{name: value for name, value in given.items() if value is not None})
+        return (base or cls()).replaced(**{name: value for name, value in given.items() if value is not None})
 
 
-FLEET_OPTIONS: dict[str, Option] = _described(FleetOptions)
+FLEET_OPTIONS: dict[str, Option] = FleetOptions._described

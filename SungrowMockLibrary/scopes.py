@@ -17,23 +17,25 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from .errors import MockSungrowError
+from .records import MutableRecord
 from .vocabulary import Scope, choice
 
 # How wide each kind is: a setting asked for in a kind that is not open goes to the nearest wider one.
 _WIDTH = {Scope.test: 0, Scope.suite: 1, Scope["global"]: 2}
 
 
-@dataclass
-class OpenScope:
+class OpenScope(MutableRecord):
     """One open scope and the settings made in it, each with what undoes it."""
 
     id: int
     kind: Scope
-    name: str = ""
-    undo: list[tuple[str, Callable[[], object]]] = field(default_factory=list)
+    name: str
+    undo: list[tuple[str, Callable[[], object]]]
+
+    def __init__(self, id: int, kind: Scope, name: str = "", undo: list[tuple[str, Callable[[], object]]] | None = None):
+        self.__dict__.update(id=id, kind=kind, name=name, undo=[] if undo is None else undo)
 
     def add(self, what: str, undo: Callable[[], object]) -> None:
         self.undo.append((what, undo))

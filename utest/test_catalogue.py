@@ -140,6 +140,25 @@ def test_a_model_is_found_by_name_alias_or_device_type_code(given, name):
     assert catalogue.layout(given) is catalogue.layout(name)
 
 
+def test_a_model_found_by_its_own_line_is_the_one_the_whole_catalogue_has(monkeypatch):
+    """A start parses only the lines of models.toml that name its model (decision §39): every name
+    and alias must find, that way, the model the whole file's parse finds, without that parse."""
+    names = {name.upper(): m.name for m in catalogue.models().values() for name in (m.name, *m.aliases)}
+    monkeypatch.setattr(catalogue, "_data", lambda: pytest.fail("the whole models.toml was parsed"))
+    for upper, name in names.items():
+        monkeypatch.setattr(catalogue, "_specs", {})
+        found = catalogue._found_alone(upper)
+        assert found == name
+        assert catalogue._model(catalogue._sections()[0], found, catalogue._specs[found]) == catalogue.models()[name]
+
+
+def test_a_layout_parsed_from_its_kinds_rows_has_the_registers_of_the_whole_catalogue():
+    """A start parses only the rows of registers.csv its model's kind uses (decision §39)."""
+    for model in catalogue.models().values():
+        whole = tuple(r for r in catalogue.all_registers() if r.kind in ("*", model.kind) and model.answers(r))
+        assert catalogue.layout(model.name).registers == whole
+
+
 def test_an_unknown_name_suggests_the_nearest_names_only():
     with pytest.raises(CatalogueError) as error:
         catalogue.model("SH99RT")

@@ -19,7 +19,7 @@ from fingerprints import Agreement, compare, documents, load, modbus_reader
 from SungrowMockLibrary import MockSungrow
 from SungrowMockLibrary.device import codec
 from SungrowMockLibrary.device.catalogue import HOLDING, INPUT, layout, models
-from SungrowMockLibrary.transports import paths
+from SungrowMockLibrary.transports import dongle_screen
 from SungrowMockLibrary.vocabulary import ILLEGAL_ADDRESS, MAX_READ, WRITE_SINGLE
 
 DIRECT = "sh10rt-direct-mkaiser.json"
@@ -125,7 +125,7 @@ def test_the_dongles_own_words_are_what_the_readings_through_it_show(name):
     for dump in document.data["register_dump"][INPUT]:
         dumped.update((dump["wire"] + 1 + i, word) for i, word in enumerate(dump["words"]))
     the_layout = layout(document.model())
-    for rule in paths.own_words():
+    for rule in dongle_screen.own_words():
         if rule.copy is None:
             expected = list(rule.words)
         else:  # the copied register's words, as the same reading shows them
@@ -133,7 +133,7 @@ def test_the_dongles_own_words_are_what_the_readings_through_it_show(name):
             expected = [dumped[n] for n in range(source.number, source.last + 1)]
         read = [dumped[n] for n in range(rule.number, rule.number + len(expected))]
         assert read == expected, f"{rule.number}: {read} != {expected}"
-    (zero,) = paths.zero_rules()
+    (zero,) = dongle_screen.zero_rules()
     for low, high in zero.keep:
         assert all(dumped[n] == 0xFFFF for n in range(low, high + 1)), (low, high)
 

@@ -11,7 +11,8 @@ from SungrowMockLibrary import MockSungrow, cli
 from SungrowMockLibrary.device.battery import pack
 from SungrowMockLibrary.errors import MockSungrowError
 from SungrowMockLibrary.library import SungrowMockLibrary
-from SungrowMockLibrary.transports.paths import dongle_facts, own_words
+from SungrowMockLibrary.transports.dongle_screen import own_words
+from SungrowMockLibrary.transports.paths import dongle_facts
 from SungrowMockLibrary.transports.winet import catalog
 from SungrowMockLibrary.vocabulary import ModbusPath, Scope
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import csv
 import itertools
 import tomllib
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from ..errors import CatalogueError
+from ..records import Record
 from ..vocabulary import ILLEGAL_ADDRESS
 from .catalogue import INPUT, TABLES, Layout, Register, _parse_register
 from .catalogue import layout as catalogue_layout
@@ -24,8 +24,7 @@ from .catalogue import layout as catalogue_layout
 REGISTERS_FILE = "sbr_registers.csv"
 
 
-@dataclass(frozen=True)
-class BatteryPack:
+class BatteryPack(Record):
     """One SBR pack: what it is, where it answers and how its cell values spread.
 
     It has the attributes of a catalogue model that a register layout and image use (``name``,
@@ -48,6 +47,20 @@ class BatteryPack:
     holding_blocks: tuple[tuple[int, int], ...]
     reply_outside_blocks: bool
     features: frozenset[str]
+
+    def __init__(
+        self, name: str, unit: int, serial: str, firmware: str, modules: int, module_capacity_kwh: float,
+        module_slots: int, cells_per_module: int, cell_nominal_v: float, cell_spread_v: float,
+        module_temperature_spread_c: float, input_blocks: tuple[tuple[int, int], ...],
+        holding_blocks: tuple[tuple[int, int], ...], reply_outside_blocks: bool, features: frozenset[str],
+    ):  # fmt: skip
+        self.__dict__.update(
+            name=name, unit=unit, serial=serial, firmware=firmware, modules=modules,
+            module_capacity_kwh=module_capacity_kwh, module_slots=module_slots, cells_per_module=cells_per_module,
+            cell_nominal_v=cell_nominal_v, cell_spread_v=cell_spread_v,
+            module_temperature_spread_c=module_temperature_spread_c, input_blocks=input_blocks,
+            holding_blocks=holding_blocks, reply_outside_blocks=reply_outside_blocks, features=features,
+        )  # fmt: skip
 
     @property
     def outside_blocks(self) -> int | None:

@@ -12,12 +12,12 @@ import csv
 import itertools
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import TypeVar
 
 from ..errors import CatalogueError
+from ..records import Record
 from ..vocabulary import Table
 from . import codec
 
@@ -26,8 +26,7 @@ TABLES = tuple(Table)
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Register:
+class Register(Record):
     """One register as documented: 1-based number, table, datatype, scale and rules."""
 
     table: str
@@ -43,7 +42,17 @@ class Register:
     default: str
     kind: str  # SH, SG or * (both)
     requires: tuple[str, ...]
-    note: str = ""
+    note: str
+
+    def __init__(
+        self, table: str, number: int, name: str, type: str, words: int, unit: str, scale: float, writable: bool,
+        enum: dict[int, str] | None, range: tuple[int, int] | None, default: str, kind: str, requires: tuple[str, ...],
+        note: str = "",
+    ):  # fmt: skip
+        self.__dict__.update(
+            table=table, number=number, name=name, type=type, words=words, unit=unit, scale=scale, writable=writable,
+            enum=enum, range=range, default=default, kind=kind, requires=requires, note=note,
+        )  # fmt: skip
 
     @property
     def last(self) -> int:
@@ -105,23 +114,24 @@ class Register:
             raise CatalogueError(f"{raw} is not a valid value for {self.name}; valid: {self.allowed()}")
 
 
-@dataclass(frozen=True)
-class UndocumentedWords:
+class UndocumentedWords(Record):
     """Words inside a family's blocks that no document names, as a real device answers them."""
 
     table: str
     number: int
     words: tuple[int, ...]
     kind: str
-    note: str = ""
+    note: str
+
+    def __init__(self, table: str, number: int, words: tuple[int, ...], kind: str, note: str = ""):
+        self.__dict__.update(table=table, number=number, words=words, kind=kind, note=note)
 
     @property
     def last(self) -> int:
         return self.number + len(self.words) - 1
 
 
-@dataclass(frozen=True)
-class Model:
+class Model(Record):
     """One inverter model from the model catalogue: its own facts and those of its family and kind."""
 
     name: str
@@ -141,9 +151,23 @@ class Model:
     dsp_version: str
     input_blocks: tuple[tuple[int, int], ...]
     holding_blocks: tuple[tuple[int, int], ...]
-    aliases: tuple[str, ...] = ()
-    guesses: tuple[str, ...] = ()
-    features: frozenset[str] = field(default_factory=frozenset)
+    aliases: tuple[str, ...]
+    guesses: tuple[str, ...]
+    features: frozenset[str]
+
+    def __init__(
+        self, name: str, family: str, kind: str, type_code: int, nominal_power_kw: float, phases: int, output_type: int,
+        mppts: int, strings_per_mppt: tuple[int, ...], battery: bool, meter: bool, serial: str, winet_dev_type: int,
+        arm_version: str, dsp_version: str, input_blocks: tuple[tuple[int, int], ...],
+        holding_blocks: tuple[tuple[int, int], ...], aliases: tuple[str, ...] = (), guesses: tuple[str, ...] = (),
+        features: frozenset[str] = frozenset(),
+    ):  # fmt: skip
+        self.__dict__.update(
+            name=name, family=family, kind=kind, type_code=type_code, nominal_power_kw=nominal_power_kw, phases=phases,
+            output_type=output_type, mppts=mppts, strings_per_mppt=strings_per_mppt, battery=battery, meter=meter,
+            serial=serial, winet_dev_type=winet_dev_type, arm_version=arm_version, dsp_version=dsp_version,
+            input_blocks=input_blocks, holding_blocks=holding_blocks, aliases=aliases, guesses=guesses, features=features,
+        )  # fmt: skip
 
     def blocks(self, table: str) -> tuple[tuple[int, int], ...]:
         return self.input_blocks if table == INPUT else self.holding_blocks
@@ -164,17 +188,22 @@ class Model:
             raise CatalogueError(f"register default refers to unknown model field @{name}") from None
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(Record):
     """The registers one model has, indexed for lookups by number and by name."""
 
     model: Model
     registers: tuple[Register, ...]
     by_name: dict[str, Register]
     by_start: dict[tuple[str, int], Register]
-    undocumented: tuple[UndocumentedWords, ...] = ()
-    # What shared() built: one copy per layout (one per model), however many devices use it.
-    _shared: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    undocumented: tuple[UndocumentedWords, ...]
+
+    def __init__(
+        self, model: Model, registers: tuple[Register, ...], by_name: dict[str, Register],
+        by_start: dict[tuple[str, int], Register], undocumented: tuple[UndocumentedWords, ...] = (),
+    ):  # fmt: skip
+        # _shared: what shared() built, one copy per layout (one per model), however many devices use it.
+        self.__dict__.update(model=model, registers=registers, by_name=by_name, by_start=by_start,
+                             undocumented=undocumented, _shared={})  # fmt: skip
 
     def shared(self, build: Callable[[Layout], T]) -> T:
         """``build(self)``, built once per layout and shared by every device of the model: for
@@ -281,11 +310,24 @@ def _parse_register(row: dict[str, str], line: int) -> Register:
 
 
 @cache
-def all_registers() -> tuple[Register, ...]:
-    """Every register of the register catalogue, in file order."""
+def _register_rows() -> tuple[tuple[int, dict[str, str]], ...]:
+    """The rows of ``registers.csv`` as text, each with its line number (as errors name it)."""
     text = resources.files(__package__).joinpath("data/registers.csv").read_text(encoding="utf-8")
     rows = csv.DictReader(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
-    return tuple(_parse_register(row, n) for n, row in enumerate(rows, start=2))
+    return tuple(enumerate(rows, start=2))
+
+
+@cache
+def all_registers() -> tuple[Register, ...]:
+    """Every register of the register catalogue, in file order."""
+    return tuple(_parse_register(row, n) for n, row in _register_rows())
+
+
+@cache
+def _registers_of(kind: str) -> tuple[Register, ...]:
+    """The registers of one kind (and of both), in file order: a start parses only its model's
+    (decision §39; ``utest/test_catalogue.py`` parses them all)."""
+    return tuple(_parse_register(row, n) for n, row in _register_rows() if (row.get("kind") or "*").strip() in ("*", kind))
 
 
 def serial_of(type_code: int) -> str:
@@ -396,16 +438,54 @@ def undocumented_words() -> tuple[UndocumentedWords, ...]:
 
 
 @cache
+def _text() -> str:
+    return resources.files(__package__).joinpath("data/models.toml").read_text(encoding="utf-8")
+
+
+@cache
 def _data() -> dict:
     """``models.toml``, parsed once."""
-    return tomllib.loads(resources.files(__package__).joinpath("data/models.toml").read_text(encoding="utf-8"))
+    return tomllib.loads(_text())
+
+
+@cache
+def _sections() -> tuple[dict, tuple[str, ...]]:
+    """``models.toml`` without its ``[models]`` table, parsed (the kinds and families), and that
+    table's lines: TOML writes an inline table on one line, so each model is one line, a TOML
+    document of its own (decision §39)."""
+    lines = _text().splitlines()
+    header = lines.index("[models]")
+    end = next((n for n in range(header + 1, len(lines)) if lines[n].startswith("[")), len(lines))
+    rest = tomllib.loads("\n".join(lines[:header] + lines[end:]))
+    return rest, tuple(line for line in lines[header + 1 : end] if line.strip() and not line.lstrip().startswith("#"))
+
+
+def _found_alone(upper: str) -> str | None:
+    """The model named or aliased ``upper`` (upper case), found by parsing only the lines of the
+    ``[models]`` table that mention it; None when none does (or a line does not parse: the whole
+    file's parse then says where). The last model naming it wins, as in :func:`_names`."""
+    found = None
+    for line in _sections()[1]:
+        if upper in line.upper():
+            try:
+                entries = tomllib.loads(line)
+            except tomllib.TOMLDecodeError:
+                return None
+            for name, spec in entries.items():
+                if isinstance(spec, dict) and upper in (n.upper() for n in (name, *spec.get("aliases", ()))):
+                    found = name
+                    _specs[name] = spec
+    return found
+
+
+_specs: dict[str, dict] = {}  # the models' entries parsed one line at a time (_found_alone)
 
 
 @cache
 def _built(name: str) -> Model:
     """One model of the catalogue, built when first asked for: a mock builds only its own."""
-    data = _data()
-    return _model(data, name, data["models"][name])
+    spec = _specs[name] if name in _specs else _data()["models"][name]
+    return _model(_sections()[0], name, spec)
 
 
 @cache
@@ -469,6 +549,9 @@ def model(name: str | int) -> Model:
                 f"{len(models())} models and their codes"
             )
         return found
+    found = _found_alone(text.upper())
+    if found is not None:
+        return _built(found)
     names = _names()
     if text.upper() in names:
         return _built(names[text.upper()])
@@ -492,7 +575,7 @@ def _layout(model_name: str) -> Layout:
     the_model = _built(model_name)
     # A register of the model's kind that lies outside every block its family answers does not exist
     # on it (the SH statistics arrays on an SH-RS): it is not part of the layout.
-    registers = tuple(r for r in all_registers() if r.kind in ("*", the_model.kind) and the_model.answers(r))
+    registers = tuple(r for r in _registers_of(the_model.kind) if the_model.answers(r))
     by_name: dict[str, Register] = {}
     by_start: dict[tuple[str, int], Register] = {}
     for register in registers:

@@ -9,13 +9,12 @@ that cuts a multi-word register in half. It runs for every journalled request, s
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
 
+from ..records import Record
 from .catalogue import TABLES, CatalogueError, Layout, Register
 
 
-@dataclass(frozen=True)
-class _Index:
+class _Index(Record):
     """The present registers of one table, sorted; registers never overlap, so ``lasts`` is sorted too."""
 
     registers: tuple[Register, ...]
@@ -24,6 +23,13 @@ class _Index:
     names: tuple[str, ...]
     by_start: dict[int, Register]
     documented_starts: frozenset[int]
+
+    def __init__(
+        self, registers: tuple[Register, ...], starts: tuple[int, ...], lasts: tuple[int, ...], names: tuple[str, ...],
+        by_start: dict[int, Register], documented_starts: frozenset[int],
+    ):  # fmt: skip
+        self.__dict__.update(registers=registers, starts=starts, lasts=lasts, names=names, by_start=by_start,
+                             documented_starts=documented_starts)  # fmt: skip
 
 
 # Layout holds dicts and so is unhashable; key by id and keep the layout in the value so the id

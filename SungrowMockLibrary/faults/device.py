@@ -7,10 +7,13 @@ changes, and the fault table's test checks that it covers exactly the table's de
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ..simulation.simulator import DeviceCondition
 from .engine import FaultEngine
 from .kinds import Stage
+
+if TYPE_CHECKING:
+    from ..simulation.simulator import DeviceCondition
 
 DEVICE_ACTIONS: dict[str, Callable[[dict], dict]] = {
     "inverter_fault": lambda params: {"fault": params["code"], "alarm": params.get("alarm")},
@@ -23,6 +26,8 @@ DEVICE_STAGE_ACTIONS = {Stage.DEVICE: DEVICE_ACTIONS}
 
 def device_condition(engine: FaultEngine, unit: int) -> DeviceCondition:
     """The condition the active device faults put the inverter at ``unit`` in (latest fault wins)."""
+    from ..simulation.simulator import DeviceCondition  # asked for by a running simulation alone
+
     changes: dict = {}
     for fault in engine.device_faults():
         if fault.target.unit in (None, unit):

@@ -11,14 +11,13 @@ without taking the lock or allocating when no fault is live.
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
 from ..errors import FaultError
+from ..records import MutableRecord
 from ..vocabulary import Scope
 from .kinds import KINDS, KindSpec, Stage, kind_spec
 from .targets import (
@@ -34,8 +33,8 @@ from .values import Invalid
 
 # --- faults ---
 
-@dataclass(eq=False)
-class Fault:
+
+class Fault(MutableRecord):
     """One injected fault and its statistics.
 
     ``matched`` counts the requests its target matched while it was active, ``triggered`` the
@@ -49,11 +48,23 @@ class Fault:
     dose: Dose
     scope: str
     created: float
-    matched: int = 0
-    triggered: int = 0
-    _clock: Callable[[], float] = field(default=time.monotonic, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _rng: random.Random = field(default_factory=random.Random, repr=False)
+    matched: int
+    triggered: int
+
+    # One fault is one fault: equal only to itself (its statistics change), as a dataclass(eq=False).
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def __init__(
+        self, id: int, kind: str, params: dict, target: Target, dose: Dose, scope: str, created: float, matched: int = 0,
+        triggered: int = 0, _clock: Callable[[], float] = time.monotonic, _lock: threading.Lock | None = None,
+        _rng: random.Random | None = None,
+    ):  # fmt: skip
+        self.__dict__.update(
+            id=id, kind=kind, params=params, target=target, dose=dose, scope=scope, created=created, matched=matched,
+            triggered=triggered, _clock=_clock, _lock=threading.Lock() if _lock is None else _lock,
+            _rng=random.Random() if _rng is None else _rng,
+        )  # fmt: skip
 
     @property
     def spec(self) -> KindSpec:
@@ -117,7 +128,7 @@ class Fault:
             "kind": self.kind,
             "params": dict(self.params),
             "target": self.target.fields(),
-            "dose": dataclasses.asdict(self.dose),
+            "dose": self.dose.as_dict(),
             "scope": self.scope,
             "created": self.created,
             "matched": self.matched,
@@ -209,7 +220,7 @@ class FaultEngine:
     def inject(self, kind: str, *, scope: str = "test", target: Target | None = None,
                dose: Dose | None = None, **params) -> Fault:
         target = ANYWHERE if target is None else target
-        dose = Dose() if dose is None else dataclasses.replace(dose)
+        dose = Dose() if dose is None else dose.copy()
         name, scope, values = validate(kind, scope, target, dose, params)
         with self._lock:
             fault_id = self._next_id

@@ -15,12 +15,12 @@ this table, so a new kind is one row here and one action at each of its stages.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 from typing import TYPE_CHECKING
 
 from ..errors import FaultError
+from ..records import Record
 from ..vocabulary import MODBUS_DOORS, Door
 from . import values as v
 
@@ -65,22 +65,23 @@ CONNECT_STAGES = frozenset({Stage.MODBUS_CONNECT, Stage.WINET_CONNECT})
 REQUIRED = object()
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(Record):
     """One parameter of a fault kind: how to read it, its default, and what it means."""
 
     convert: Callable[[object], object]
-    default: object = REQUIRED
-    help: str = ""
-    seconds: bool = False
+    default: object
+    help: str
+    seconds: bool
+
+    def __init__(self, convert: Callable[[object], object], default: object = REQUIRED, help: str = "", seconds: bool = False):
+        self.__dict__.update(convert=convert, default=default, help=help, seconds=seconds)
 
     @property
     def required(self) -> bool:
         return self.default is REQUIRED
 
 
-@dataclass(frozen=True)
-class KindSpec:
+class KindSpec(Record):
     """A fault kind: what it does, the stages that perform it and the parameters it takes.
 
     ``doors`` defaults to every door of its stages (none for a device fault, which the simulation
@@ -91,28 +92,33 @@ class KindSpec:
 
     description: str
     stages: tuple[Stage, ...]
-    params: Mapping[str, Param] = field(default_factory=dict)
-    doors: tuple[Door, ...] | None = None
-    needs_token: bool = False
-    check: Callable[[dict], None] | None = None
-    gate: Callable[[dict, RequestInfo], bool] | None = None
+    params: Mapping[str, Param]
+    doors: tuple[Door, ...]
+    needs_token: bool
+    check: Callable[[dict], None] | None
+    gate: Callable[[dict, RequestInfo], bool] | None
     # Decided when a client connects, not per request; follows from the stages (the engine reads
     # it for every request while faults are live, so it is stored rather than computed).
-    connecting: bool = field(init=False)
+    connecting: bool
 
-    def __post_init__(self):
+    def __init__(
+        self, description: str, stages: tuple[Stage, ...], params: Mapping[str, Param] | None = None,
+        doors: tuple[Door, ...] | None = None, needs_token: bool = False, check: Callable[[dict], None] | None = None,
+        gate: Callable[[dict, RequestInfo], bool] | None = None,
+    ):  # fmt: skip
         # A row that contradicts itself fails at import, before any door could disagree with it.
-        if not self.stages:
-            raise FaultError(f"fault kind {self.description!r} acts at no stage")
-        served = tuple(door for door in Door if any(door in STAGE_DOORS[stage] for stage in self.stages))
-        if self.doors is None:
-            object.__setattr__(self, "doors", served)
-        elif not self.doors or not set(self.doors) <= set(served):
-            raise FaultError(f"doors {self.doors} are not all served by stages {self.stages}")
-        connecting = {stage in CONNECT_STAGES for stage in self.stages}
-        if len(connecting) != 1 or (Stage.DEVICE in self.stages and len(self.stages) > 1):
-            raise FaultError(f"stages {self.stages} mix connections, requests and the device")
-        object.__setattr__(self, "connecting", connecting.pop())
+        if not stages:
+            raise FaultError(f"fault kind {description!r} acts at no stage")
+        served = tuple(door for door in Door if any(door in STAGE_DOORS[stage] for stage in stages))
+        if doors is None:
+            doors = served
+        elif not doors or not set(doors) <= set(served):
+            raise FaultError(f"doors {doors} are not all served by stages {stages}")
+        connecting = {stage in CONNECT_STAGES for stage in stages}
+        if len(connecting) != 1 or (Stage.DEVICE in stages and len(stages) > 1):
+            raise FaultError(f"stages {stages} mix connections, requests and the device")
+        self.__dict__.update(description=description, stages=stages, params={} if params is None else params, doors=doors,
+                             needs_token=needs_token, check=check, gate=gate, connecting=connecting.pop())  # fmt: skip
 
     @property
     def device(self) -> bool:

@@ -3,12 +3,11 @@ what a door knows about a request when it asks (:class:`RequestInfo`)."""
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from dataclasses import dataclass
 from enum import StrEnum
 
 from ..errors import ChoiceError, FaultError
+from ..records import MutableRecord, Record
 from ..vocabulary import MODBUS_DOORS, Door, Table, choice
 
 
@@ -20,8 +19,7 @@ def choice_of(enum: type[StrEnum], value, key: str) -> str:
         raise FaultError(str(error), key=key) from None
 
 
-@dataclass(frozen=True)
-class RequestInfo:
+class RequestInfo(Record):
     """What a transport knows about a request (or a connection) when it asks the engine.
 
     ``first`` is the documented (1-based) register number. ``open_connections`` (connections
@@ -31,15 +29,24 @@ class RequestInfo:
     """
 
     door: str
-    unit: int | None = None
-    function: int | None = None
-    table: str | None = None
-    first: int | None = None
-    count: int | None = None
-    service: str | None = None
-    connecting: bool = False
-    open_connections: int | None = None
-    answered: int | None = None
+    unit: int | None
+    function: int | None
+    table: str | None
+    first: int | None
+    count: int | None
+    service: str | None
+    connecting: bool
+    open_connections: int | None
+    answered: int | None
+
+    def __init__(
+        self, door: str, unit: int | None = None, function: int | None = None, table: str | None = None,
+        first: int | None = None, count: int | None = None, service: str | None = None, connecting: bool = False,
+        open_connections: int | None = None, answered: int | None = None,
+    ):  # fmt: skip
+        self.__dict__.update(door=door, unit=unit, function=function, table=table, first=first, count=count,
+                             service=service, connecting=connecting, open_connections=open_connections,
+                             answered=answered)  # fmt: skip
 
 
 def _check_int(name: str, value, low: int, high: int) -> None:
@@ -58,23 +65,30 @@ def is_http_path(service: str) -> bool:
     return service.startswith("/")
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(Record):
     """Which requests a fault applies to; ``None`` fields match anything.
 
     ``first``..``last`` is an inclusive range of documented register numbers (a missing end is
     open); a request matches when the registers it touches overlap it.
     """
 
-    door: str | None = None
-    unit: int | None = None
-    function: int | None = None
-    table: str | None = None
-    first: int | None = None
-    last: int | None = None
-    service: str | None = None
+    door: str | None
+    unit: int | None
+    function: int | None
+    table: str | None
+    first: int | None
+    last: int | None
+    service: str | None
 
-    def __post_init__(self):
+    def __init__(
+        self, door: str | None = None, unit: int | None = None, function: int | None = None, table: str | None = None,
+        first: int | None = None, last: int | None = None, service: str | None = None,
+    ):  # fmt: skip
+        self.__dict__.update(door=door, unit=unit, function=function, table=table, first=first, last=last,
+                             service=service)  # fmt: skip
+        self._check()
+
+    def _check(self) -> None:
         if self.door is not None:
             object.__setattr__(self, "door", choice_of(Door, self.door, "door"))
         if self.table is not None:
@@ -92,7 +106,7 @@ class Target:
             raise FaultError(f"a service targets WiNet requests; door {self.door!r} has none", key="service")
 
     def fields(self) -> dict:
-        return {name: value for name, value in dataclasses.asdict(self).items() if value is not None}
+        return {name: getattr(self, name) for name in self._fields if getattr(self, name) is not None}
 
     def matches(self, request: RequestInfo) -> bool:
         if self.door is not None and self.door != request.door:
@@ -140,18 +154,26 @@ class Target:
 ANYWHERE = Target()
 
 
-@dataclass
-class Dose:
+class Dose(MutableRecord):
     """How often a fault fires among the requests its target matches."""
 
-    times: int | None = None
-    after: int = 0
-    probability: float = 1.0
-    seed: int | None = None
-    duration: float | None = None
+    times: int | None
+    after: int
+    probability: float
+    seed: int | None
+    duration: float | None
 
-    def __post_init__(self):
+    def __init__(self, times: int | None = None, after: int = 0, probability: float = 1.0, seed: int | None = None,
+                 duration: float | None = None):  # fmt: skip
+        self.__dict__.update(times=times, after=after, probability=probability, seed=seed, duration=duration)
         self.validate()
+
+    def as_dict(self) -> dict:
+        """Every field, by name (as ``dataclasses.asdict`` gave them)."""
+        return {name: getattr(self, name) for name in self._fields}
+
+    def copy(self) -> Dose:
+        return Dose(**self.as_dict())
 
     def validate(self) -> None:
         for name, low in (("times", 1), ("after", 0)):

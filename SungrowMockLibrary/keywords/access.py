@@ -16,14 +16,13 @@ callers it does not know, so its library gets a restricted :class:`AccessPolicy`
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SungrowMockError
 from ..options import OPTIONS, StartOptions
+from ..records import Record
 
 
 class AccessError(SungrowMockError, PermissionError):
@@ -55,8 +54,7 @@ def _allowed_host(entry: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network |
         return text.lower()
 
 
-@dataclass(frozen=True)
-class AccessPolicy:
+class AccessPolicy(Record):
     """Which files and hosts keywords may use. The default allows everything (in process).
 
     ``data_dir``: files resolve inside it (None: any file). ``recording_from``: the hosts and
@@ -65,9 +63,12 @@ class AccessPolicy:
     loopback.
     """
 
-    data_dir: Path | None = None
-    recording_from: tuple[str, ...] | None = None
-    public_doors: bool = True
+    data_dir: Path | None
+    recording_from: tuple[str, ...] | None
+    public_doors: bool
+
+    def __init__(self, data_dir: Path | None = None, recording_from: tuple[str, ...] | None = None, public_doors: bool = True):
+        self.__dict__.update(data_dir=data_dir, recording_from=recording_from, public_doors=public_doors)
 
     @classmethod
     def control_endpoint(
@@ -141,4 +142,4 @@ class AccessPolicy:
             for name, option in OPTIONS.items()
             if option.metavar == "FILE" and getattr(options, name)
         }
-        return dataclasses.replace(options, **files) if files else options
+        return options.replaced(**files) if files else options

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
 from robot.api import logger
@@ -207,7 +206,7 @@ class LifecycleKeywords:
         defaults = StartOptions.of(self.ctx.defaults)
         cleared = {name: getattr(StartOptions(), name) for name in NOT_FOR_FLEETS}
         base = self.ctx.access.start_options(StartOptions.of(defaults, **given))
-        base = dataclasses.replace(base, **cleared)
+        base = base.replaced(**cleared)
         fleet = MockSungrowFleet(count, layout, models, alias_prefix, options=base)
         fleet.start()
         try:

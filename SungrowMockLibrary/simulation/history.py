@@ -13,13 +13,13 @@ import csv
 import math
 from array import array
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
 from importlib import resources
 
 from ..device import codec
 from ..device.catalogue import Layout, Register
+from ..records import Record
 from .clock import DAY_S, to_datetime, to_seconds
 
 SLOT_S = 900.0
@@ -27,12 +27,16 @@ SLOTS_PER_DAY = 96
 _NO_SLOTS = bytes(8 * SLOTS_PER_DAY)  # a day's slots of doubles, all 0.0
 
 
-@dataclass(frozen=True)
-class Series:
+class Series(Record):
+    """One statistics array of ``data/history_map.csv``: its first register, the counter it sums, its period, its length."""
+
     register: str
     counter: str
     period: str
     length: int
+
+    def __init__(self, register: str, counter: str, period: str, length: int):
+        self.__dict__.update(register=register, counter=counter, period=period, length=length)
 
 
 @cache

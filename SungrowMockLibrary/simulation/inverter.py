@@ -7,9 +7,11 @@ names and get :class:`CatalogueError` messages that name the valid choices.
 
 from __future__ import annotations
 
-import calendar
 import math
+import threading
+from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ..device import battery, codec
 from ..device.catalogue import HOLDING, CatalogueError, Layout, Register, layout
@@ -19,10 +21,14 @@ from ..vocabulary import ADDRESS_SPACE, ILLEGAL_ADDRESS, ILLEGAL_VALUE
 from .clock import Clock, to_datetime
 from .history import arrays
 
+if TYPE_CHECKING:
+    from .simulator import Simulator
+
 BATTERY_FIELD = "@battery."  # a register default naming a field of the battery pack (device/data/battery.toml)
 CLOCK_FIELDS = ("year", "month", "day", "hour", "minute", "second")
 _CLOCK_FIRST = 5000
 _CLOCK_LAST = 5005
+_BUILDING = threading.RLock()  # held while an inverter's simulator is built at its first use
 
 
 def touches_clock(table: str, address: int, count: int) -> bool:
@@ -56,8 +62,10 @@ class Inverter:
         self.clock = clock or Clock()
         # Registers a test set by hand; the simulation leaves them alone until released.
         self.pinned: set[tuple[str, int]] = set()
-        # The plant model behind the registers (simulation.simulator.Simulator), if simulated.
-        self.simulator = None
+        # The plant model behind the registers (simulation.simulator.Simulator), if simulated: built
+        # by ``_build_simulator`` at its first use (decision §39), so that a start does not import it.
+        self._simulator = None
+        self._build_simulator: Callable[[], Simulator] | None = None
         self._clock_second: int | None = None  # the second the clock registers show
         self._holding = self.layout.shared(_holding_registers)
         # Statistics arrays read 0 until the simulation has history for them (the catalogue
@@ -68,6 +76,27 @@ class Inverter:
             raw = self._default_raw(register) if self.layout.present(register) else codec.sentinel(register.type)
             self.image.put_raw(register, raw)
         self._sync_clock()
+
+    @property
+    def simulator(self) -> Simulator | None:
+        """The plant model behind the registers, or None when the inverter is not simulated."""
+        if self._build_simulator is not None:
+            with _BUILDING:  # a read on the loop and a call from a test's thread build it once
+                if self._build_simulator is not None:
+                    self._simulator = self._build_simulator()
+                    self._build_simulator = None
+        return self._simulator
+
+    @simulator.setter
+    def simulator(self, simulator: Simulator | None) -> None:
+        self._build_simulator = None
+        self._simulator = simulator
+
+    def simulate_with(self, build: Callable[[], Simulator]) -> None:
+        """Simulate the inverter with the simulator ``build()`` returns, built when first used:
+        every read and every change of the registers uses it first, so none happens before it."""
+        self._simulator = None
+        self._build_simulator = build
 
     # -- engineering units ----------------------------------------------------------------
 
@@ -201,8 +230,9 @@ class Inverter:
         this generation is still the right reply while :meth:`refresh` returns the same number.
 
         Every read of every door runs this first, so it asks the clock once and calls nothing
-        while neither the simulation nor the clock registers are due."""
-        simulator = self.simulator
+        while neither the simulation nor the clock registers are due (the property ``simulator``
+        only the first time: a call is a thirtieth of a kept read)."""
+        simulator = self._simulator if self._build_simulator is None else self.simulator
         if simulator is not None or clock:
             now = self.clock.timestamp()
             if simulator is not None and not simulator.fresh_after < now < simulator.fresh_before:
@@ -268,6 +298,8 @@ class Inverter:
 
     def _adopt_clock(self) -> None:
         """Make the clock run on from what was written to the clock registers."""
+        import calendar  # only a client setting the clock needs it, not a start
+
         year, month, day, hour, minute, second = self.image.words(HOLDING, _CLOCK_FIRST, 6)
         try:
             day = min(day, calendar.monthrange(year, month)[1])

@@ -144,7 +144,8 @@ def quantities(spec: PlantSpec, state: PlantState, point: OperatingPoint, contro
 class Simulator:
     """The plant behind one inverter, integrated on demand up to the inverter's clock."""
 
-    def __init__(self, inverter: Inverter, environment: Environment | None = None, step: float = 60.0):
+    def __init__(self, inverter: Inverter, environment: Environment | None = None, step: float = 60.0,
+                 now: float | None = None):  # fmt: skip
         self.inverter = inverter
         self.environment = environment or Environment()
         self.step = step
@@ -152,7 +153,8 @@ class Simulator:
         self.spec = inverter.layout.shared(_plant_spec)
         self._targets = inverter.layout.shared(_targets)
         self._history_writer = HistoryWriter(inverter)
-        self.state = self._fresh_state(inverter.clock.timestamp())
+        # ``now``: when the simulation began (the day it starts at), if before this is built.
+        self.state = self._fresh_state(inverter.clock.timestamp() if now is None else now)
         self.controls = Controls()
         self.fault: int | None = None  # a fault code the test put the inverter in (Set Inverter State)
         self.grid_lost = False

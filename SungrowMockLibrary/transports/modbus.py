@@ -62,7 +62,7 @@ class ModbusHandler:
     """Answers MBAP frames for the devices of a mock, each at its own unit id.
 
     ``inverters`` is the mock's live mapping of unit id to device; ``screen`` what stands
-    between the client and them (``paths.screen``: a WiNet-S refuses what it does not forward).
+    between the client and them (``dongle_screen.screen``: a WiNet-S refuses what it does not forward).
 
     A successful read's reply frame is kept in :attr:`kept` (after its transaction id) with the
     generation of the device's register image it was read at; the door's :class:`~.wire.Wire`

@@ -71,7 +71,7 @@ class ModbusRequest(NamedTuple):
 
 
 class Screen(Protocol):
-    """What stands between the client and the devices (a WiNet-S: ``transports/paths.py``)."""
+    """What stands between the client and the devices (a WiNet-S: ``transports/dongle_screen.py``)."""
 
     def refusal(self, request: ModbusRequest, device) -> int | None:
         """The exception code ``request`` gets instead of ``device``'s answer (NO_REPLY: silence),
@@ -147,7 +147,7 @@ def answer(
     unit ids get no reply, as on an RS-485 bus; a broadcast write (unit 0) is applied to every
     device that takes broadcasts, all or nothing, without a reply. The key request is answered
     with ``public_key`` (all zero: this door does not encrypt). ``screen`` is what stands between
-    the client and the devices (a WiNet-S: ``transports/paths.py``); it refuses what it does not
+    the client and the devices (a WiNet-S: ``transports/dongle_screen.py``); it refuses what it does not
     forward and rewrites what it answers. A write that fails changes nothing.
     """
     if is_key_request(unit, pdu):

@@ -41,7 +41,7 @@ class clientsupport:
         FC 3) that a WiNet-S refuses for an inverter of catalogue ``model``, by the dongle's
         rules (``transports/winet/data/dongle.toml`` ``[modbus]``)."""
         from SungrowMockLibrary.device.catalogue import models
-        from SungrowMockLibrary.transports.paths import INVERTER, refusals
+        from SungrowMockLibrary.transports.dongle_screen import INVERTER, refusals
 
         kind = models()[model].kind
 

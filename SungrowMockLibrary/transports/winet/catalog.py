@@ -6,15 +6,14 @@ The files live in ``data/`` next to this module; ``data/README.md`` describes th
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from ...records import Record
 from ..paths import dongle_facts
 
 
-@dataclass(frozen=True)
-class Point:
+class Point(Record):
     """One reported value: ``data_name`` from ``register`` (empty = always "--") in ``unit``."""
 
     service: str
@@ -25,12 +24,15 @@ class Point:
     decimals: int
     conversion: str
 
+    def __init__(self, service: str, kind: str, data_name: str, register: str, unit: str, decimals: int, conversion: str):
+        self.__dict__.update(service=service, kind=kind, data_name=data_name, register=register, unit=unit,
+                             decimals=decimals, conversion=conversion)  # fmt: skip
+
     def applies_to(self, kind: str) -> bool:
         return self.kind in ("*", kind)
 
 
-@dataclass(frozen=True)
-class FaultRule:
+class FaultRule(Record):
     kind: str  # the model kind (SH, SG) or *
     register: str
     when: str  # "nonzero" or a raw value
@@ -38,12 +40,15 @@ class FaultRule:
     fault_name: str
     code_register: str
 
+    def __init__(self, kind: str, register: str, when: str, severity: str, fault_name: str, code_register: str):
+        self.__dict__.update(kind=kind, register=register, when=when, severity=severity, fault_name=fault_name,
+                             code_register=code_register)  # fmt: skip
+
     def active(self, raw: int) -> bool:
         return raw != 0 if self.when == "nonzero" else raw == int(self.when, 0)
 
 
-@dataclass(frozen=True)
-class ParamTarget:
+class ParamTarget(Record):
     """One holding register a ``param`` write of (``type``, ``param_addr``) lands in.
 
     ``values`` maps what a client sends to the register's value label in the register catalogue
@@ -58,6 +63,11 @@ class ParamTarget:
     values: dict[str, str]
     param_name: str
     accuracy: int
+
+    def __init__(self, type: str, param_addr: str, kind: str, register: str, unit: str, values: dict[str, str],
+                 param_name: str, accuracy: int):  # fmt: skip
+        self.__dict__.update(type=type, param_addr=param_addr, kind=kind, register=register, unit=unit, values=values,
+                             param_name=param_name, accuracy=accuracy)  # fmt: skip
 
     def applies_to(self, kind: str) -> bool:
         return self.kind in ("*", kind)

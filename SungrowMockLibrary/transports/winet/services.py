@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ...records import MutableRecord
 from . import catalog, points, writes
 from .codes import (
     BAD_REQUEST,
@@ -38,16 +38,20 @@ OPEN_SERVICES = frozenset({"connect", "login", "ping"})  # answered without a to
 REGISTER_SERVICES = frozenset({"real", "real_battery", "direct"})
 
 
-@dataclass
-class Call:
+class Call(MutableRecord):
     """One request being answered."""
 
     dongle: Dongle
     request: dict[str, Any]
-    connection: Any = None  # the websocket connection (None over HTTP)
-    local_ip: str = ""  # the address the client reached the dongle at
-    session: Session | None = None
-    pushes: list[tuple[Any, dict]] = field(default_factory=list)  # (connection, message) to push
+    connection: Any  # the websocket connection (None over HTTP)
+    local_ip: str  # the address the client reached the dongle at
+    session: Session | None
+    pushes: list[tuple[Any, dict]]  # (connection, message) to push
+
+    def __init__(self, dongle: Dongle, request: dict[str, Any], connection: Any = None, local_ip: str = "",
+                 session: Session | None = None, pushes: list[tuple[Any, dict]] | None = None):  # fmt: skip
+        self.__dict__.update(dongle=dongle, request=request, connection=connection, local_ip=local_ip, session=session,
+                             pushes=[] if pushes is None else pushes)  # fmt: skip
 
 
 def parse_text(text: str) -> dict[str, Any] | None:

@@ -18,9 +18,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from ...records import MutableRecord
 from .codes import ACCOUNT_LOCKED, LOGIN_FAILED, LOGIN_REQUIRED, TOKEN_INVALID, WinetError
 from .settings import WinetSettings
 
@@ -29,14 +29,17 @@ LOCK_SECONDS = 60.0  # how long the lock lasts [GUESS]
 MAX_TOKENS = 1000  # live tokens kept at most; the oldest connect tokens go first
 
 
-@dataclass
-class Session:
+class Session(MutableRecord):
     token: str
     issued: float
-    connection: Any = None  # the websocket connection it was issued on (None over HTTP)
-    user: str | None = None  # set by login
-    uid: int = 1
-    upgraded: bool = False  # POST /upgrade/upgradeStatus was called with this token
+    connection: Any  # the websocket connection it was issued on (None over HTTP)
+    user: str | None  # set by login
+    uid: int
+    upgraded: bool  # POST /upgrade/upgradeStatus was called with this token
+
+    def __init__(self, token: str, issued: float, connection: Any = None, user: str | None = None, uid: int = 1,
+                 upgraded: bool = False):  # fmt: skip
+        self.__dict__.update(token=token, issued=issued, connection=connection, user=user, uid=uid, upgraded=upgraded)
 
     @property
     def logged_in(self) -> bool:

@@ -12,9 +12,8 @@ Firmware generations follow PROTOCOLS §4.1 (WiNet Extractor's v1/v2/v3 naming):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from ...errors import ChoiceError
+from ...records import MutableRecord
 from ...vocabulary import DEFAULT_HOST, PORTS, Firmware
 
 FIRMWARES = tuple(Firmware)  # the vocabulary's, in its order
@@ -22,8 +21,7 @@ FIRMWARES = tuple(Firmware)  # the vocabulary's, in its order
 DEFAULT_CREDENTIALS = {"admin": "pw8888", "user": "pw1111"}  # PROTOCOLS §4.1
 
 
-@dataclass
-class WinetSettings:
+class WinetSettings(MutableRecord):
     """Settings of one mock dongle.
 
     ``token_lifetime`` counts seconds since the token was issued (use does not extend it).
@@ -33,15 +31,26 @@ class WinetSettings:
     takes effect at once.
     """
 
-    firmware: str = Firmware.legacy.value
-    host: str = DEFAULT_HOST
-    ws_port: int = 0
-    http_port: int = 0
-    tls_port: int = 0
-    credentials: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CREDENTIALS))
-    token_lifetime: float = 1800.0
-    session_limit: int = 1
-    dongle_serial: str = "B2241200001"
+    firmware: str
+    host: str
+    ws_port: int
+    http_port: int
+    tls_port: int
+    credentials: dict[str, str]
+    token_lifetime: float
+    session_limit: int
+    dongle_serial: str
+
+    def __init__(
+        self, firmware: str = Firmware.legacy.value, host: str = DEFAULT_HOST, ws_port: int = 0, http_port: int = 0,
+        tls_port: int = 0, credentials: dict[str, str] | None = None, token_lifetime: float = 1800.0,
+        session_limit: int = 1, dongle_serial: str = "B2241200001",
+    ):  # fmt: skip
+        self.__dict__.update(
+            firmware=firmware, host=host, ws_port=ws_port, http_port=http_port, tls_port=tls_port,
+            credentials=dict(DEFAULT_CREDENTIALS) if credentials is None else credentials,
+            token_lifetime=token_lifetime, session_limit=session_limit, dongle_serial=dongle_serial,
+        )  # fmt: skip
 
     @property
     def tls(self) -> bool:
