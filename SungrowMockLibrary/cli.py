@@ -56,30 +56,33 @@ def _flag_help(option: Option, default: str) -> str:
     return f"{option.help} (default: {default})".replace("%", "%%")
 
 
-def add_start_options(parser: argparse.ArgumentParser) -> None:
-    """One flag per start option, generated from the options model: name, type, help, choices, default."""
-    group = parser.add_argument_group("start options (as MockSungrow and Start Mock Sungrow take them)")
-    for option in OPTIONS.values():
-        help_text = functools.partial(_flag_help, option, option.default_words)
+def _add_flags(group, options: dict[str, Option], default_words: dict[str, str] | None = None) -> None:
+    """One flag per option of an options model: name, type, help, choices and default from it
+    (``default_words`` where the help says the default otherwise)."""
+    for option in options.values():
+        default = (default_words or {}).get(option.name, option.default_words)
+        help_text = functools.partial(_flag_help, option, default)
         if option.switch:
-            group.add_argument(option.flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+            group.add_argument(option.flag, dest=option.name, action=argparse.BooleanOptionalAction, default=None,
+                               help=help_text)  # fmt: skip
             continue
         metavar = option.metavar or (f"{{{','.join(option.choices)}}}" if option.choices else option.name.upper())
-        group.add_argument(option.flag, type=_argument_type(option.parse), default=None, metavar=metavar, help=help_text)
+        group.add_argument(option.flag, dest=option.name, type=_argument_type(option.parse), default=None,
+                           metavar=metavar, help=help_text)  # fmt: skip
+
+
+def add_start_options(parser: argparse.ArgumentParser) -> None:
+    """One flag per start option."""
+    _add_flags(parser.add_argument_group("start options (as MockSungrow and Start Mock Sungrow take them)"), OPTIONS)
 
 
 def add_fleet_options(parser: argparse.ArgumentParser) -> None:
-    """The fleet's flags, generated from the fleet options model as the start options' are."""
+    """The fleet's flags, as the start options' are."""
     group = parser.add_argument_group(
         "fleet (serve N inverters on one event loop, as Start Mock Sungrow Fleet does; the start options are "
         "shared, a port given is the base of a range)"
     )
-    for option in FLEET_OPTIONS.values():
-        default = option.default_words if option.name != "count" else "one mock, no fleet"
-        help_text = functools.partial(_flag_help, option, default)
-        metavar = option.metavar or (f"{{{','.join(option.choices)}}}" if option.choices else option.name.upper())
-        group.add_argument(option.flag, dest=option.name, type=_argument_type(option.parse), default=None,
-                           metavar=metavar, help=help_text)  # fmt: skip
+    _add_flags(group, FLEET_OPTIONS, {"count": "one mock, no fleet"})
 
 
 def start_options(args: argparse.Namespace) -> StartOptions:
