@@ -124,7 +124,9 @@ def endpoint(auth: str) -> Callable[[Handler], Callable]:
                 if request.method == "POST" and request.body_exists:
                     params = await request_params(request)
                 else:  # a GET's parameters are its query: no coroutine for the usual request
-                    params = self.query(request)
+                    params = self._queries.get(request.raw_path)  # the usual request: kept (query())
+                    if params is None:
+                        params = self.query(request)
                 session = None if check is None else check(self.dongle.sessions, params.get("token"))
                 data = function(self, request, params, session)
                 if type(data) is Encoded:  # a whole envelope, kept while the registers it shows hold
