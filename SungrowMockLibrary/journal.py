@@ -154,11 +154,6 @@ class Journal:
                 self._changed.notify_all()
         return request
 
-    def record_deferred(self, **details) -> None:
-        """:meth:`record` without building the :class:`Request` now (nor returning it): the door's
-        hot paths leave that to the first read."""
-        self.record_later(_request, (details,))
-
     def record_later(self, decode: Callable[..., Request], args: tuple) -> None:
         """Append a request that ``decode(seq, *args)`` turns into a :class:`Request` when first read.
 

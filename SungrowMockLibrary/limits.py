@@ -156,11 +156,13 @@ WINET_MAX_KEPT_REPLIES = 1024
 is about 5 KB, so at most about 5 MB."""
 
 WINET_MAX_KEPT_QUERIES = 1024
-"""Parsed HTTP query strings a dongle keeps (transports/winet/routes.py: the parameters of a
-request target it is sent again, and a getParam read's span), all dropped at once when full."""
+"""Parsed request texts a dongle keeps of each kind (transports/winet/parsed.py): the parameters
+of an HTTP request target it is sent again (with a getParam read's span), and a WebSocket
+message's request object (with its kept reply's key); all dropped at once when full."""
 
 WINET_KEPT_QUERY_LENGTH = 512
-"""Longer request targets are parsed every time: the kept queries stay at about 1 MB at most."""
+"""Longer request targets and WebSocket messages are parsed every time: the kept parses of each
+kind stay at about 1 MB at most."""
 
 ACCEPT_ERROR_LOG_INTERVAL = 10.0
 """Seconds between two log lines about a door that cannot accept connections (for example at

@@ -12,9 +12,16 @@ import time
 
 import pytest
 
-from SungrowMockLibrary.limits import WINET_MAX_PARAM_DEVICES, WINET_MAX_PARAM_ITEMS
+from SungrowMockLibrary.limits import (
+    WINET_KEPT_QUERY_LENGTH,
+    WINET_MAX_KEPT_QUERIES,
+    WINET_MAX_PARAM_DEVICES,
+    WINET_MAX_PARAM_ITEMS,
+)
 from SungrowMockLibrary.simulation.inverter import Inverter
+from SungrowMockLibrary.transports.winet import services
 from SungrowMockLibrary.transports.winet.codes import dumps, has_lone_surrogate
+from SungrowMockLibrary.transports.winet.parsed import Parsed
 
 from .conftest import scenario
 from .test_winet_robustness import still_served
@@ -178,3 +185,22 @@ def test_invalid_utf8_in_a_websocket_message_closes_with_1007_and_no_traceback(s
     head, served = scenario(door, body)
     assert head[0] == 0x88 and int.from_bytes(head[2:4], "big") == 1007  # a close frame: invalid payload
     assert served
+
+
+def test_kept_parses_are_bounded_and_read_only():
+    """Request texts parsed once (WebSocket messages, HTTP request targets) are kept up to
+    WINET_MAX_KEPT_QUERIES, of texts up to WINET_KEPT_QUERY_LENGTH; a kept parse is shared, so a
+    service cannot change it."""
+    kept = Parsed()
+    for number in range(WINET_MAX_KEPT_QUERIES + 10):
+        text = json.dumps({"service": "real", "dev_id": number})
+        assert kept.keep(text, services.parse_text(text)) is kept.get(text)
+    assert len(kept) <= WINET_MAX_KEPT_QUERIES
+    long = json.dumps({"service": "real", "note": "x" * WINET_KEPT_QUERY_LENGTH})
+    kept.keep(long, services.parse_text(long))
+    assert kept.get(long) is None
+    message = services.parse_text('{"service": "real", "dev_id": "7"}')
+    assert message.read == ("real", 7)
+    with pytest.raises(TypeError):
+        message["dev_id"] = "8"
+    assert services.parse_text('{"service": ["real"], "dev_id": "7"}').read is None  # any JSON value may come

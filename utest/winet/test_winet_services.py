@@ -1,5 +1,6 @@
 """WebSocket services of the WiNet-S door: reply fields, values from the registers, writes."""
 
+import json
 import re
 
 import aiohttp
@@ -439,3 +440,40 @@ def test_hybrid_apparent_power_is_the_magnitude_of_active_and_reactive(start_doo
 
     real = values(scenario(door, body))
     assert real["I18N_COMMON_TOTAL_APPARENT_POWER"] == ("5.00", "kVA")
+
+
+def test_a_message_sent_again_is_answered_from_the_state_of_the_moment(start_door, on_loop):
+    """A message's text is parsed once and kept (decisions §41), but the token, the device and the
+    registers are looked up for every message: the same text after a logout, a device's removal
+    or a register change gets the answer of that moment."""
+    devices = {1: Inverter("SH10RT"), 2: Inverter("SG5.0RS")}
+    door = start_door("login", devices=devices)
+
+    async def body(client):
+        socket = await client.socket()
+        await socket.connect()
+        await socket.login()
+        text = json.dumps({"lang": "en_us", "token": socket.token, "service": "real", "dev_id": "1"})
+        again = json.dumps({"lang": "en_us", "token": socket.token, "service": "real", "dev_id": "2"})
+        replies = []
+        for step in (None, lambda: devices[1].set_value("total_active_power", 3210), None):
+            if step is not None:
+                on_loop(step)
+            await socket.send(text)
+            replies.append(await socket.receive())
+        await socket.send(again)
+        replies.append(await socket.receive())
+        on_loop(devices.pop, 2)
+        await socket.send(again)
+        replies.append(await socket.receive())
+        await socket.call("logout")
+        await socket.send(text)
+        replies.append(await socket.receive())
+        return replies
+
+    first, changed, same, other, gone, logged_out = scenario(door, body)
+    assert first["result_code"] == 1 and changed["result_code"] == 1
+    assert values(first)["I18N_COMMON_TOTAL_ACTIVE_POWER"] != ("3.21", "kW")
+    assert values(changed)["I18N_COMMON_TOTAL_ACTIVE_POWER"] == ("3.21", "kW") == values(same)["I18N_COMMON_TOTAL_ACTIVE_POWER"]
+    assert other["result_code"] == 1 and gone["result_code"] != 1  # dev_id 2 is no longer there
+    assert logged_out["result_code"] == 106

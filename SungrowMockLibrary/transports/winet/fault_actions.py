@@ -104,10 +104,8 @@ async def _message_failure(exchange: Exchange, fault: Fault) -> tuple[str, bool]
 
 
 async def _message_malformed(exchange: Exchange, fault: Fault) -> tuple[str, bool]:
-    reply = await exchange.serve()
-    if not await exchange.connection.send_text(truncated(dumps(reply))):
-        return "closed", False
-    return "malformed json", True
+    outcome, going = await exchange.reply(garble=lambda reply: truncated(dumps(reply)))
+    return ("malformed json" if going else outcome), going
 
 
 # -- HTTP requests ----------------------------------------------------------------------------

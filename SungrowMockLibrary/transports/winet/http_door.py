@@ -103,8 +103,8 @@ def door_handler(door: WinetDoor, handler: Handler, journaled: bool, counted: bo
         peer = ""
         if journal is not None:  # the connection's, known from its start; else read before a fault drops it
             peer = guard.peer if guard is not None else peer_of(request.transport)
-        where, url = path or request.path, request.rel_url
-        query = url.raw_query_string  # text, parsed when the journal is read (or at once for a fault's target)
+        where = path or request.path
+        target = request.raw_path  # its query parsed when the journal is read (or at once for a fault's target)
         fields = None  # what the URL tells: read at once for a fault's target, else when the journal is read
         fault = None
         response: web.StreamResponse | None = None
@@ -127,7 +127,7 @@ def door_handler(door: WinetDoor, handler: Handler, journaled: bool, counted: bo
         finally:
             if journal is not None:
                 journal.record_later(_journal_entry, (
-                    door, where, query, fields, getattr(response, "params", None), started + wall_offset, peer, outcome,
+                    door, where, target, fields, getattr(response, "params", None), started + wall_offset, peer, outcome,
                     None if fault is None else fault.kind, (perf_counter() - started) * 1000.0,
                 ))  # fmt: skip
             if guard is not None:
@@ -166,12 +166,14 @@ def catch_all(door: WinetDoor, websocket: bool, journaled: bool) -> Handler:
     return handler
 
 
-def _journal_entry(seq: int, door: WinetDoor, path: str, query: str, fields: dict | None, params: Mapping | None,
+def _journal_entry(seq: int, door: WinetDoor, path: str, target: str, fields: dict | None, params: Mapping | None,
                    arrived: float, peer: str, outcome: str, fault: str | None, latency_ms: float) -> Request:  # fmt: skip
-    """The journal entry of one HTTP request, named when the journal is first read."""
+    """The journal entry of one HTTP request (``target``: as the request line sent it), named when
+    the journal is first read."""
     if fields is None:
         from yarl import URL  # aiohttp's URLs: the query parsed as the request's own was
 
+        query = target.partition("#")[0].partition("?")[2]  # as a URL's raw query string (RFC 3986)
         fields = request_fields.http_fields(path, URL.build(query_string=query, encoded=True).query)
     try:
         request_fields.complete(fields, params, door.dongle.devices)

@@ -24,7 +24,6 @@ from aiohttp import web
 
 from ...device.catalogue import HOLDING, INPUT
 from ...device.image import RegisterAccessError
-from ...limits import WINET_KEPT_QUERY_LENGTH, WINET_MAX_KEPT_QUERIES
 from ...vocabulary import MAX_READ
 from . import catalog, writes
 from .codes import (
@@ -40,6 +39,7 @@ from .codes import (
     has_lone_surrogate,
 )
 from .dongle import Dongle, device_name, parse_int
+from .parsed import Parsed, ReadOnly
 from .services import connect_data
 from .sessions import Session, Sessions
 
@@ -124,7 +124,9 @@ def endpoint(auth: str) -> Callable[[Handler], Callable]:
                 if request.method == "POST" and request.body_exists:
                     params = await request_params(request)
                 else:  # a GET's parameters are its query: no coroutine for the usual request
-                    params = self.query(request)
+                    params = self._queries.get(request.raw_path)  # the usual request: kept (query())
+                    if params is None:
+                        params = self.query(request)
                 session = None if check is None else check(self.dongle.sessions, params.get("token"))
                 data = function(self, request, params, session)
                 if type(data) is Encoded:  # a whole envelope, kept while the registers it shows hold
@@ -151,7 +153,7 @@ def needs_token(handler: Callable) -> bool:
     return getattr(handler, "winet_auth", None) in TOKEN_AUTH
 
 
-class Query(dict):
+class Query(ReadOnly):
     """The parameters of a request's query string (of a repeated name, the last), shared by every
     request with the same target (:meth:`HttpApi.query`), so read-only."""
 
@@ -161,18 +163,11 @@ class Query(dict):
         super().__init__(pairs)
         self.read: tuple | None = None  # a getParam read's span, parsed from these once (get_param)
 
-    def _read_only(self, *args, **kwargs):
-        raise TypeError("a request's parameters are read-only")
-
-    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only
-
 
 class HttpApi:
     def __init__(self, dongle: Dongle):
         self.dongle = dongle
-        # Clients poll the same few URLs: their parameters are parsed once per request target
-        # (bounded: limits.WINET_MAX_KEPT_QUERIES, all dropped when full).
-        self._queries: dict[str, Query] = {}
+        self._queries = Parsed()  # clients poll the same few URLs: parsed once per request target
 
     def query(self, request: web.Request) -> Query:
         """The parameters of a request's query string: the same object for every request with the
@@ -180,11 +175,7 @@ class HttpApi:
         target = request.raw_path  # the query is a function of the raw target alone
         params = self._queries.get(target)
         if params is None:
-            params = Query(request.query.items())
-            if len(target) <= WINET_KEPT_QUERY_LENGTH:
-                if len(self._queries) >= WINET_MAX_KEPT_QUERIES:
-                    self._queries.clear()
-                self._queries[target] = params
+            params = self._queries.keep(target, Query(request.query.items()))
         return params
 
     def routes(self) -> list[web.RouteDef]:

@@ -28,7 +28,8 @@ from .codes import (
     envelope,
     has_lone_surrogate,
 )
-from .dongle import Dongle, device_name
+from .dongle import Dongle, device_name, parse_int
+from .parsed import ReadOnly
 from .sessions import Session
 
 log = logging.getLogger(__name__)
@@ -38,11 +39,31 @@ OPEN_SERVICES = frozenset({"connect", "login", "ping"})  # answered without a to
 REGISTER_SERVICES = frozenset({"real", "real_battery", "direct"})
 
 
+class Message(ReadOnly):
+    """The request object of one text frame, parsed once per text (:mod:`.parsed`): read-only,
+    shared by every message with that text."""
+
+    __slots__ = ("read",)
+
+    def __init__(self, request: dict[str, Any]):
+        super().__init__(request)
+        # the key of a register service's kept reply, (service, dev_id): parsed once, like a
+        # getParam read's span; None when the message asks for no register service or its
+        # dev_id is no integer (then the service answers the dongle's error)
+        self.read: tuple[str, int] | None = None
+        service = request.get("service")
+        if type(service) is str and service in REGISTER_SERVICES:  # any JSON value may come: a list is unhashable
+            try:
+                self.read = (service, parse_int(request.get("dev_id"), "dev_id"))
+            except WinetError:
+                pass
+
+
 class Call(MutableRecord):
     """One request being answered."""
 
     dongle: Dongle
-    request: dict[str, Any]
+    request: dict[str, Any]  # a Message over WebSocket
     connection: Any  # the websocket connection (None over HTTP)
     local_ip: str  # the address the client reached the dongle at
     session: Session | None
@@ -54,7 +75,7 @@ class Call(MutableRecord):
                              pushes=[] if pushes is None else pushes)  # fmt: skip
 
 
-def parse_text(text: str) -> dict[str, Any] | None:
+def parse_text(text: str) -> Message | None:
     """The request object of one text frame, or None when it is not a JSON object of Unicode text
     (a lone UTF-16 surrogate escape is not: the dongle answers it as a bad request, and nothing
     the message asks for is done).
@@ -63,14 +84,14 @@ def parse_text(text: str) -> dict[str, Any] | None:
     door can journal and fault a request by its service before answering it.
     """
     if text.strip() == "ping":
-        return {"service": "ping"}
+        return Message({"service": "ping"})
     try:
         request = json.loads(text)
     except (ValueError, RecursionError):
         return None
     if not isinstance(request, dict) or has_lone_surrogate(text, request):
         return None
-    return request
+    return Message(request)
 
 
 def handle_text(dongle: Dongle, text: str, connection: Any = None, local_ip: str = "") -> tuple[dict, list]:
@@ -78,7 +99,7 @@ def handle_text(dongle: Dongle, text: str, connection: Any = None, local_ip: str
     request = parse_text(text)
     if request is None:
         return envelope(BAD_REQUEST, service=""), []
-    return handle(Call(dongle, request, connection, local_ip))
+    return handle(dongle, request, connection, local_ip)
 
 
 def needs_token(service: str) -> bool:
@@ -86,27 +107,34 @@ def needs_token(service: str) -> bool:
     return service in SERVICES and service not in OPEN_SERVICES
 
 
-def handle(call: Call) -> tuple[dict, list]:
-    service = call.request.get("service")
+def handle(dongle: Dongle, request: Message, connection: Any = None, local_ip: str = "") -> tuple[dict, list]:
+    """Answer one request: (reply, pushes), the notices it pushes to other websockets."""
+    service = request.get("service")
     if not isinstance(service, str) or not service:
         return envelope(BAD_REQUEST, service=""), []
     function = SERVICES.get(service)
     if function is None:
         return envelope(UNKNOWN_SERVICE, service=service), []
+    call = None
     try:
-        if service not in OPEN_SERVICES:
-            call.session = call.dongle.sessions.authorize(call.request.get("token"))
-        if service in REGISTER_SERVICES:
-            dev_id, inverter = call.dongle.device(call.request.get("dev_id"))
-            reply = call.dongle.replies.reply((service, dev_id), inverter, lambda: envelope(SUCCESS, function(call), service))
-            return reply, call.pushes
+        session = None if service in OPEN_SERVICES else dongle.sessions.authorize(request.get("token"))
+        read = request.read
+        if read is not None:  # a register service: its reply is kept while the registers hold
+            inverter = dongle.devices.get(read[1])
+            if inverter is not None:
+                return dongle.replies.reply(read, inverter, lambda: _register_reply(dongle, request, service)), []
+        call = Call(dongle, request, connection, local_ip, session)
         data = function(call)
         return envelope(SUCCESS, data, service), call.pushes
     except WinetError as error:
-        return envelope((error.code, error.msg), error.data, service), call.pushes
+        return envelope((error.code, error.msg), error.data, service), [] if call is None else call.pushes
     except Exception:  # a bug in the mock: answer, log, keep serving
         log.exception("WiNet service %r failed", service)
         return envelope(INTERNAL_ERROR, service=service), []
+
+
+def _register_reply(dongle: Dongle, request: Message, service: str) -> dict:
+    return envelope(SUCCESS, SERVICES[service](Call(dongle, request)), service)
 
 
 # -- sessions ---------------------------------------------------------------------------------

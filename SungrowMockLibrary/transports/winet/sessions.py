@@ -115,7 +115,9 @@ class Sessions:
 
     def authorize(self, token: Any, upgrade_counts: bool = False) -> Session:
         """The session of a request that needs a token (and a login when that is required)."""
-        session = self.live(token)
+        session = self._sessions.get(token) if type(token) is str else None
+        if session is None or not self._alive(session):  # the usual request skips live()'s checks
+            session = self.live(token)  # raises the dongle's error
         if self.login_required and not session.logged_in and not (upgrade_counts and session.upgraded):
             raise WinetError(LOGIN_REQUIRED, "this firmware requires login")
         return session

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from time import perf_counter
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from aiohttp.client_exceptions import ClientError
 from aiohttp.http import WSCloseCode, WSMessage, WSMsgType
 
 from ...faults import RequestInfo
+from ...journal import Request, values_decoder
 from ...limits import WINET_MAX_MESSAGE
 from ...vocabulary import Door
 from ..wire import reset
@@ -30,7 +32,9 @@ from .fault_actions import (
     OPEN_MESSAGE_KINDS,
     WINET_CONNECT_ACTIONS,
 )
+from .parsed import Parsed
 from .request_fields import number_of, peer_of, reply_label
+from .services import Message
 
 if TYPE_CHECKING:
     from .door import WinetDoor
@@ -46,8 +50,10 @@ WINET = Door.winet.value  # the journal's door, as plain text like the Modbus do
 
 
 class Connection:
-    """One open websocket: replies and pushed notices are sent one at a time.
+    """One open websocket: its replies, and the notices other sockets' requests push to it.
 
+    Sends take no lock: aiohttp writes each frame whole before it yields, and serialises
+    compressed frames itself (since 3.9.1), so a notice pushed meanwhile never splits a reply.
     ``stop`` asks the handler to close with 1001: the handler itself closes (not another task),
     so aiohttp waits for the client's close frame and the client sees a clean close handshake.
     """
@@ -59,7 +65,6 @@ class Connection:
         self.local_ip = local_ip
         self.transport = transport
         self.peer = peer
-        self._sending = asyncio.Lock()
         loop = asyncio.get_running_loop()
         self.stopping: asyncio.Future = loop.create_future()
         self.finished: asyncio.Future = loop.create_future()
@@ -67,21 +72,26 @@ class Connection:
 
     async def send(self, message: dict) -> bool:
         """Send one JSON message; False when the websocket is already gone."""
-        if type(message) is Encoded and _SEND_FRAME:
-            return await self._send(self.ws.send_frame, message.data, WSMsgType.TEXT)  # encoded once
-        return await self.send_text(dumps(message))
+        if type(message) is not Encoded or not _SEND_FRAME:
+            return await self.send_text(dumps(message))
+        ws = self.ws
+        if ws.closed:
+            return False
+        try:
+            await ws.send_frame(message.data, WSMsgType.TEXT)  # encoded once
+        except (ConnectionError, RuntimeError, ClientError):
+            return False
+        return True
 
     async def send_text(self, text: str) -> bool:
-        return await self._send(self.ws.send_str, text)
-
-    async def _send(self, send, *args) -> bool:
-        if self.ws.closed:
+        """Send one text frame; False when the websocket is already gone."""
+        ws = self.ws
+        if ws.closed:
             return False
-        async with self._sending:
-            try:
-                await send(*args)
-            except (ConnectionError, RuntimeError, ClientError):
-                return False
+        try:
+            await ws.send_str(text)
+        except (ConnectionError, RuntimeError, ClientError):
+            return False
         return True
 
     async def next_message(self) -> WSMessage | None:
@@ -114,7 +124,7 @@ class Exchange:
     __slots__ = ("connection", "door", "message", "request", "service")
 
     def __init__(
-        self, door: WinetDoor, connection: Connection, message: WSMessage, request: dict | None, service: str
+        self, door: WinetDoor, connection: Connection, message: WSMessage, request: Message | None, service: str
     ):
         self.door = door
         self.connection = connection
@@ -122,24 +132,18 @@ class Exchange:
         self.request = request  # the parsed JSON object; None for a binary or unparsable message
         self.service = service  # "?" when the message names none
 
-    async def serve(self) -> dict:
-        """The dongle's reply to the message; notices it pushes to other sockets go out first."""
-        reply, pushes = self._handle()
-        for target, notice in pushes:
-            await target.send(notice)
-        return reply
-
-    def _handle(self) -> tuple[dict, list]:
+    async def reply(self, garble: Callable[[dict], str] | None = None) -> tuple[str, bool]:
+        """Serve the message and send the reply: (journal outcome, keep the socket open). Notices
+        the request pushes to other sockets go out first. ``garble``: a fault's text to send
+        instead of the reply, made from it."""
+        connection = self.connection
         if self.request is None:
-            return envelope(BAD_REQUEST, service=""), []
-        return services.handle(services.Call(self.door.dongle, self.request, self.connection, self.connection.local_ip))
-
-    async def reply(self) -> tuple[str, bool]:
-        """Serve the message and send the reply: (journal outcome, keep the socket open)."""
-        reply, pushes = self._handle()  # as serve(), without a coroutine for the usual message
+            reply, pushes = envelope(BAD_REQUEST, service=""), []
+        else:
+            reply, pushes = services.handle(self.door.dongle, self.request, connection, connection.local_ip)
         for target, notice in pushes:
             await target.send(notice)
-        if not await self.connection.send(reply):
+        if not await (connection.send(reply) if garble is None else connection.send_text(garble(reply))):
             return "closed", False
         if self.message.type is WSMsgType.BINARY:
             return "bad request", True
@@ -155,6 +159,10 @@ class WebSocketEndpoint:
 
     def __init__(self, door: WinetDoor):
         self.door = door
+        # Clients send the same few texts again and again: each is parsed once, to
+        # (request, service, unit), the message's request object and its journal fields.
+        self._parsed = Parsed()
+        self._wall_offset = time.time() - perf_counter()  # one clock reading per message, as the Modbus doors
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         door = self.door
@@ -202,17 +210,18 @@ class WebSocketEndpoint:
 
     async def _answer(self, connection: Connection, message: WSMessage) -> bool:
         """Answer one text or binary message, with its fault if one applies; False ends the socket."""
-        journal, faults = self.door.journal, self.door.faults
-        arrived = time.time() if journal is not None else 0.0
+        door = self.door
+        journal, faults = door.journal, door.faults
         started = perf_counter()
-        request = services.parse_text(message.data) if message.type is WSMsgType.TEXT else None
-        service, unit = "?", None
-        if request is not None:
-            named = request.get("service")
-            if isinstance(named, str) and named:
-                service = named
-            unit = number_of(request.get("dev_id"))
-        exchange = Exchange(self.door, connection, message, request, service)
+        if message.type is WSMsgType.TEXT:
+            text = message.data
+            parsed = self._parsed.get(text)
+            if parsed is None:
+                parsed = self._parsed.keep(text, _parse(text))
+            request, service, unit = parsed
+        else:
+            request, service, unit = None, "?", None
+        exchange = Exchange(door, connection, message, request, service)
         fault = None
         if faults is not None and not faults.empty:
             kinds = MESSAGE_KINDS if services.needs_token(service) else OPEN_MESSAGE_KINDS
@@ -231,11 +240,11 @@ class WebSocketEndpoint:
             log.debug("WiNet fault %s failed on %s", fault.kind, connection.peer, exc_info=True)
             reset(connection.transport)
             outcome, going = "error", False
-        if journal is not None:
-            journal.record_deferred(
-                time=arrived, door=WINET, peer=connection.peer, unit=unit, service=service, reply=outcome,
-                fault=None if fault is None else fault.kind, latency_ms=(perf_counter() - started) * 1000.0,
-            )
+        if journal is not None:  # plain values, decoded only when read (_journal_entry)
+            journal.record_values((
+                _JOURNAL_ENTRY, connection.peer, unit, service, outcome, None if fault is None else fault.kind, started,
+                perf_counter(), self._wall_offset,
+            ))  # fmt: skip
         return going
 
     def _record(self, peer: str, arrived: float, started: float, **fields) -> None:
@@ -244,3 +253,23 @@ class WebSocketEndpoint:
             journal.record(
                 time=arrived, door=WINET, peer=peer, latency_ms=(perf_counter() - started) * 1000.0, **fields
             )
+
+
+def _parse(text: str) -> tuple[Message | None, str, int | None]:
+    """A text message's request object (None when it is none), service ("?" when it names none)
+    and unit (the ``dev_id`` it names, if a number)."""
+    request = services.parse_text(text)
+    if request is None:
+        return None, "?", None
+    named = request.get("service")
+    return request, named if isinstance(named, str) and named else "?", number_of(request.get("dev_id"))
+
+
+def _journal_entry(seq: int, peer: str, unit: int | None, service: str, outcome: str, fault: str | None,
+                   started: float, ended: float, wall_offset: float) -> Request:  # fmt: skip
+    """The journal entry of one message, from the plain values the door recorded."""
+    return Request(seq=seq, time=started + wall_offset, door=WINET, peer=peer, unit=unit, service=service,
+                   reply=outcome, fault=fault, latency_ms=(ended - started) * 1000.0)  # fmt: skip
+
+
+_JOURNAL_ENTRY = values_decoder(_journal_entry)
