@@ -435,11 +435,11 @@ def measure_startup(args) -> dict:
     env = mock_env(args)
     mb._child_env = lambda: {**saved(), **env}
     try:
-        return {
-            "python_floor": mb.measure_spawn_ready([py, "-c", "pass"], args.serve_runs, 10.0, needs_line=False),
-            "serve_modbus": mb.measure_spawn_ready([*serve, "--doors", "modbus"], args.serve_runs, 10.0),
-            "serve_all": mb.measure_spawn_ready(serve, args.serve_runs, 10.0),
-        }
+        return mb.measure_spawns_ready({
+            "python_floor": ([py, "-c", "pass"], False),
+            "serve_modbus": ([*serve, "--doors", "modbus"], True),
+            "serve_all": (serve, True),
+        }, args.serve_runs, 10.0)  # fmt: skip
     finally:
         mb._child_env = saved
 
@@ -686,7 +686,7 @@ def parse_args(argv=None):
     ap.add_argument("--client", choices=("auto", "c", "python"), default="auto",
                     help="load generator of the plain Modbus cells: modbus_load.c compiled with cc (auto: when a "
                          "compiler is there), or the Python epoll client (the encrypted and WiNet cells always use it)")
-    ap.add_argument("--serve-runs", type=int, default=None, help="spawn-to-ready runs per command (default 10; quick 3)")
+    ap.add_argument("--serve-runs", type=int, default=None, help="spawn-to-ready runs per command, interleaved (default 20; quick 3)")
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up measurements")
     ap.add_argument("--only", default=",".join(PARTS),
                     help="comma-separated parts of the run: " + ",".join(PARTS) + " (default: all)")
@@ -704,7 +704,7 @@ def parse_args(argv=None):
     args.duration = args.duration if args.duration is not None else (0.3 if q else 1.0)
     args.warmup = args.warmup if args.warmup is not None else (0.1 if q else 0.3)
     args.rounds = args.rounds if args.rounds is not None else (1 if q else 2)
-    args.serve_runs = args.serve_runs if args.serve_runs is not None else (3 if q else 10)
+    args.serve_runs = args.serve_runs if args.serve_runs is not None else (3 if q else 20)
     args.only = list(dict.fromkeys(p.strip() for p in args.only.split(",") if p.strip()))
     if not args.only or any(p not in PARTS for p in args.only):
         ap.error(f"--only: choose from {','.join(PARTS)}")

@@ -712,37 +712,62 @@ def measure_inprocess_start(args) -> dict:
     }
 
 
+def _spawn_ready_once(argv: list[str], ready_timeout: float, needs_line: bool) -> tuple[float, float | None]:
+    """One spawn: seconds to the ready line (or to exit, without ``needs_line``) and seconds from
+    SIGTERM to exit (None without a line); RuntimeError with the child's stderr when it fails."""
+    with tempfile.NamedTemporaryFile(prefix="bench-serve-", suffix=".stderr") as err:
+        t0 = time.perf_counter()
+        p = spawn(argv, stderr_file=err)
+        try:
+            if needs_line:
+                line = read_line(p, ready_timeout)
+                dt = time.perf_counter() - t0
+                parse_endpoint(line)
+            else:
+                p.wait(timeout=ready_timeout)
+                dt = time.perf_counter() - t0
+        except Exception as exc:
+            stop_process(p)
+            err.flush()
+            raise RuntimeError(f"{exc}; stderr: {_tail(err.name) or '(empty)'}") from None
+        took = stop_process(p)  # also reaps and closes the pipe of an exited child
+    return dt, took if needs_line else None
+
+
 def measure_spawn_ready(argv: list[str], runs: int, ready_timeout: float, needs_line: bool = True) -> dict:
     """Spawn→ready-line time (median of ``runs`` after one unrecorded warm-up)."""
-    ready: list[float] = []
-    stop: list[float] = []
+    return measure_spawns_ready({"": (argv, needs_line)}, runs, ready_timeout)[""]
+
+
+def measure_spawns_ready(commands: dict[str, tuple[list[str], bool]], runs: int, ready_timeout: float) -> dict:
+    """:func:`measure_spawn_ready` of several commands (name -> argv, needs a ready line), their
+    runs interleaved (one of each in turn), so that a slow spell of the machine falls on all of
+    them alike rather than on one command's block of runs."""
+    ready: dict[str, list[float]] = {name: [] for name in commands}
+    stop: dict[str, list[float]] = {name: [] for name in commands}
+    failed: dict[str, str] = {}
     for i in range(runs + 1):
-        with tempfile.NamedTemporaryFile(prefix="bench-serve-", suffix=".stderr") as err:
-            t0 = time.perf_counter()
-            p = spawn(argv, stderr_file=err)
+        for name, (argv, needs_line) in commands.items():
+            if name in failed:
+                continue
             try:
-                if needs_line:
-                    line = read_line(p, ready_timeout)
-                    dt = time.perf_counter() - t0
-                    parse_endpoint(line)
-                else:
-                    p.wait(timeout=ready_timeout)
-                    dt = time.perf_counter() - t0
-            except Exception as exc:
-                stop_process(p)
-                err.flush()
-                return {"error": f"{exc}; stderr: {_tail(err.name) or '(empty)'}", "cmd": shlex.join(argv)}
-            took = stop_process(p)  # also reaps and closes the pipe of an exited child
-            if not needs_line:
-                took = None
-        if i == 0:
-            continue  # warm-up: .pyc compilation, page cache
-        ready.append(dt)
-        if took is not None:
-            stop.append(took)
-    out = {"cmd": shlex.join(argv), "ready": _summ(ready)}
-    if stop:
-        out["sigterm_to_exit"] = _summ(stop)
+                dt, took = _spawn_ready_once(argv, ready_timeout, needs_line)
+            except RuntimeError as error:
+                failed[name] = str(error)
+                continue
+            if i == 0:
+                continue  # warm-up: .pyc compilation, page cache
+            ready[name].append(dt)
+            if took is not None:
+                stop[name].append(took)
+    out = {}
+    for name, (argv, _) in commands.items():
+        if name in failed:
+            out[name] = {"error": failed[name], "cmd": shlex.join(argv)}
+            continue
+        out[name] = {"cmd": shlex.join(argv), "ready": _summ(ready[name])}
+        if stop[name]:
+            out[name]["sigterm_to_exit"] = _summ(stop[name])
     return out
 
 
