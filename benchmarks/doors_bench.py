@@ -801,7 +801,8 @@ def run(args) -> tuple[dict, bool]:
             meta["servers"]["floor"] = shlex.join(argv) + f"  (replies of {len(ws_text.encode())} and {len(http_body)} bytes)"
             targets[("winet_ws", "floor")] = {"address": endpoint_of(line["winet_ws"])}
             targets[("winet_http", "floor")] = {"address": endpoint_of(line["winet_http"])}
-            targets[("winet_http", "mock")]["token"] = token
+            if ("winet_http", "mock") in targets:  # the WebSocket cells log in themselves
+                targets[("winet_http", "mock")]["token"] = token
 
         per_cell: dict[tuple[str, str, int], list] = {}
         for rnd in range(args.rounds):

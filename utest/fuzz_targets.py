@@ -414,7 +414,7 @@ def winet_fields(data: bytes) -> None:
         request_fields.passthrough_fields(value)
     for path in (request_fields.GET_PARAM, request_fields.PASSTHROUGH, "/about/list"):
         fields = request_fields.http_fields(path, query)
-        request_fields.complete(fields, query, harness().devices)
+        request_fields.complete(fields, query, lambda unit: getattr(harness().devices.get(unit), "layout", None))
 
 
 def winet_passthrough(data: bytes) -> None:

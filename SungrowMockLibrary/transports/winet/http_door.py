@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from ...device.battery import device_layout
 from ...faults import Fault, FaultEngine, RequestInfo
-from ...journal import Request
+from ...journal import Request, values_decoder
 from ..wire import reset
 from . import request_fields, routes
 from .fault_actions import (
@@ -37,6 +38,7 @@ from .fault_actions import (
 from .websocket import WINET, WS_PATH
 
 if TYPE_CHECKING:
+    from ...device.catalogue import Layout
     from .door import WinetDoor
 
 log = logging.getLogger(__name__)
@@ -91,6 +93,7 @@ def door_handler(door: WinetDoor, handler: Handler, journaled: bool, counted: bo
         return marked
 
     journal, faults = door.journal, door.faults
+    devices = door.dongle.devices
     token = routes.needs_token(handler)
     peer_of, http_fields, http_label = request_fields.peer_of, request_fields.http_fields, request_fields.http_label
     wall_offset = time.time() - perf_counter()  # one clock reading per request, as the Modbus doors
@@ -126,10 +129,22 @@ def door_handler(door: WinetDoor, handler: Handler, journaled: bool, counted: bo
             raise
         finally:
             if journal is not None:
-                journal.record_later(_journal_entry, (
-                    door, where, target, fields, getattr(response, "params", None), started + wall_offset, peer, outcome,
-                    None if fault is None else fault.kind, (perf_counter() - started) * 1000.0,
-                ))  # fmt: skip
+                params = getattr(response, "params", None)
+                if fields is None and fault is None and (params is None or type(params) is routes.Query):
+                    # The usual request, a GET: its query is a function of the target. Plain values (the
+                    # collector stops tracking them: a full journal of tracked entries cost the door a
+                    # tenth of its requests per second), with the model a getParam read reached.
+                    read = None if params is None else params.read
+                    inverter = None if read is None else devices.get(read[1])
+                    journal.record_values((
+                        _GET_ENTRY, where, target, None if inverter is None else inverter.model.name,
+                        started + wall_offset, peer, outcome, (perf_counter() - started) * 1000.0,
+                    ))  # fmt: skip
+                else:
+                    journal.record_later(_journal_entry, (
+                        door, where, target, fields, params, started + wall_offset, peer, outcome,
+                        None if fault is None else fault.kind, (perf_counter() - started) * 1000.0,
+                    ))  # fmt: skip
             if guard is not None:
                 guard.requests -= 1
                 guard.received = True
@@ -170,13 +185,36 @@ def _journal_entry(seq: int, door: WinetDoor, path: str, target: str, fields: di
                    arrived: float, peer: str, outcome: str, fault: str | None, latency_ms: float) -> Request:  # fmt: skip
     """The journal entry of one HTTP request (``target``: as the request line sent it), named when
     the journal is first read."""
+    devices = door.dongle.devices
+
+    def layout_of(unit: int | None) -> Layout | None:
+        inverter = devices.get(unit)
+        return None if inverter is None else inverter.layout
+
+    return _entry(seq, path, target, fields, params, layout_of, arrived, peer, outcome, fault, latency_ms)
+
+
+def _get_entry(seq: int, path: str, target: str, model: str | None, arrived: float, peer: str, outcome: str,
+               latency_ms: float) -> Request:  # fmt: skip
+    """The journal entry of a GET without a fault, from the plain values the door recorded: its
+    query read again from the target, its registers named by the ``model`` it read from."""
+    layout = None if model is None else device_layout(model)
+    return _entry(seq, path, target, None, None, lambda unit: layout, arrived, peer, outcome, None, latency_ms)
+
+
+_GET_ENTRY = values_decoder(_get_entry)
+
+
+def _entry(seq: int, path: str, target: str, fields: dict | None, params: Mapping | None,
+           layout_of: Callable[[int | None], Layout | None], arrived: float, peer: str, outcome: str, fault: str | None,
+           latency_ms: float) -> Request:  # fmt: skip
     if fields is None:
         from yarl import URL  # aiohttp's URLs: the query parsed as the request's own was
 
         query = target.partition("#")[0].partition("?")[2]  # as a URL's raw query string (RFC 3986)
         fields = request_fields.http_fields(path, URL.build(query_string=query, encoded=True).query)
     try:
-        request_fields.complete(fields, params, door.dongle.devices)
+        request_fields.complete(fields, params, layout_of)
     except Exception:  # the journal entry loses detail; the request kept its reply
         log.debug("WiNet journal details of %s failed", path, exc_info=True)
     return Request(seq=seq, time=arrived, door=WINET, peer=peer, reply=outcome, fault=fault, latency_ms=latency_ms,

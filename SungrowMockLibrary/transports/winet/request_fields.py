@@ -9,8 +9,8 @@ object, and only the pass-through's short RTU frame is decoded here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -19,6 +19,9 @@ from ...vocabulary import MAX_READ, Table
 from .. import pdu
 from .routes import GET_PARAM, PASSTHROUGH
 from .writes import MAX_RTU_FRAME
+
+if TYPE_CHECKING:
+    from ...device.catalogue import Layout
 
 PARAM_TABLES = {"0": Table.input, "1": Table.holding}  # getParam type=3 param_type (PROTOCOLS §4.4)
 MAX_RTU_HEX = 2 * MAX_RTU_FRAME  # writes.passthrough refuses longer frames anyway
@@ -67,8 +70,9 @@ def http_fields(path: str, query: Mapping[str, str]) -> dict[str, Any]:
             "count": count}
 
 
-def complete(fields: dict[str, Any], params: dict | None, devices: Mapping) -> None:
-    """Add what only the parsed body (or the catalogue) can tell to an HTTP request's ``fields``."""
+def complete(fields: dict[str, Any], params: dict | None, layout_of: Callable[[int | None], Layout | None]) -> None:
+    """Add what only the parsed body (or the catalogue) can tell to an HTTP request's ``fields``;
+    ``layout_of(unit)`` is the register layout of the device at a unit (None: none there)."""
     if params:
         if fields["service"] == PASSTHROUGH:
             # the RTU frame's unit is the device the dongle actually forwards it to
@@ -78,9 +82,9 @@ def complete(fields: dict[str, Any], params: dict | None, devices: Mapping) -> N
     table, address, count = fields["table"], fields["address"], fields["count"]
     if table is None or address is None or count is None or not 1 <= count <= MAX_READ:
         return
-    inverter = devices.get(fields["unit"])
-    if inverter is not None:
-        fields["registers"], fields["hint"] = describe(inverter.layout, table, address, count)
+    layout = layout_of(fields["unit"])
+    if layout is not None:
+        fields["registers"], fields["hint"] = describe(layout, table, address, count)
 
 
 def passthrough_fields(message: Any) -> dict[str, Any]:
