@@ -22,6 +22,7 @@ from .vocabulary import READ_HOLDING, READ_INPUT, WRITE_MULTIPLE, WRITE_SINGLE
 _FUNCTION_NAMES = {
     READ_HOLDING: "read holding", READ_INPUT: "read input", WRITE_SINGLE: "write single", WRITE_MULTIPLE: "write multiple"
 }
+REPLY_OK = "ok"  # a request's reply label when the device answered it (faults and errors name theirs)
 _VALUES_SHOWN = 16
 
 
@@ -53,7 +54,7 @@ class Request(Record):
         self, seq: int, time: float, door: str, peer: str, unit: int | None = None, function: int | None = None,
         service: str | None = None, table: str | None = None, address: int | None = None, count: int | None = None,
         values: tuple[int, ...] | None = None, registers: tuple[str, ...] = (), hint: str | None = None,
-        reply: str = "ok", fault: str | None = None, latency_ms: float = 0.0,
+        reply: str = REPLY_OK, fault: str | None = None, latency_ms: float = 0.0,
     ):  # fmt: skip
         # Slots, not a __dict__: a journal keeps many (Record's __dict__.update does not apply).
         values_in_order = (seq, time, door, peer, unit, function, service, table, address, count, values, registers, hint,
@@ -356,7 +357,7 @@ def _row(request: Request) -> str:
         f"{request.latency_ms:.2f}",
         request.hint,
     )
-    state = "failed" if request.reply != "ok" else "faulted" if request.fault else ""
+    state = "failed" if request.reply != REPLY_OK else "faulted" if request.fault else ""
     attributes = f' class="{state}"' if state else ""
     return f"<tr{attributes}>" + "".join(f"<td>{_text(cell)}</td>" for cell in cells) + "</tr>"
 

@@ -680,6 +680,8 @@ def parse_args(argv=None):
     ap.add_argument("--duration", type=float, default=None, help="measured seconds per cell (default 1.0; quick 0.3)")
     ap.add_argument("--warmup", type=float, default=None, help="unrecorded seconds per cell (default 0.3; quick 0.1)")
     ap.add_argument("--rounds", type=int, default=None, help="repeat the matrix, interleaved (default 2; quick 1)")
+    ap.add_argument("--settle", type=float, default=None,
+                    help="unrecorded seconds of load on every server before the first round (default 3; quick 0.3)")
     ap.add_argument("--max-requests", type=int, default=200_000, help="per connection per cell")
     ap.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
                     help="event loop of the mock and of the floors (default asyncio; uvloop: pip install .[fast])")
@@ -703,6 +705,7 @@ def parse_args(argv=None):
     q = args.quick
     args.duration = args.duration if args.duration is not None else (0.3 if q else 1.0)
     args.warmup = args.warmup if args.warmup is not None else (0.1 if q else 0.3)
+    args.settle = args.settle if args.settle is not None else (0.3 if q else 3.0)
     args.rounds = args.rounds if args.rounds is not None else (1 if q else 2)
     args.serve_runs = args.serve_runs if args.serve_runs is not None else (3 if q else 20)
     args.only = list(dict.fromkeys(p.strip() for p in args.only.split(",") if p.strip()))
@@ -735,7 +738,7 @@ def parse_args(argv=None):
         ap.error("the load generator needs Linux (epoll)")
     if args.timeout is None:
         cells = sum(1 + len(YARDSTICKS[d][1]) for d in args.doors) * len(args.concurrency)
-        args.timeout = cells * args.rounds * (args.warmup + args.duration + 2.0) + 3 * args.serve_runs * 2.0 + 120.0
+        args.timeout = cells * (args.rounds * (args.warmup + args.duration + 2.0) + args.settle + 2.0) + 3 * args.serve_runs * 2.0 + 120.0
         args.timeout += len(args.fleet_sizes) * 30.0 + args.fleet_idle + 2 * args.fleet_reads * 0.002
     return args
 
@@ -804,6 +807,7 @@ def run(args) -> tuple[dict, bool]:
             if ("winet_http", "mock") in targets:  # the WebSocket cells log in themselves
                 targets[("winet_http", "mock")]["token"] = token
 
+        settle(args, servers, targets)
         per_cell: dict[tuple[str, str, int], list] = {}
         for rnd in range(args.rounds):
             for door in args.doors:
@@ -836,6 +840,24 @@ def run(args) -> tuple[dict, bool]:
     report["ratios"] = compute_ratios(results)
     report["results"] = [asdict(r) for r in results]
     return report, ok
+
+
+def settle(args, servers: dict, targets: dict) -> None:
+    """Load every server of every door for ``--settle`` seconds, unrecorded, before the rounds: the
+    rounds then measure each in its steady state. A fresh mock is not in it for its first hundred
+    thousand requests or so: they fill its journal, and the kernel's first touch of each page the
+    journal grows into (about 25 MB) cost it up to half its speed in the first rounds of a run."""
+    if args.settle <= 0:
+        return
+    brief = argparse.Namespace(**{**vars(args), "warmup": 0.0, "duration": args.settle})
+    n = max(args.concurrency)
+    for door in args.doors:
+        for name in ["mock", *YARDSTICKS[door][1]]:
+            server = servers["mock" if name == "plain" else name]
+            if server.alive():
+                print(f"  {door:<10} x{n:<3} {name:<8} settling {args.settle:g} s", flush=True)
+                run_cell(door, name, targets[(door, name)], n, brief, server.proc.pid)
+                mb.drain_stdout(server.proc)
 
 
 def main(argv=None) -> int:

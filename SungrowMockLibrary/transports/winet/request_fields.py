@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ...device.hints import describe
+from ...journal import REPLY_OK
 from ...vocabulary import MAX_READ, Table
 from .. import pdu
 from .routes import GET_PARAM, PASSTHROUGH
@@ -50,7 +51,7 @@ def number_of(value: Any) -> int | None:
 
 
 def reply_label(result_code: Any) -> str:
-    return "ok" if result_code == 1 else f"result_code {result_code}"
+    return REPLY_OK if result_code == 1 else f"result_code {result_code}"
 
 
 def http_label(response: web.StreamResponse) -> str:
