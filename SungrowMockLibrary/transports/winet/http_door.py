@@ -136,8 +136,9 @@ def door_handler(door: WinetDoor, handler: Handler, journaled: bool, counted: bo
                     # tenth of its requests per second), with the model a getParam read reached.
                     read = None if params is None else params.read
                     inverter = None if read is None else devices.get(read[1])
-                    journal.record_values((
-                        _GET_ENTRY, where, target, None if inverter is None else inverter.model.name,
+                    journal.record_values((  # the kept query's target: no string of its own per entry
+                        _GET_ENTRY, where, target if params is None else params.target,
+                        None if inverter is None else inverter.model.name,
                         started + wall_offset, peer, outcome, (perf_counter() - started) * 1000.0,
                     ))  # fmt: skip
                 else:

@@ -157,11 +157,12 @@ class Query(ReadOnly):
     """The parameters of a request's query string (of a repeated name, the last), shared by every
     request with the same target (:meth:`HttpApi.query`), so read-only."""
 
-    __slots__ = ("read",)
+    __slots__ = ("read", "target")
 
-    def __init__(self, pairs):
+    def __init__(self, pairs, target: str):
         super().__init__(pairs)
         self.read: tuple | None = None  # a getParam read's span, parsed from these once (get_param)
+        self.target = target  # the request target they were parsed from: one string for every such request
 
 
 class HttpApi:
@@ -175,7 +176,7 @@ class HttpApi:
         target = request.raw_path  # the query is a function of the raw target alone
         params = self._queries.get(target)
         if params is None:
-            params = self._queries.keep(target, Query(request.query.items()))
+            params = self._queries.keep(target, Query(request.query.items(), target))
         return params
 
     def routes(self) -> list[web.RouteDef]:
