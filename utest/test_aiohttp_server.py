@@ -1,19 +1,13 @@
 """aiohttp's server without its client (decisions §37): what ``sungrow-mock serve`` imports, each
 check in a fresh interpreter, since the trick only applies before anything imported aiohttp."""
 
-import subprocess
 import sys
-import textwrap
 
-
-def run(code: str) -> str:
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+from utest.fresh_interpreter import run_fresh
 
 
 def test_the_server_comes_without_the_client_and_the_package_is_whole_on_first_use():
-    out = run("""
+    out = run_fresh("""
         import sys
         from SungrowMockLibrary.aiohttp_server import import_server
         import_server()
@@ -38,7 +32,7 @@ def test_the_server_comes_without_the_client_and_the_package_is_whole_on_first_u
 
 
 def test_an_aiohttp_it_does_not_fit_is_imported_the_ordinary_way():
-    out = run("""
+    out = run_fresh("""
         import re, sys
         from SungrowMockLibrary import aiohttp_server
         aiohttp_server._VERSION = re.compile("no version line matches this")
@@ -50,7 +44,7 @@ def test_an_aiohttp_it_does_not_fit_is_imported_the_ordinary_way():
 
 
 def test_serve_answers_http_as_before_with_the_server_only_aiohttp():
-    out = run("""
+    out = run_fresh("""
         import json, subprocess, sys, urllib.request
         serve = subprocess.Popen([sys.executable, "-m", "SungrowMockLibrary", "serve", "--doors", "winet"],
                                  stdout=subprocess.PIPE, text=True)

@@ -2,22 +2,14 @@
 simulator are built at their first use, the WiNet-S screen only for a mock behind one, and
 ``models.toml`` is parsed only where it names the model asked for; none of it shows in behaviour."""
 
-import subprocess
-import sys
-import textwrap
 import time
 
 from SungrowMockLibrary import MockSungrow
-
-
-def run(code: str) -> str:
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+from utest.fresh_interpreter import run_fresh
 
 
 def test_a_started_mock_builds_its_simulator_and_the_screen_only_when_used():
-    out = run("""
+    out = run_fresh("""
         import sys
         from SungrowMockLibrary.device import catalogue
         from SungrowMockLibrary.mock import MockSungrow
