@@ -132,8 +132,8 @@ def door_handler(door: WinetDoor, handler: Handler, journaled: bool, counted: bo
                 params = getattr(response, "params", None)
                 if fields is None and fault is None and (params is None or type(params) is routes.Query):
                     # The usual request, a GET: its query is a function of the target. Plain values (the
-                    # collector stops tracking them: a full journal of tracked entries cost the door a
-                    # tenth of its requests per second), with the model a getParam read reached.
+                    # collector stops tracking them: a full journal of tracked entries cost the door up
+                    # to a quarter of its requests per second), with the model a getParam read reached.
                     read = None if params is None else params.read
                     inverter = None if read is None else devices.get(read[1])
                     journal.record_values((  # the kept query's target: no string of its own per entry
