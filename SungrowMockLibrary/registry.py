@@ -135,14 +135,17 @@ class MockRegistry:
         if alias is None:
             alias = next(a for a in (f"fleet{n}" for n in self._fleet_numbers) if self._taken(a) is None)
         mock_aliases = [f"{alias}.{k}" for k in range(1, len(fleet.mocks) + 1)]
-        for name in [alias, *mock_aliases, *(inverter.alias for inverter in fleet.inverters)]:
+        names = [alias, *mock_aliases, *(inverter.alias for inverter in fleet.inverters)]
+        seen: set[str] = set()
+        for name in names:  # each new name against those tracked, and against the fleet's own others
             taken = self._taken(name)
+            if taken is None and name in seen:
+                taken = "another mock or inverter of the new fleet"
             if taken is not None:
                 raise MockSungrowError(
                     f"alias {name!r} of the new fleet names {taken}; choose another fleet alias or alias prefix"
                 )
-        if alias in {inverter.alias for inverter in fleet.inverters}:
-            raise MockSungrowError(f"fleet alias {alias!r} is also one of its inverters' aliases; choose another")
+            seen.add(name)
         by_mock = {id(mock): name for mock, name in zip(fleet.mocks, mock_aliases, strict=True)}
         for mock, name in zip(fleet.mocks, mock_aliases, strict=True):
             self._track(mock, name)

@@ -192,6 +192,18 @@ def test_an_inverter_alias_names_its_mock_and_unit_id_and_scopes_undo_on_it():
     assert not registry.fleets and not fleet.running
 
 
+@pytest.mark.parametrize("alias, prefix", [("farm", "farm."), ("inv1", "inv")])
+def test_a_fleet_whose_own_aliases_clash_is_refused_and_stays_untracked(alias, prefix):
+    registry = MockRegistry()
+    fleet = MockSungrowFleet(2, "ports", alias_prefix=prefix, **NOON).start()  # mocks ALIAS.1, ALIAS.2
+    try:
+        with pytest.raises(MockSungrowError, match="of the new fleet names another mock or inverter of the new fleet"):
+            registry.add_fleet(fleet, alias)
+        assert not registry.fleets and not registry.aliases
+    finally:
+        fleet.stop()
+
+
 def test_a_fleet_started_in_a_scope_stops_when_it_closes():
     registry = MockRegistry()
     scope = registry.open_scope(Scope.test, "t")
