@@ -85,12 +85,8 @@ class BatteryDevice(Inverter):
         self.image.put_raw(register, min(max(round(value / register.scale), low), high))
 
     def refresh(self, clock: bool = True) -> int:
-        self._follow()  # first, so that the generation returned is the one the read then shows
+        self._follow()  # first, so that the generation returned is the one the read then shows (read() refreshes)
         return super().refresh(clock)
-
-    def read(self, table: str, address: int, count: int) -> bytes:
-        self._follow()
-        return super().read(table, address, count)
 
     def get_raw(self, ref: str | int, table: str | None = None) -> int | str:
         self._follow()
