@@ -146,10 +146,9 @@ def test_a_model_found_by_its_own_line_is_the_one_the_whole_catalogue_has(monkey
     names = {name.upper(): m.name for m in catalogue.models().values() for name in (m.name, *m.aliases)}
     monkeypatch.setattr(catalogue, "_data", lambda: pytest.fail("the whole models.toml was parsed"))
     for upper, name in names.items():
-        monkeypatch.setattr(catalogue, "_specs", {})
-        found = catalogue._found_alone(upper)
+        found, spec = catalogue._found_alone(upper)
         assert found == name
-        assert catalogue._model(catalogue._sections()[0], found, catalogue._specs[found]) == catalogue.models()[name]
+        assert catalogue._model(catalogue._sections()[0], found, spec) == catalogue.models()[name]
 
 
 def test_a_layout_parsed_from_its_kinds_rows_has_the_registers_of_the_whole_catalogue():

@@ -12,7 +12,7 @@ import csv
 import itertools
 import tomllib
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import TypeVar
 
@@ -460,10 +460,11 @@ def _sections() -> tuple[dict, tuple[str, ...]]:
     return rest, tuple(line for line in lines[header + 1 : end] if line.strip() and not line.lstrip().startswith("#"))
 
 
-def _found_alone(upper: str) -> str | None:
-    """The model named or aliased ``upper`` (upper case), found by parsing only the lines of the
-    ``[models]`` table that mention it; None when none does (or a line does not parse: the whole
-    file's parse then says where). The last model naming it wins, as in :func:`_names`."""
+@lru_cache(maxsize=256)  # every Inverter asks for its layout by name: a fleet of 1000 asked 1000 times
+def _found_alone(upper: str) -> tuple[str, dict] | None:
+    """The model named or aliased ``upper`` (upper case) and its entry, found by parsing only the
+    lines of the ``[models]`` table that mention it; None when none does (or a line does not parse:
+    the whole file's parse then says where). The last model naming it wins, as in :func:`_names`."""
     found = None
     for line in _sections()[1]:
         if upper in line.upper():
@@ -473,12 +474,11 @@ def _found_alone(upper: str) -> str | None:
                 return None
             for name, spec in entries.items():
                 if isinstance(spec, dict) and upper in (n.upper() for n in (name, *spec.get("aliases", ()))):
-                    found = name
-                    _specs[name] = spec
+                    found = (name, spec)
     return found
 
 
-_specs: dict[str, dict] = {}  # the models' entries parsed one line at a time (_found_alone)
+_specs: dict[str, dict] = {}  # the entries of the models found one line at a time (model())
 
 
 @cache
@@ -551,7 +551,9 @@ def model(name: str | int) -> Model:
         return found
     found = _found_alone(text.upper())
     if found is not None:
-        return _built(found)
+        name, spec = found
+        _specs.setdefault(name, spec)
+        return _built(name)
     names = _names()
     if text.upper() in names:
         return _built(names[text.upper()])
