@@ -8,7 +8,7 @@ inverter's data: "not available" reads 0, and a few words are its own. The rules
 the ``[modbus]`` table of ``winet/data/dongle.toml`` (PROTOCOLS §1.7, §1.8; the device
 fingerprints named there). The dongle's data file is read here, outside the ``winet`` package,
 so that a Modbus-only mock never imports the WebSocket stack; the dongle's rules are applied by
-:mod:`.dongle`, imported only by a mock reached through a WiNet-S.
+:mod:`.dongle_screen`, imported only by a mock reached through a WiNet-S.
 """
 
 from __future__ import annotations

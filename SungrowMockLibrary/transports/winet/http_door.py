@@ -24,7 +24,7 @@ from aiohttp import web
 
 from ...device.battery import device_layout
 from ...faults import Fault, FaultEngine, RequestInfo
-from ...journal import Request, values_decoder
+from ...journal import REPLY_OK, Request, values_decoder
 from ..wire import reset
 from . import request_fields, routes
 from .fault_actions import (
@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CATCH_ALL = "/{tail:.*}"  # every path no other route takes, any method: aiohttp's 404 and 405
-OK = request_fields.reply_label(1)  # the journal's label of a served envelope
 
 
 class HttpExchange:
@@ -118,7 +117,7 @@ def door_handler(door: WinetDoor, handler: Handler, journaled: bool, counted: bo
                 fault = _fault_for(door, request, faults, fields, token)
             if fault is None:
                 response = await handler(request)
-                outcome = OK if getattr(response, "result_code", 0) == 1 and response.status == 200 else http_label(response)
+                outcome = REPLY_OK if getattr(response, "result_code", 0) == 1 and response.status == 200 else http_label(response)
             else:
                 response, outcome = await _perform(HttpExchange(door, request, handler), fault)
         except web.HTTPException as error:

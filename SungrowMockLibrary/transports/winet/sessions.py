@@ -102,22 +102,20 @@ class Sessions:
 
     def live(self, token: Any) -> Session:
         """The live session of ``token``; 106 when unknown or dead, 401 without a token at all."""
+        session = self._sessions.get(token) if type(token) is str else None
+        if session is not None and self._alive(session):  # the usual request: a live token
+            return session
         if not isinstance(token, str) or not token:
             if self.login_required:
                 raise WinetError(LOGIN_REQUIRED, "no token; log in first")
             raise WinetError(TOKEN_INVALID, "no token; call connect first")
-        session = self._sessions.get(token)
-        if session is None or not self._alive(session):
-            if session is not None:
-                del self._sessions[token]
-            raise WinetError(TOKEN_INVALID, "unknown or expired token")
-        return session
+        if session is not None:
+            del self._sessions[token]
+        raise WinetError(TOKEN_INVALID, "unknown or expired token")
 
     def authorize(self, token: Any, upgrade_counts: bool = False) -> Session:
         """The session of a request that needs a token (and a login when that is required)."""
-        session = self._sessions.get(token) if type(token) is str else None
-        if session is None or not self._alive(session):  # the usual request skips live()'s checks
-            session = self.live(token)  # raises the dongle's error
+        session = self.live(token)  # raises the dongle's error
         if self.login_required and not session.logged_in and not (upgrade_counts and session.upgraded):
             raise WinetError(LOGIN_REQUIRED, "this firmware requires login")
         return session
