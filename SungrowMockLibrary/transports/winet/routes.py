@@ -159,9 +159,17 @@ class Query(ReadOnly):
 
     __slots__ = ("read", "target")
 
-    def __init__(self, pairs, target: str):
+    def __init__(self, pairs, target: str, path: str):
         super().__init__(pairs)
-        self.read: tuple | None = None  # a getParam read's span, parsed from these once (get_param)
+        # A getParam register read, parsed once as the key of its kept reply, (GET_PARAM, dev_id,
+        # table, start, count); None for any other request, or when a value does not parse (then
+        # get_param parses them again and answers the dongle's error).
+        self.read: tuple | None = None
+        if path == GET_PARAM and str(self.get("type", "")).strip() == "3":
+            try:
+                self.read = (GET_PARAM, parse_int(self.get("dev_id"), "dev_id"), *_register_span(self))
+            except WinetError:
+                pass
         self.target = target  # the request target they were parsed from: one string for every such request
 
 
@@ -176,7 +184,7 @@ class HttpApi:
         target = request.raw_path  # the query is a function of the raw target alone
         params = self._queries.get(target)
         if params is None:
-            params = self._queries.keep(target, Query(request.query.items(), target))
+            params = self._queries.keep(target, Query(request.query.items(), target, request.path))
         return params
 
     def routes(self) -> list[web.RouteDef]:
@@ -284,7 +292,7 @@ class HttpApi:
 
     @endpoint("login")
     def get_param(self, request, params, session) -> dict:
-        read = params.read  # a GET route: params is a Query; (GET_PARAM, dev_id, table, start, count) parsed before
+        read = getattr(params, "read", None)  # a GET's: its Query parsed it once
         if read is not None:
             inverter = self.dongle.devices.get(read[1])
             if inverter is not None:
@@ -292,11 +300,8 @@ class HttpApi:
         kind = str(params.get("type", "")).strip()
         dev_id, inverter = self.dongle.device(params.get("dev_id"))
         if kind == "3":
-            start = parse_int(params.get("param_addr"), "param_addr", 1, 0x10000)
-            count = parse_int(params.get("param_num"), "param_num", 1, MAX_REGISTERS)
-            table = (INPUT, HOLDING)[parse_int(params.get("param_type"), "param_type", 0, 1)]
-            read = params.read = (GET_PARAM, dev_id, table, start, count)  # also the key of its kept reply
-            return self.dongle.replies.reply(read, inverter, lambda: _register_read(inverter, table, start, count))
+            read = (GET_PARAM, dev_id, *_register_span(params))  # also the key of its kept reply
+            return self.dongle.replies.reply(read, inverter, lambda: _register_read(inverter, *read[2:]))
         if kind == "2":
             items = [dict(p) for p in catalog.dongle()["grid_parameter"]]
             return {"count": len(items), "list": items}
@@ -313,6 +318,14 @@ class HttpApi:
     @endpoint("upgraded")
     def passthrough(self, request, params, session) -> dict:
         return {"data": writes.passthrough(self.dongle, params.get("msgValue"))}
+
+
+def _register_span(params: Mapping) -> tuple[str, int, int]:
+    """A type-3 getParam read's table, first register and count; the dongle's error if one does not parse."""
+    start = parse_int(params.get("param_addr"), "param_addr", 1, 0x10000)
+    count = parse_int(params.get("param_num"), "param_num", 1, MAX_REGISTERS)
+    table = (INPUT, HOLDING)[parse_int(params.get("param_type"), "param_type", 0, 1)]
+    return table, start, count
 
 
 def _register_read(inverter, table: str, start: int, count: int) -> dict:
