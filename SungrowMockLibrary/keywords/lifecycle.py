@@ -203,10 +203,9 @@ class LifecycleKeywords:
         See also `FleetLayout`, `Start Mock Sungrow`, `Switch Mock Sungrow`, `Stop Mock Sungrow`.
         """
         given = {name: value for name, value in locals().items() if name in OPTIONS and value is not None}
-        defaults = StartOptions.of(self.ctx.defaults)
-        cleared = {name: getattr(StartOptions(), name) for name in NOT_FOR_FLEETS}
+        # the library's defaults without what a fleet decides, before the access policy sees them
+        defaults = StartOptions.of(self.ctx.defaults).replaced(**{name: OPTIONS[name].default for name in NOT_FOR_FLEETS})
         base = self.ctx.access.start_options(StartOptions.of(defaults, **given))
-        base = base.replaced(**cleared)
         fleet = MockSungrowFleet(count, layout, models, alias_prefix, options=base)
         fleet.start()
         try:
