@@ -20,7 +20,7 @@ import threading
 from .errors import RecordingError, SungrowMockError
 from .options import FLEET_OPTIONS, OPTIONS, FleetOptions, Option, StartOptions, whole_between
 from .ready import ready_line
-from .vocabulary import DEFAULT_HOST, PORTS, Door, FleetLayout
+from .vocabulary import DEFAULT_HOST, PORTS, Door
 
 USAGE_ERROR = 2
 
@@ -211,6 +211,15 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_server_first(needed: bool) -> None:
+    """aiohttp's server alone, before a door's module imports aiohttp (decision "serve imports
+    aiohttp's server without its client"), when a door or the control endpoint needs it."""
+    if needed:
+        from .aiohttp_server import import_server
+
+        import_server()
+
+
 def _start(args: argparse.Namespace):
     """The started mock (or fleet), its control endpoint (or None) and the event that stops them; or
     the exit status when they could not start."""
@@ -222,20 +231,16 @@ def _start(args: argparse.Namespace):
             from .keywords.access import AccessPolicy, is_loopback
 
             access = AccessPolicy.control_endpoint(args.data_dir, args.allow_recording_from, args.allow_public_doors)
-        # aiohttp's server alone, before a door's module imports aiohttp (decision "serve imports
-        # aiohttp's server without its client"); a dongle fleet opens the WiNet door by default.
-        if access is not None or Door.winet in options.doors or (fleet is not None and fleet.layout is FleetLayout.dongle):
-            from .aiohttp_server import import_server
-
-            import_server()
         if fleet is None:
+            _import_server_first(access is not None or Door.winet in options.doors)
             from .mock import MockSungrow  # here, not at the top: inside quick_start
 
             mock = MockSungrow(options=options)
         else:
             from .fleet import MockSungrowFleet
 
-            mock = MockSungrowFleet(fleet=fleet, options=options)
+            mock = MockSungrowFleet(fleet=fleet, options=options)  # builds no door: its layout decides them
+            _import_server_first(access is not None or Door.winet in mock.options.doors)
         control = None
         if access is not None:
             from .remote import ControlServer  # imports Robot Framework: only when asked for
