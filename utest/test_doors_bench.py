@@ -47,3 +47,23 @@ def test_the_fleet_part_runs_alone_and_reports_memory_idle_cpu_and_read_cost(tmp
     assert all(size["rss_mib"] > 0 and size["read"]["requests"] == 50 for size in fleet["sizes"].values())
     assert fleet["sizes"]["300"]["idle_cpu_pct"] >= 0 and fleet["read_ratio"]["wall_us"] > 0
     assert "Fleet memory, idle CPU and read cost" in result.stdout and "Ratios, mock / yardstick" not in result.stdout
+
+
+def test_a_ratio_is_the_median_of_the_rounds_own_ratios_so_drift_between_rounds_cancels(monkeypatch):
+    # The machine got three times slower after the first rounds; within each round the mock did
+    # 0.8 of the echo floor. The medians' ratio would say 0.4; the rounds' own ratios say 0.8.
+    monkeypatch.syspath_prepend(str(BENCH.parent))
+    import doors_bench
+    from modbus_bench import CellResult
+
+    def cell(target: str, rounds: list[float]) -> CellResult:
+        result = CellResult(target, "modbus", 16, rounds=len(rounds))
+        result.rps, result.rps_rounds = sorted(rounds)[len(rounds) // 2], rounds
+        return result
+
+    mock = cell("mock", [80.0, 80.0, 24.0, 24.0, 24.0])
+    echo = cell("echo", [100.0, 100.0, 100.0, 30.0, 30.0])
+    assert mock.rps / echo.rps < 0.5
+    [row] = [row for row in doors_bench.compute_ratios([mock, echo]) if row["yardstick"] == "echo"]
+    assert row["rps_rounds"][:3] == [0.8, 0.8, 0.24] and row["rps"] == 0.8
+    assert row["rps_medians"] == mock.rps / echo.rps and row["goal"] == 0.8
