@@ -39,6 +39,7 @@ class BatteryDevice(Inverter):
     """
 
     takes_broadcasts = False
+    rests = False  # its registers follow the inverter's, read by read
 
     def __init__(self, host: Inverter):
         self.pack = pack()
@@ -84,9 +85,9 @@ class BatteryDevice(Inverter):
         low, high = codec.limits(register.type)
         self.image.put_raw(register, min(max(round(value / register.scale), low), high))
 
-    def refresh(self, clock: bool = True) -> int:
+    def refresh(self) -> int:
         self._follow()  # first, so that the generation returned is the one the read then shows (read() refreshes)
-        return super().refresh(clock)
+        return super().refresh()
 
     def get_raw(self, ref: str | int, table: str | None = None) -> int | str:
         self._follow()

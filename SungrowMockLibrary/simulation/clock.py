@@ -8,7 +8,9 @@ Reading the clock costs nothing and nothing ticks: the time is computed from the
 
 from __future__ import annotations
 
+import math
 import time
+import weakref
 from datetime import datetime, timedelta
 
 from ..limits import CLOCK_YEARS
@@ -68,9 +70,30 @@ class Clock:
 
     def __init__(self, start: datetime | str | None = None, speed: float = 1.0, wall=time.time):
         self._wall = wall
+        # Only a clock on the real wall clock can say ahead how long the present lasts (in the
+        # monotonic seconds a door measures): a test's own wall moves when the test says.
+        self.real_time = wall is time.time
         self._speed = check_speed(speed)
         self._anchor_wall = wall()
         self._anchor = to_seconds(parse_moment(start) if start is not None else check_moment(datetime.now()))
+        self._watchers: weakref.WeakSet = weakref.WeakSet()
+
+    def watch(self, watcher) -> None:
+        """Call ``watcher.clock_changed()`` whenever the clock is set, advanced or changes speed
+        (held weakly: a watcher that goes leaves nothing behind)."""
+        self._watchers.add(watcher)
+
+    def _changed(self) -> None:
+        for watcher in list(self._watchers):
+            watcher.clock_changed()
+
+    def wall_seconds_until(self, moment: float) -> float:
+        """Wall seconds from now until the clock shows ``moment`` (simulated seconds; inf when
+        frozen, 0 when it is past)."""
+        left = moment - self.timestamp()
+        if left <= 0:
+            return 0.0
+        return left / self._speed if self._speed else math.inf
 
     def _rebase(self) -> None:
         now = self._wall()
@@ -94,6 +117,7 @@ class Clock:
         previous = self.now()
         self._anchor_wall = self._wall()
         self._anchor = to_seconds(parse_moment(moment))
+        self._changed()
         return previous
 
     def set_speed(self, speed: float) -> float:
@@ -101,6 +125,7 @@ class Clock:
         speed = check_speed(speed)
         self._rebase()
         previous, self._speed = self._speed, speed
+        self._changed()
         return previous
 
     def advance(self, seconds: float) -> datetime:
@@ -114,4 +139,5 @@ class Clock:
                 " (the last time the inverter's clock register takes)"
             )
         self._anchor += seconds
+        self._changed()
         return self.now()

@@ -11,6 +11,7 @@ import math
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from time import perf_counter
 from typing import TYPE_CHECKING
 
 from ..device import battery, codec
@@ -31,11 +32,6 @@ _CLOCK_LAST = 5005
 _BUILDING = threading.RLock()  # held while an inverter's simulator is built at its first use
 
 
-def touches_clock(table: str, address: int, count: int) -> bool:
-    """Whether a read of ``count`` registers at wire ``address`` shows a clock register."""
-    return table == HOLDING and address < _CLOCK_LAST and address + count >= _CLOCK_FIRST
-
-
 def _holding_registers(layout: Layout) -> tuple[Register, ...]:
     return tuple(sorted((r for r in layout.registers if r.table == HOLDING), key=lambda r: r.number))
 
@@ -47,6 +43,9 @@ class Inverter:
     """
 
     takes_broadcasts = True  # applies broadcast writes (unit 0) with the other devices on the bus
+    # Whether its registers move only with its own simulation and clock, so that :meth:`refresh`
+    # can tell ahead until when it has nothing to do (a battery pack follows its inverter's).
+    rests = True
 
     def __init__(self, model: str | Layout, serial: str | None = None, clock: Clock | None = None):
         self.layout: Layout = model if isinstance(model, Layout) else layout(model)
@@ -67,6 +66,11 @@ class Inverter:
         self._simulator = None
         self._build_simulator: Callable[[], Simulator] | None = None
         self._clock_second: int | None = None  # the second the clock registers show
+        # The perf_counter() time before which refresh() has nothing to do: the simulation is fresh
+        # and the clock registers show the current second. A door's read compares it with the
+        # clock reading it takes anyway instead of calling refresh() (a call is a tenth of a kept
+        # read). 0 when not known; everything that could give refresh() work sets it back to 0.
+        self.quiet_until = 0.0
         self._holding = self.layout.shared(_holding_registers)
         # Statistics arrays read 0 until the simulation has history for them (the catalogue
         # names only each array's first element).
@@ -76,6 +80,7 @@ class Inverter:
             raw = self._default_raw(register) if self.layout.present(register) else codec.sentinel(register.type)
             self.image.put_raw(register, raw)
         self._sync_clock()
+        self.clock.watch(self)
 
     @property
     def simulator(self) -> Simulator | None:
@@ -91,12 +96,18 @@ class Inverter:
     def simulator(self, simulator: Simulator | None) -> None:
         self._build_simulator = None
         self._simulator = simulator
+        self.quiet_until = 0.0
 
     def simulate_with(self, build: Callable[[], Simulator]) -> None:
         """Simulate the inverter with the simulator ``build()`` returns, built when first used:
         every read and every change of the registers uses it first, so none happens before it."""
         self._simulator = None
         self._build_simulator = build
+        self.quiet_until = 0.0
+
+    def clock_changed(self) -> None:
+        """The clock was set, advanced or changed speed (:meth:`Clock.watch`)."""
+        self.quiet_until = 0.0
 
     # -- engineering units ----------------------------------------------------------------
 
@@ -221,25 +232,40 @@ class Inverter:
 
     def read(self, table: str, address: int, count: int) -> bytes:
         """Reply payload for a read of ``count`` registers at wire ``address``."""
-        self.refresh(touches_clock(table, address, count))
+        self.refresh()
         return self.image.read_wire(table, address, count)
 
-    def refresh(self, clock: bool = True) -> int:
-        """Bring the registers up to the simulated now, as a read sees them (``clock``: the clock
-        registers too), and return the image's generation: a reply built from the registers at
-        this generation is still the right reply while :meth:`refresh` returns the same number.
+    def refresh(self) -> int:
+        """Bring the registers (the clock registers too) up to the simulated now, as a read sees
+        them, and return the image's generation: a reply built from the registers at this
+        generation is still the right reply while :meth:`refresh` returns the same number.
 
-        Every read of every door runs this first, so it asks the clock once and calls nothing
-        while neither the simulation nor the clock registers are due (the property ``simulator``
-        only the first time: a call is a thirtieth of a kept read)."""
+        Every read of every door runs this first: before :attr:`quiet_until` it only returns the
+        generation; else it asks the clock once and calls nothing while neither the simulation nor
+        the clock registers are due (the property ``simulator`` only the first time)."""
+        if perf_counter() < self.quiet_until:
+            return self.image.generation
         simulator = self._simulator if self._build_simulator is None else self.simulator
-        if simulator is not None or clock:
-            now = self.clock.timestamp()
-            if simulator is not None and not simulator.fresh_after < now < simulator.fresh_before:
-                simulator.update()
-            if clock and int(now) != self._clock_second:
-                self._sync_clock()
+        now = self.clock.timestamp()
+        if simulator is not None and not simulator.fresh_after < now < simulator.fresh_before:
+            simulator.update()
+        if int(now) != self._clock_second:
+            self._sync_clock()
+        if self.rests and self.clock.real_time:
+            self._rest(simulator)
         return self.image.generation
+
+    def _rest(self, simulator: Simulator | None) -> None:
+        """Set :attr:`quiet_until` to when the simulation or the clock registers are next due."""
+        due = self._clock_second + 1.0
+        if simulator is not None:
+            now = self.clock.timestamp()
+            if not simulator.fresh_after < now < simulator.fresh_before:
+                return  # the update did not make it fresh (it failed): the next read tries again
+            due = min(due, simulator.fresh_before)
+        left = self.clock.wall_seconds_until(due)
+        # Early by a thousandth and a millisecond: the wall clock may be slewed against perf_counter.
+        self.quiet_until = perf_counter() + left * 0.999 - 0.001
 
     def write(self, address: int, words: list[int]) -> None:
         """Apply a holding-register write at wire ``address``, all or nothing."""
@@ -305,5 +331,6 @@ class Inverter:
             day = min(day, calendar.monthrange(year, month)[1])
             self.clock.set(datetime(year, month, day, hour, minute, second))
             self._clock_second = None
+            self.quiet_until = 0.0
         except ValueError:
             pass  # a half-written clock (field by field) is adopted once it forms a valid time

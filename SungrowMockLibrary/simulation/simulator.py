@@ -294,6 +294,7 @@ class Simulator:
         """An input changed (a control register, the environment, the SOC): show it on the next read
         even when the clock stands still."""
         self.fresh_after = self.fresh_before = 0.0
+        self.inverter.quiet_until = 0.0
 
     def set_condition(self, fault: int | None, grid_lost: bool) -> None:
         self.update()

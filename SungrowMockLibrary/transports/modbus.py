@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from ..limits import CACHED_REPLIES_PER_DEVICE, MAX_CACHED_REPLIES
-from ..simulation.inverter import touches_clock
 from ..vocabulary import READ_TABLES
 from . import pdu as core
 from .pdu import NO_KEY
@@ -78,7 +77,7 @@ class ModbusHandler:
     def __init__(self, inverters: Mapping, screen: core.Screen | None = None):
         self.inverters = inverters
         self.screen = screen
-        # unit + read PDU -> (inverter, shows the clock registers, generation, reply frame after its transaction id)
+        # unit + read PDU -> (inverter, generation, reply frame after its transaction id)
         self.kept: dict[bytes, tuple] = {}
 
     def handle(self, frame: bytes, public_key: bytes = NO_KEY) -> bytes | None:
@@ -86,11 +85,10 @@ class ModbusHandler:
         stay silent. A read's reply is kept in :attr:`kept`."""
         unit, pdu = frame[6], frame[HEADER:]
         inverter = self.inverters.get(unit)
-        generation = clock = None
+        generation = None
         if inverter is not None and len(pdu) == 5 and pdu[0] in READ_TABLES and not core.is_key_request(unit, pdu):
-            clock = touches_clock(READ_TABLES[pdu[0]], (pdu[1] << 8) | pdu[2], (pdu[3] << 8) | pdu[4])
             try:
-                generation = inverter.refresh(clock)  # before the read: a change meanwhile makes it stale
+                generation = inverter.refresh()  # before the read: a change meanwhile makes it stale
             except Exception:  # the read fails the same way and answers it
                 generation = None
         reply = core.answer(self.inverters, unit, pdu, public_key, self.screen)
@@ -101,6 +99,6 @@ class ModbusHandler:
             replies = self.kept
             if len(replies) >= MAX_CACHED_REPLIES and len(replies) >= CACHED_REPLIES_PER_DEVICE * len(self.inverters):
                 replies.clear()
-            replies[frame[6:]] = (inverter, clock, generation, answer[2:])
+            replies[frame[6:]] = (inverter, generation, answer[2:])
         return answer
 

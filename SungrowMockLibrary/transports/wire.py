@@ -200,9 +200,9 @@ class Wire:
         inverter = self.inverters.get(frame[6])
         kept = self.kept.get(frame[6:])
         if kept is not None and kept[0] is inverter:
-            try:
-                if inverter.refresh(kept[1]) == kept[2]:
-                    reply = frame[:2] + kept[3]
+            try:  # before quiet_until, refresh() has nothing to do: no call
+                if (inverter.image.generation if started < inverter.quiet_until else inverter.refresh()) == kept[1]:
+                    reply = frame[:2] + kept[2]
                     outcome = REPLY_OK  # a kept reply is a read's answer
             except Exception:  # the handler's read fails the same way and answers it
                 pass
