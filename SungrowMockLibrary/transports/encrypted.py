@@ -113,8 +113,12 @@ class EncryptionKey:
         return self._decrypt(data)
 
     def wrap(self, frame: bytes) -> bytes:
-        """``01 00 L P`` + AES(frame + P x 0xFF)."""
+        """``01 00 L P`` + AES(frame + P x 0xFF). A frame too long for L (only a reply can be) goes
+        as an exception reply instead, which keeps the client's stream in sync (§3.6)."""
         size = len(frame)
+        if size > MAX_FRAME:
+            frame = exception_frame(frame, ILLEGAL_VALUE)
+            size = len(frame)
         return _HEADERS[size] + self._encrypt(frame + _PADDING[size])
 
 
@@ -124,15 +128,12 @@ class EncryptedMbapProtocol(TrackedProtocol):
     def __init__(self, handle: FrameHandler, key: EncryptionKey, connections: Doorkeeper, wire: Wire | None = None):
         super().__init__(handle, connections, wire)
         self._key = key
+        # Bound once: every encrypted frame hands both on (a bound method is built per access).
+        self._wrap = key.wrap
+        self._answer = self._answer_with_key
 
     def _rotate_key(self) -> None:
         self._key.rotate()
-
-    def _wrap(self, reply: bytes) -> bytes:
-        if len(reply) > MAX_FRAME:
-            # L cannot describe it; an exception keeps the client's stream in sync (§3.6)
-            reply = exception_frame(reply, ILLEGAL_VALUE)
-        return self._key.wrap(reply)
 
     def data_received(self, data: bytes) -> None:
         connection = self.connection
@@ -203,5 +204,5 @@ class EncryptedMbapProtocol(TrackedProtocol):
             return None
         return frame
 
-    def _answer(self, frame: bytes) -> bytes | None:
+    def _answer_with_key(self, frame: bytes) -> bytes | None:
         return self._handle(frame, self._key._public)
