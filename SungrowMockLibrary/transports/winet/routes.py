@@ -110,6 +110,8 @@ SESSION_CHECKS: dict[str, Callable[[Sessions, Any], Session] | None] = {
     "upgraded": lambda sessions, token: sessions.authorize(token, upgrade_counts=True),
 }
 TOKEN_AUTH = frozenset(level for level, check in SESSION_CHECKS.items() if check is not None)  # a token is checked
+GET_PARAM_AUTH = "login"
+GET_PARAM_CHECK = SESSION_CHECKS[GET_PARAM_AUTH]  # also asked by HttpApi.kept_get_param
 
 
 def endpoint(auth: str) -> Callable[[Handler], Callable]:
@@ -186,6 +188,27 @@ class HttpApi:
         if params is None:
             params = self._queries.keep(target, Query(request.query.items(), target, request.path))
         return params
+
+    def kept_get_param(self, target: str) -> EnvelopeResponse | None:
+        """The response to a GET of ``target`` when it is a getParam register read whose reply is
+        kept: exactly what :meth:`get_param` would answer, without the route's layers (the door's
+        fast path, decisions §42). None for every other request: the route answers it (and any
+        error), and asks again what this asked (a token check that fails changes nothing a
+        second check would see, and bringing the registers up to now twice is bringing them once).
+        """
+        params = self._queries.get(target)
+        read = None if params is None else params.read
+        if read is None:
+            return None
+        inverter = self.dongle.devices.get(read[1])
+        if inverter is None:
+            return None
+        try:
+            GET_PARAM_CHECK(self.dongle.sessions, params.get("token"))
+        except WinetError:
+            return None
+        reply = self.dongle.replies.kept(read, inverter)
+        return None if reply is None else reply_response(reply, params)
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -290,7 +313,7 @@ class HttpApi:
         objects = self.dongle.device_objects(with_list=False)
         return {"count": len(objects), "list": objects}
 
-    @endpoint("login")
+    @endpoint(GET_PARAM_AUTH)
     def get_param(self, request, params, session) -> dict:
         read = getattr(params, "read", None)  # a GET's: its Query parsed it once
         if read is not None:
