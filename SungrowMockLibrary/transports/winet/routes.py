@@ -20,7 +20,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from ...device.catalogue import HOLDING, INPUT
 from ...device.image import RegisterAccessError
@@ -66,9 +67,14 @@ def json_response(result: tuple[int, str], data: dict | None = None, params: Par
     return reply_response(encoded(envelope(result, data)), params)
 
 
+# An envelope's headers, which aiohttp copies into each response: built once, not per response
+# from a content type and a charset (read-only: every response starts from it).
+ENVELOPE_HEADERS = CIMultiDictProxy(CIMultiDict({hdrs.CONTENT_TYPE: "application/json; charset=utf-8"}))
+
+
 def reply_response(reply: Encoded, params: Params | None = None) -> EnvelopeResponse:
     """The HTTP response carrying an envelope encoded once (a kept reply is sent as it is)."""
-    response = EnvelopeResponse(body=reply.data, content_type="application/json", charset="utf-8")
+    response = EnvelopeResponse(body=reply.data, headers=ENVELOPE_HEADERS)
     response.result_code = reply["result_code"]
     response.params = params
     return response
