@@ -9,6 +9,8 @@ The applications have no aiohttp middleware (decisions §35): a middleware costs
 two coroutine layers of aiohttp's own besides ours (with ours, 6 % of a getParam read). Instead,
 :func:`door_handler` wraps each route's handler, and a catch-all route (:func:`catch_all`)
 answers what aiohttp's router would have answered with 404 or 405, journalled and faulted alike.
+In front of the router, :func:`request_handler` answers the usual request, a fault-free GET of a
+getParam read whose reply is kept, with that reply and the same journal entry (decisions §42).
 """
 
 from __future__ import annotations

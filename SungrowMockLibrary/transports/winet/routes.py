@@ -199,8 +199,8 @@ class HttpApi:
         """The response to a GET of ``target`` when it is a getParam register read whose reply is
         kept: exactly what :meth:`get_param` would answer, without the route's layers (the door's
         fast path, decisions §42). None for every other request: the route answers it (and any
-        error), and asks again what this asked (a token check that fails changes nothing a
-        second check would see, and bringing the registers up to now twice is bringing them once).
+        error) and asks again what this asked, which answers the same (a failed token check fails
+        the same way when asked twice; bringing the registers up to now twice is doing it once).
         """
         params = self._queries.get(target)
         read = None if params is None else params.read
