@@ -15,7 +15,8 @@ import aiohttp
 import pytest
 
 from SungrowMockLibrary.faults import Dose, FaultEngine, Target
-from SungrowMockLibrary.journal import Journal
+from SungrowMockLibrary.journal import Journal, Request
+from SungrowMockLibrary.simulation.clock import Clock
 from SungrowMockLibrary.simulation.inverter import Inverter
 from SungrowMockLibrary.transports.winet import WinetSettings, serve_winet
 
@@ -29,11 +30,10 @@ def start(runtime):
     """``start(firmware=...)`` → (door, journal, faults); every door stops at the end."""
     doors = []
 
-    def open_door(firmware: str = "legacy", **settings):
+    def open_door(firmware: str = "legacy", devices: dict | None = None, **settings):
         journal, faults = Journal(), FaultEngine()
-        door = runtime.run(
-            serve_winet({1: Inverter("SH10RT")}, WinetSettings(firmware=firmware, **settings), journal, faults)
-        )
+        devices = {1: Inverter("SH10RT")} if devices is None else devices
+        door = runtime.run(serve_winet(devices, WinetSettings(firmware=firmware, **settings), journal, faults))
         doors.append(door)
         return door, journal, faults
 
@@ -170,6 +170,61 @@ async def raw_request(address: str, method: str, path: str) -> bytes:
         return await asyncio.wait_for(reader.read(), 3)
     finally:
         writer.close()
+
+
+async def raw_exchange(address: str, request: bytes) -> bytes:
+    """``request`` sent as it is on a new connection; returns all that came back."""
+    host, port = address.rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(request)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(), 3)
+    finally:
+        writer.close()
+
+
+def test_a_kept_get_param_reply_is_answered_journalled_faulted_and_refused_as_the_first(start, runtime):
+    # The door answers a getParam read whose reply it keeps without its routes (decisions §42): the
+    # client and the journal must not tell that answer from the first, and faults, tokens, the
+    # login rule and an Expect header must still act on it. A stopped clock keeps the reply.
+    inverter = Inverter("SH10RT", clock=Clock("2026-06-21T12:00:00", speed=0))
+    door, journal, faults = start(devices={1: inverter})
+    address = door.endpoints["winet_http"]
+
+    async def body(client):
+        token = (await connected(client)).token
+        line = f"GET {GET_PARAM}?dev_id=1&type=3&param_addr=5000&param_num=2&param_type=0&token={token} HTTP/1.1\r\n"
+        request = f"{line}Host: mock\r\nConnection: close\r\n\r\n".encode()
+        answers = [await raw_exchange(address, request) for _ in range(3)]  # built, then the kept reply
+        faults.inject("http_error", target=on(GET_PARAM), dose=ONCE)
+        answers.append(await raw_exchange(address, request))
+        faults.clear()
+        answers.append(await raw_exchange(address, request.replace(b"\r\n\r\n", b"\r\nExpect: 100-continue\r\n\r\n")))
+        await asyncio.to_thread(runtime.call, door.require_login, True)
+        answers.append(await raw_exchange(address, request))
+        await asyncio.to_thread(runtime.call, door.require_login, False)
+        answers.append(await raw_exchange(address, request))
+        await asyncio.to_thread(runtime.call, door.expire_tokens)
+        answers.append(await raw_exchange(address, request))
+        return answers
+
+    answers = [re.sub(rb"Date: [^\r]*\r\n", b"", answer) for answer in scenario(door, body)]
+    built, kept, again, faulted, expecting, login, after, expired = answers
+    assert built.startswith(b"HTTP/1.1 200 OK\r\n") and b'"result_code": 1' in built
+    assert kept == again == built == after
+    assert faulted.startswith(b"HTTP/1.1 503 ")
+    assert expecting == b"HTTP/1.1 100 Continue\r\n\r\n" + built
+    assert b'"result_code": 401' in login and b'"result_code": 106' in expired
+    entries = journal.requests(service=GET_PARAM)
+    assert [(e.reply, e.fault) for e in entries] == [("ok", None)] * 3 + [("http 503", "http_error"), ("ok", None),
+                                                     ("result_code 401", None), ("ok", None), ("result_code 106", None)]
+    same = [name for name in Request.__slots__ if name not in ("seq", "time", "latency_ms", "peer", "reply", "fault")]
+    first = entries[0]
+    assert all(getattr(e, name) == getattr(first, name) for e in entries for name in same)
+    assert first.registers == ("device_type_code", "nominal_active_power") and first.unit == 1
+    assert all(e.peer.startswith("127.0.0.1:") and e.latency_ms >= 0 and e.time > 0 for e in entries)
+    assert [e.seq for e in entries] == sorted({e.seq for e in entries})
 
 
 @pytest.mark.parametrize("firmware", ["legacy", "tls"])

@@ -35,7 +35,7 @@ from ...limits import IDLE_TIMEOUT, MAX_CONNECTIONS, WINET_MAX_BODY
 from ...simulation.inverter import Inverter
 from ..doorkeeper import Doorkeeper
 from .dongle import Dongle
-from .http_door import CATCH_ALL, catch_all, door_handler
+from .http_door import CATCH_ALL, catch_all, door_handler, request_handler
 from .request_fields import peer_of
 from .routes import HttpApi
 from .settings import WinetSettings
@@ -125,11 +125,11 @@ class WinetDoor:
 
                 context, self.certificate = self_signed(settings.host)
                 app = self._app(websocket=True, http=api)
-                address = await self._serve(app, settings.tls_port, context)
+                address = await self._serve(app, settings.tls_port, context, api)
                 self.endpoints = {"winet_ws": address, "winet_http": address}
             else:
                 ws_address = await self._serve(self._app(websocket=True), settings.ws_port)
-                http_address = await self._serve(self._app(http=api), settings.http_port)
+                http_address = await self._serve(self._app(http=api), settings.http_port, api=api)
                 self.endpoints = {"winet_ws": ws_address, "winet_http": http_address}
         except BaseException:
             await self.stop()
@@ -149,11 +149,13 @@ class WinetDoor:
         app.router.add_route("*", CATCH_ALL, catch_all(self, websocket, journaled))
         return app
 
-    async def _serve(self, app: web.Application, port: int, context=None) -> str:
+    async def _serve(self, app: web.Application, port: int, context=None, api: HttpApi | None = None) -> str:
         idle = self.doorkeeper.idle_timeout
         keepalive = {"keepalive_timeout": idle} if idle > 0 else {}
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT, **keepalive)
         await runner.setup()
+        if api is not None:  # read by each connection's handler when it is made: set before the site opens
+            runner.server.request_handler = request_handler(self, api, runner.server.request_handler)
         self.runners.append(runner)
         sock = _listen(self.settings.host, port)
         self._sockets.append(sock)

@@ -9,6 +9,8 @@ The applications have no aiohttp middleware (decisions §35): a middleware costs
 two coroutine layers of aiohttp's own besides ours (with ours, 6 % of a getParam read). Instead,
 :func:`door_handler` wraps each route's handler, and a catch-all route (:func:`catch_all`)
 answers what aiohttp's router would have answered with 404 or 405, journalled and faulted alike.
+In front of the router, :func:`request_handler` answers the usual request, a fault-free GET of a
+getParam read whose reply is kept, with that reply and the same journal entry (decisions §42).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from time import perf_counter
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from aiohttp.hdrs import EXPECT
 
 from ...device.battery import device_layout
 from ...faults import Fault, FaultEngine, RequestInfo
@@ -151,6 +154,46 @@ def door_handler(door: WinetDoor, handler: Handler, journaled: bool, counted: bo
         return response
 
     return journalled
+
+
+def request_handler(door: WinetDoor, api: routes.HttpApi, handle: Handler) -> Handler:
+    """aiohttp's request handler for an application serving ``api`` (``handle``: the application's
+    own, which routes the request): a fault-free GET of a getParam read whose reply is kept is
+    answered here, without the router, the door's wrapper and the endpoint's layers (decisions
+    §42), and journalled as :func:`door_handler` journals it; every other request is routed.
+
+    The guard's count of requests being answered is left alone: nothing runs between this
+    function's start and its return, so no one could see it raised.
+    """
+    guards, journal, faults = door.guards, door.journal, door.faults
+    devices = door.dongle.devices
+    kept = api.kept_get_param
+    peer_of = request_fields.peer_of
+    wall_offset = time.time() - perf_counter()
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if request.method == "GET" and (faults is None or faults.empty) and not request.headers.get(EXPECT):
+            started = perf_counter()
+            try:
+                response = kept(request.raw_path)
+            except Exception:  # the route answers it, with the dongle's error
+                response = None
+            if response is not None:
+                guard = guards.get(request.protocol)
+                if journal is not None:
+                    params = response.params
+                    journal.record_values((
+                        _GET_ENTRY, routes.GET_PARAM, params.target, devices[params.read[1]].model.name,
+                        started + wall_offset, peer_of(request.transport) if guard is None else guard.peer,
+                        REPLY_OK if response.result_code == 1 else request_fields.http_label(response),
+                        (perf_counter() - started) * 1000.0,
+                    ))  # fmt: skip
+                if guard is not None:
+                    guard.received = True
+                return response
+        return await handle(request)
+
+    return handler
 
 
 def catch_all(door: WinetDoor, websocket: bool, journaled: bool) -> Handler:

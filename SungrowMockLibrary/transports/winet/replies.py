@@ -27,6 +27,15 @@ class Replies:
     def __init__(self):
         self._kept: dict[Hashable, tuple[Any, int, Encoded]] = {}
 
+    def kept(self, key: Hashable, inverter: Any) -> Encoded | None:
+        """The reply kept for ``key`` on ``inverter`` while its registers are unchanged (after
+        bringing them up to now, as :meth:`reply` does), else None: a fast path asks this first."""
+        generation = inverter.refresh()
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] is inverter and kept[1] == generation:
+            return kept[2]
+        return None
+
     def reply(self, key: Hashable, inverter: Any, build: Callable[[], dict]) -> Encoded:
         """The reply ``build()`` makes for ``key`` on ``inverter``: the kept one while the registers
         are unchanged, else built (and kept if the registers stayed unchanged while it was built)."""

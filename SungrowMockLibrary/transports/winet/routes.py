@@ -20,7 +20,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from ...device.catalogue import HOLDING, INPUT
 from ...device.image import RegisterAccessError
@@ -66,9 +67,14 @@ def json_response(result: tuple[int, str], data: dict | None = None, params: Par
     return reply_response(encoded(envelope(result, data)), params)
 
 
+# An envelope's headers, which aiohttp copies into each response: built once, not per response
+# from a content type and a charset (read-only: every response starts from it).
+ENVELOPE_HEADERS = CIMultiDictProxy(CIMultiDict({hdrs.CONTENT_TYPE: "application/json; charset=utf-8"}))
+
+
 def reply_response(reply: Encoded, params: Params | None = None) -> EnvelopeResponse:
     """The HTTP response carrying an envelope encoded once (a kept reply is sent as it is)."""
-    response = EnvelopeResponse(body=reply.data, content_type="application/json", charset="utf-8")
+    response = EnvelopeResponse(body=reply.data, headers=ENVELOPE_HEADERS)
     response.result_code = reply["result_code"]
     response.params = params
     return response
@@ -110,6 +116,8 @@ SESSION_CHECKS: dict[str, Callable[[Sessions, Any], Session] | None] = {
     "upgraded": lambda sessions, token: sessions.authorize(token, upgrade_counts=True),
 }
 TOKEN_AUTH = frozenset(level for level, check in SESSION_CHECKS.items() if check is not None)  # a token is checked
+GET_PARAM_AUTH = "login"
+GET_PARAM_CHECK = SESSION_CHECKS[GET_PARAM_AUTH]  # also asked by HttpApi.kept_get_param
 
 
 def endpoint(auth: str) -> Callable[[Handler], Callable]:
@@ -186,6 +194,27 @@ class HttpApi:
         if params is None:
             params = self._queries.keep(target, Query(request.query.items(), target, request.path))
         return params
+
+    def kept_get_param(self, target: str) -> EnvelopeResponse | None:
+        """The response to a GET of ``target`` when it is a getParam register read whose reply is
+        kept: exactly what :meth:`get_param` would answer, without the route's layers (the door's
+        fast path, decisions §42). None for every other request: the route answers it (and any
+        error) and asks again what this asked, which answers the same (a failed token check fails
+        the same way when asked twice; bringing the registers up to now twice is doing it once).
+        """
+        params = self._queries.get(target)
+        read = None if params is None else params.read
+        if read is None:
+            return None
+        inverter = self.dongle.devices.get(read[1])
+        if inverter is None:
+            return None
+        try:
+            GET_PARAM_CHECK(self.dongle.sessions, params.get("token"))
+        except WinetError:
+            return None
+        reply = self.dongle.replies.kept(read, inverter)
+        return None if reply is None else reply_response(reply, params)
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -290,7 +319,7 @@ class HttpApi:
         objects = self.dongle.device_objects(with_list=False)
         return {"count": len(objects), "list": objects}
 
-    @endpoint("login")
+    @endpoint(GET_PARAM_AUTH)
     def get_param(self, request, params, session) -> dict:
         read = getattr(params, "read", None)  # a GET's: its Query parsed it once
         if read is not None:
