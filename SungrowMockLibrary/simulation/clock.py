@@ -76,16 +76,20 @@ class Clock:
         self._speed = check_speed(speed)
         self._anchor_wall = wall()
         self._anchor = to_seconds(parse_moment(start) if start is not None else check_moment(datetime.now()))
-        self._watchers: weakref.WeakSet = weakref.WeakSet()
+        self._watchers: set[weakref.ref] = set()
 
     def watch(self, watcher) -> None:
         """Call ``watcher.clock_changed()`` whenever the clock is set, advanced or changes speed
         (held weakly: a watcher that goes leaves nothing behind)."""
-        self._watchers.add(watcher)
+        self._watchers.add(weakref.ref(watcher, self._watchers.discard))
 
     def _changed(self) -> None:
-        for watcher in list(self._watchers):
-            watcher.clock_changed()
+        # A copy taken in one C call: inverters join from the test's thread (Add Inverter, a
+        # fleet starting its next mock) while a client's clock write changes the clock on the loop.
+        for ref in list(self._watchers):
+            watcher = ref()
+            if watcher is not None:
+                watcher.clock_changed()
 
     def wall_seconds_until(self, moment: float) -> float:
         """Wall seconds from now until the clock shows ``moment`` (simulated seconds; inf when

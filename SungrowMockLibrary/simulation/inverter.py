@@ -263,9 +263,11 @@ class Inverter:
             if not simulator.fresh_after < now < simulator.fresh_before:
                 return  # the update did not make it fresh (it failed): the next read tries again
             due = min(due, simulator.fresh_before)
+        # perf_counter first: a pause before the clock is read then ends the quiet time early, not late.
+        start = perf_counter()
         left = self.clock.wall_seconds_until(due)
         # Early by a thousandth and a millisecond: the wall clock may be slewed against perf_counter.
-        self.quiet_until = perf_counter() + left * 0.999 - 0.001
+        self.quiet_until = start + left * 0.999 - 0.001
 
     def write(self, address: int, words: list[int]) -> None:
         """Apply a holding-register write at wire ``address``, all or nothing."""
