@@ -791,6 +791,10 @@ class MockSungrow:
             self._simulators(arguments["target"].unit)
             fault = self._changing_conditions(lambda: self.faults.inject(name, **arguments))
             fault.triggered = 1  # applied once, to the inverter itself
+            runtime = self._runtime
+            if fault.dose.duration is not None and runtime is not None:
+                # Its end is a change too: nothing integrates while the clock stands still.
+                runtime.loop.call_soon_threadsafe(runtime.loop.call_later, fault.dose.duration, self._device_faults_ended)
         target.add(f"fault {fault.id}", lambda: self.remove_faults([fault.id]))
         return fault
 
@@ -801,6 +805,13 @@ class MockSungrow:
     def remove_faults(self, fault_ids) -> int:
         """Remove the faults with these ids; returns how many existed."""
         return self._changing_conditions(lambda: self.faults.remove(list(fault_ids)))
+
+    def _device_faults_ended(self) -> None:
+        """A device fault's duration ran out (on the mock's loop): the next read shows the inverter
+        without it, also while the clock stands still."""
+        for inverter in list(self.inverters.values()):  # a copy in one call: Add Inverter runs on another thread
+            if inverter.simulator is not None:
+                inverter.simulator.invalidate()
 
     def _changing_conditions(self, change):
         """Apply ``change`` to the faults at the clock's now: what happened so far happened under
@@ -934,9 +945,7 @@ def _restorer(inverter: Inverter, register) -> Callable[[], None]:
     def restore() -> None:
         inverter.set_raw(register.number, raw, register.table)
         if not pinned:
-            inverter.release(register.number, register.table)
-            if inverter.simulator is not None:
-                inverter.simulator.invalidate()  # show the simulation's value at once
+            inverter.release(register.number, register.table)  # shows the simulation's value at once
 
     return restore
 

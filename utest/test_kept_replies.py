@@ -9,6 +9,8 @@ every door; and that faults and the journal still see every request.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from SungrowMockLibrary import MockSungrow
@@ -87,6 +89,27 @@ def test_the_clock_and_the_simulation_show_on_the_next_read(mock, plain):
     assert read(plain, HOLDING, 5000, 6) != clock
     mock.set_irradiance(0)  # the environment changes, not a register: the next read integrates anyway
     assert word(read(plain, INPUT, 5017, 2)) == 0
+
+
+def test_a_released_register_shows_the_simulation_s_value_on_the_next_read(mock, plain):
+    simulated = read(plain, INPUT, 5017, 2)  # total_dc_power
+    mock.set_register("total_dc_power", 1234)
+    assert word(read(plain, INPUT, 5017, 2)) == 1234
+    assert mock.release_register("total_dc_power")
+    assert read(plain, INPUT, 5017, 2) == simulated  # the clock stands still: no step of the simulation
+    mock.set_register("total_dc_power", 1234)
+    assert mock.release_all_registers() == 1
+    assert read(plain, INPUT, 5017, 2) == simulated
+
+
+def test_a_device_fault_s_end_shows_on_the_next_read(mock, plain):
+    normal = read(plain, INPUT, 13030, 1)  # grid_state
+    mock.inject_fault("grid_loss", duration=0.3)
+    assert read(plain, INPUT, 13030, 1) != normal
+    deadline = time.monotonic() + 5  # the fault ends 0.3 s after it was injected; the clock stands still
+    while read(plain, INPUT, 13030, 1) != normal and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert read(plain, INPUT, 13030, 1) == normal
 
 
 def test_faults_and_the_journal_see_every_read_of_a_kept_reply(mock, plain):

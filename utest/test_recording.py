@@ -156,6 +156,17 @@ def test_replay_can_pin_recorded_registers_against_the_simulation(recorded_sh10r
         assert replay.get_value("battery_level") == pytest.approx(30, abs=0.5)
 
 
+def test_a_replay_s_clock_registers_show_its_own_clock_not_the_recorded_time(recorded_sh10rt, tmp_path):
+    _, snapshot = recorded_sh10rt
+    path = tmp_path / "device.json"
+    snapshot.save(path)
+    with MockSungrow("SH10RT", doors="modbus", clock_speed=0, start_time="2030-01-01T08:00:00", snapshot=str(path),
+                     simulate=False) as replay:  # fmt: skip
+        client_read = record(*address(replay), timeout=2).words(HOLDING, 5000, 6)
+        assert client_read == [2030, 1, 1, 8, 0, 0]
+        assert replay.get_register(5000, "holding") == 2030
+
+
 # -- bad snapshot files --------------------------------------------------------------------------
 
 

@@ -233,6 +233,7 @@ class Snapshot:
             for first, words in sorted(self.tables.get(table, {}).items()):
                 inverter.image.put_words(table, first, words)
                 written += len(words)
+        inverter.show_clock()  # the recorded time was written over the clock registers
         for register in inverter.layout.registers if pin else ():
             # The clock registers always show the mock's own clock (PROTOCOLS §2.6.1): pinning
             # them would not hold the recorded time, so the replay mock's clock decides.

@@ -204,13 +204,23 @@ class Inverter:
         key = (register.table, register.number)
         was_pinned = key in self.pinned
         self.pinned.discard(key)
+        if was_pinned:
+            self._show_simulation()
         return was_pinned
 
     def release_all(self) -> int:
         """Release every pinned register; returns how many were pinned."""
         count = len(self.pinned)
         self.pinned.clear()
+        if count:
+            self._show_simulation()
         return count
+
+    def _show_simulation(self) -> None:
+        """A register released shows the simulation's value at the next read, also while the
+        clock stands still (not only after the simulation's next step)."""
+        if self._simulator is not None:  # one not built yet shows it when it is
+            self._simulator.invalidate()
 
     @staticmethod
     def _is_clock(register: Register) -> bool:
@@ -314,6 +324,12 @@ class Inverter:
             self.simulator.invalidate()
         if table == HOLDING and first <= _CLOCK_LAST and last >= _CLOCK_FIRST:
             self._adopt_clock()
+
+    def show_clock(self) -> None:
+        """Make the clock registers show the clock again after something wrote over them in the
+        image (a replayed snapshot); a client's write of them sets the clock instead."""
+        self._clock_second = None
+        self._sync_clock()
 
     def _sync_clock(self) -> None:
         # Reads of the clock are frequent (every SunGather scrape); rebuild the words once a second.
