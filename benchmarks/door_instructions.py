@@ -14,6 +14,11 @@ Needs valgrind (``apt-get install valgrind``). 127.0.0.1 only; every server is s
 
   python benchmarks/door_instructions.py                     # every door at 16 connections, ~4 min
   python benchmarks/door_instructions.py --doors modbus --loop uvloop
+  python benchmarks/door_instructions.py --fleet-sizes 1,1000  # a read of unit 1 of a fleet, ~3 min
+
+With ``--fleet-sizes`` it counts instead what one read costs in fleets of those sizes
+(``serve --fleet N``, the units layout, one connection reading ``doors_bench.FLEET_READ`` from
+unit 1): issue 14 asks that it does not grow with the fleet.
 """
 
 from __future__ import annotations
@@ -79,21 +84,52 @@ def count(door: str, target: str, args, replies: dict) -> float:
         if result.status != "ok":
             raise RuntimeError(f"{door} {target}: {result.error}")
         subprocess.run(["callgrind_control", "-d", str(server.pid)], capture_output=True, timeout=60)
-        deadline = time.monotonic() + 30
-        total = None
-        while total is None and time.monotonic() < deadline:  # bounded: the dump is written at once
-            for path in out.glob("cg.*"):
-                for text in path.read_text(errors="replace").splitlines():
-                    if text.startswith("summary:"):
-                        total = int(text.split()[1])
-            time.sleep(0.2)
-        if total is None:
-            raise RuntimeError(f"{door} {target}: callgrind wrote no dump")
-        return total / (args.connections * args.requests)
+        return dumped_total(out) / (args.connections * args.requests)
     finally:
         server.terminate()
         try:
             server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(5)
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def dumped_total(out: Path) -> int:
+    """The instructions of callgrind's dump in ``out`` (written at once; bounded wait)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for path in out.glob("cg.*"):
+            for text in path.read_text(errors="replace").splitlines():
+                if text.startswith("summary:"):
+                    return int(text.split()[1])
+        time.sleep(0.2)
+    raise RuntimeError("callgrind wrote no dump")
+
+
+def count_fleet_read(size: int, reads: int, loop: str) -> float:
+    """Instructions per read of unit 1 in a fleet of ``size`` inverters (frozen clock)."""
+    out = Path(tempfile.mkdtemp(prefix="fleet-instructions-"))
+    argv = [sys.executable, "-m", "SungrowMockLibrary", "serve", "--host", db.HOST, "--doors", "modbus", "--fleet",
+            str(size), "--clock-speed", "0", "--start-time", "2026-06-21T12:00:00"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(mb.REPO)}
+    if loop != "asyncio":
+        env["SUNGROW_MOCK_EVENT_LOOP"] = loop
+    server = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/cg.%p", *argv],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)  # fmt: skip
+    try:
+        line = json.loads(mb.read_line(server, 300.0))
+        address = db.endpoint_of(line["inverters"][0]["endpoints"]["modbus"])
+        db.fleet_read_cost(address, server.pid, 100)  # warm-up, not counted
+        subprocess.run(["callgrind_control", "-z", str(server.pid)], capture_output=True, timeout=60)
+        db.fleet_read_cost(address, server.pid, reads)
+        subprocess.run(["callgrind_control", "-d", str(server.pid)], capture_output=True, timeout=60)
+        # fleet_read_cost reads a tenth as many more to warm its connection up: counted too
+        return dumped_total(out) / (reads + reads // 10)
+    finally:
+        server.terminate()
+        try:
+            server.wait(20)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(5)
@@ -106,12 +142,23 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=16, help="connections (1..100, default 16)")
     ap.add_argument("--requests", type=int, default=None, help="requests per connection (default 300 Modbus, 100 WiNet)")
     ap.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
+    ap.add_argument("--fleet-sizes", default=None, help="count a read in fleets of these sizes instead, e.g. 1,1000")
+    ap.add_argument("--fleet-reads", type=int, default=3000, help="reads counted per fleet (default 3000)")
     args = ap.parse_args()
     doors = [d.strip() for d in args.doors.split(",") if d.strip()]
     if any(d not in PAIRS for d in doors) or not 1 <= args.connections <= 100:
         ap.error(f"--doors: choose from {','.join(PAIRS)}; --connections 1..100")
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         ap.error("valgrind is not installed (apt-get install valgrind)")
+    if args.fleet_sizes:
+        sizes = [int(size) for size in args.fleet_sizes.split(",") if size.strip()]
+        if not sizes or not all(1 <= size <= 10_000 for size in sizes) or not 1 <= args.fleet_reads <= 100_000:
+            ap.error("--fleet-sizes: 1..10000 each; --fleet-reads 1..100000")
+        counted_reads = {size: count_fleet_read(size, args.fleet_reads, args.loop) for size in sizes}
+        print(f"\nServer instructions per read of unit 1 (FC 04 x38), one connection, loop {args.loop}")
+        for size, per in counted_reads.items():
+            print(f"  {size:>5} inverters {per:>9,.0f}   x{per / counted_reads[sizes[0]]:.3f} of {sizes[0]}")
+        return 0
     if "encrypted" in doors and "modbus" not in doors:
         doors.insert(0, "modbus")
     tmp = tempfile.TemporaryDirectory(prefix="door-instructions-")
