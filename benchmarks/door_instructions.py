@@ -24,6 +24,7 @@ unit 1): issue 14 asks that it does not grow with the fleet.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import doors_bench as db
@@ -51,52 +53,30 @@ class Settings:
         self.warmup, self.duration, self.max_requests = 0.0, 600.0, requests
 
 
-def count(door: str, target: str, args, replies: dict) -> float:
-    """Instructions per request of ``target`` serving ``door``."""
+@contextlib.contextmanager
+def under_callgrind(argv: list[str], env: dict, ready_timeout: float) -> Iterator[tuple[subprocess.Popen, dict, Path]]:
+    """The server ``argv`` running under callgrind: it, its ready line, and where its dumps go."""
     out = Path(tempfile.mkdtemp(prefix="door-instructions-"))
-    py = sys.executable
-    if target == "mock":
-        argv = [py, "-m", "SungrowMockLibrary", "serve", "--host", db.HOST, "--clock-speed", "0", "--start-time",
-                "2026-06-21T12:00:00"]  # fmt: skip
-    elif target == "echo":
-        argv = [py, str(db.HERE / "echo_server.py"), "--loop", args.loop]
-    else:
-        argv = [py, str(db.HERE / "aiohttp_floor.py"), "--ws-reply", replies["ws"], "--http-reply", replies["http"],
-                "--loop", args.loop]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(mb.REPO)}
-    if target == "mock" and args.loop != "asyncio":
-        env["SUNGROW_MOCK_EVENT_LOOP"] = args.loop
     server = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/cg.%p", *argv],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)  # fmt: skip
     try:
-        line = json.loads(mb.read_line(server, 120.0))
-        endpoints = line.get("endpoints", line)
-        facts = {"address": db.endpoint_of(endpoints[door]), "encryption_key": line.get("encryption_key", "")}
-        if target == "mock" and door.startswith("winet"):
-            ws, body, token = db.fetch_mock_replies(db.endpoint_of(endpoints["winet_ws"]),
-                                                    db.endpoint_of(endpoints["winet_http"]))  # fmt: skip
-            Path(replies["ws"]).write_text(ws, encoding="utf-8")
-            Path(replies["http"]).write_bytes(body)
-            facts["token"] = token
-        db.run_cell(door, target, facts, args.connections, Settings(20), server.pid)  # warm-up, not counted
-        subprocess.run(["callgrind_control", "-z", str(server.pid)], capture_output=True, timeout=60)
-        result, _ = db.run_cell(door, target, facts, args.connections, Settings(args.requests), server.pid)
-        if result.status != "ok":
-            raise RuntimeError(f"{door} {target}: {result.error}")
-        subprocess.run(["callgrind_control", "-d", str(server.pid)], capture_output=True, timeout=60)
-        return dumped_total(out) / (args.connections * args.requests)
+        yield server, json.loads(mb.read_line(server, ready_timeout)), out
     finally:
         server.terminate()
         try:
-            server.wait(10)
+            server.wait(20)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(5)
         shutil.rmtree(out, ignore_errors=True)
 
 
-def dumped_total(out: Path) -> int:
-    """The instructions of callgrind's dump in ``out`` (written at once; bounded wait)."""
+def counted(server: subprocess.Popen, out: Path, work: Callable[[], None]) -> int:
+    """The instructions the server spends while ``work()`` runs (its counters zeroed before,
+    dumped after; the dump is written at once, the wait for it bounded)."""
+    subprocess.run(["callgrind_control", "-z", str(server.pid)], capture_output=True, timeout=60)
+    work()
+    subprocess.run(["callgrind_control", "-d", str(server.pid)], capture_output=True, timeout=60)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         for path in out.glob("cg.*"):
@@ -107,33 +87,52 @@ def dumped_total(out: Path) -> int:
     raise RuntimeError("callgrind wrote no dump")
 
 
-def count_fleet_read(size: int, reads: int, loop: str) -> float:
-    """Instructions per read of unit 1 in a fleet of ``size`` inverters (frozen clock)."""
-    out = Path(tempfile.mkdtemp(prefix="fleet-instructions-"))
-    argv = [sys.executable, "-m", "SungrowMockLibrary", "serve", "--host", db.HOST, "--doors", "modbus", "--fleet",
-            str(size), "--clock-speed", "0", "--start-time", "2026-06-21T12:00:00"]  # fmt: skip
+def server_env(loop: str) -> dict:
     env = {**os.environ, "PYTHONPATH": str(mb.REPO)}
     if loop != "asyncio":
-        env["SUNGROW_MOCK_EVENT_LOOP"] = loop
-    server = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/cg.%p", *argv],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)  # fmt: skip
-    try:
-        line = json.loads(mb.read_line(server, 300.0))
+        env["SUNGROW_MOCK_EVENT_LOOP"] = loop  # only the mock reads it
+    return env
+
+
+def count(door: str, target: str, args, replies: dict) -> float:
+    """Instructions per request of ``target`` serving ``door``."""
+    py = sys.executable
+    if target == "mock":
+        argv = [py, "-m", "SungrowMockLibrary", "serve", "--host", db.HOST, "--clock-speed", "0", "--start-time",
+                "2026-06-21T12:00:00"]  # fmt: skip
+    elif target == "echo":
+        argv = [py, str(db.HERE / "echo_server.py"), "--loop", args.loop]
+    else:
+        argv = [py, str(db.HERE / "aiohttp_floor.py"), "--ws-reply", replies["ws"], "--http-reply", replies["http"],
+                "--loop", args.loop]  # fmt: skip
+    with under_callgrind(argv, server_env(args.loop), 120.0) as (server, line, out):
+        endpoints = line.get("endpoints", line)
+        facts = {"address": db.endpoint_of(endpoints[door]), "encryption_key": line.get("encryption_key", "")}
+        if target == "mock" and door.startswith("winet"):
+            ws, body, token = db.fetch_mock_replies(db.endpoint_of(endpoints["winet_ws"]),
+                                                    db.endpoint_of(endpoints["winet_http"]))  # fmt: skip
+            Path(replies["ws"]).write_text(ws, encoding="utf-8")
+            Path(replies["http"]).write_bytes(body)
+            facts["token"] = token
+        db.run_cell(door, target, facts, args.connections, Settings(20), server.pid)  # warm-up, not counted
+
+        def requests() -> None:
+            result, _ = db.run_cell(door, target, facts, args.connections, Settings(args.requests), server.pid)
+            if result.status != "ok":
+                raise RuntimeError(f"{door} {target}: {result.error}")
+
+        return counted(server, out, requests) / (args.connections * args.requests)
+
+
+def count_fleet_read(size: int, reads: int, loop: str) -> float:
+    """Instructions per read of unit 1 in a fleet of ``size`` inverters (frozen clock)."""
+    argv = [sys.executable, "-m", "SungrowMockLibrary", "serve", "--host", db.HOST, "--doors", "modbus", "--fleet",
+            str(size), "--clock-speed", "0", "--start-time", "2026-06-21T12:00:00"]  # fmt: skip
+    with under_callgrind(argv, server_env(loop), 300.0) as (server, line, out):
         address = db.endpoint_of(line["inverters"][0]["endpoints"]["modbus"])
         db.fleet_read_cost(address, server.pid, 100)  # warm-up, not counted
-        subprocess.run(["callgrind_control", "-z", str(server.pid)], capture_output=True, timeout=60)
-        db.fleet_read_cost(address, server.pid, reads)
-        subprocess.run(["callgrind_control", "-d", str(server.pid)], capture_output=True, timeout=60)
-        # fleet_read_cost reads a tenth as many more to warm its connection up: counted too
-        return dumped_total(out) / (reads + reads // 10)
-    finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(5)
-        shutil.rmtree(out, ignore_errors=True)
+        # fleet_read_cost reads a tenth as many more first, to warm its connection up: counted too
+        return counted(server, out, lambda: db.fleet_read_cost(address, server.pid, reads)) / (reads + reads // 10)
 
 
 def main() -> int:
