@@ -262,14 +262,14 @@ class Inverter:
         if int(now) != self._clock_second:
             self._sync_clock()
         if self.rests and self.clock.real_time:
-            self._rest(simulator)
+            self._rest(simulator, now)
         return self.image.generation
 
-    def _rest(self, simulator: Simulator | None) -> None:
-        """Set :attr:`quiet_until` to when the simulation or the clock registers are next due."""
+    def _rest(self, simulator: Simulator | None, now: float) -> None:
+        """Set :attr:`quiet_until` to when the simulation or the clock registers are next due
+        (``now``: the simulated time the registers were just brought to)."""
         due = self._clock_second + 1.0
         if simulator is not None:
-            now = self.clock.timestamp()
             if not simulator.fresh_after < now < simulator.fresh_before:
                 return  # the update did not make it fresh (it failed): the next read tries again
             due = min(due, simulator.fresh_before)
@@ -347,8 +347,7 @@ class Inverter:
         year, month, day, hour, minute, second = self.image.words(HOLDING, _CLOCK_FIRST, 6)
         try:
             day = min(day, calendar.monthrange(year, month)[1])
-            self.clock.set(datetime(year, month, day, hour, minute, second))
+            self.clock.set(datetime(year, month, day, hour, minute, second))  # which ends the quiet time (clock_changed)
             self._clock_second = None
-            self.quiet_until = 0.0
         except ValueError:
             pass  # a half-written clock (field by field) is adopted once it forms a valid time

@@ -101,4 +101,3 @@ class ModbusHandler:
                 replies.clear()
             replies[frame[6:]] = (inverter, generation, answer[2:])
         return answer
-

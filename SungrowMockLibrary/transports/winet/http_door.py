@@ -27,7 +27,7 @@ from aiohttp.hdrs import EXPECT
 
 from ...device.battery import device_layout
 from ...faults import Fault, FaultEngine, RequestInfo
-from ...journal import REPLY_OK, Request, values_decoder
+from ...journal import REPLY_OK, Journal, Request, values_decoder
 from ..wire import reset
 from . import request_fields, routes
 from .fault_actions import (
@@ -138,11 +138,8 @@ def door_handler(door: WinetDoor, handler: Handler, journaled: bool, counted: bo
                     # to a quarter of its requests per second), with the model a getParam read reached.
                     read = None if params is None else params.read
                     inverter = None if read is None else devices.get(read[1])
-                    journal.record_values((  # the kept query's target: no string of its own per entry
-                        _GET_ENTRY, where, target if params is None else params.target,
-                        None if inverter is None else inverter.model.name,
-                        started + wall_offset, peer, outcome, (perf_counter() - started) * 1000.0,
-                    ))  # fmt: skip
+                    _record_get(journal, where, target if params is None else params.target,  # the kept query's string
+                                None if inverter is None else inverter.model.name, started, wall_offset, peer, outcome)  # fmt: skip
                 else:
                     journal.record_later(_journal_entry, (
                         door, where, target, fields, params, started + wall_offset, peer, outcome,
@@ -182,12 +179,9 @@ def request_handler(door: WinetDoor, api: routes.HttpApi, handle: Handler) -> Ha
                 guard = guards.get(request.protocol)
                 if journal is not None:
                     params = response.params
-                    journal.record_values((
-                        _GET_ENTRY, routes.GET_PARAM, params.target, devices[params.read[1]].model.name,
-                        started + wall_offset, peer_of(request.transport) if guard is None else guard.peer,
-                        REPLY_OK if response.result_code == 1 else request_fields.http_label(response),
-                        (perf_counter() - started) * 1000.0,
-                    ))  # fmt: skip
+                    _record_get(journal, routes.GET_PARAM, params.target, devices[params.read[1]].model.name, started,
+                                wall_offset, peer_of(request.transport) if guard is None else guard.peer,
+                                REPLY_OK if response.result_code == 1 else request_fields.http_label(response))  # fmt: skip
                 if guard is not None:
                     guard.received = True
                 return response
@@ -246,6 +240,14 @@ def _get_entry(seq: int, path: str, target: str, model: str | None, arrived: flo
 
 
 _GET_ENTRY = values_decoder(_get_entry)
+
+
+def _record_get(journal: Journal, path: str, target: str, model: str | None, started: float, wall_offset: float,
+                peer: str, outcome: str) -> None:  # fmt: skip
+    """Journal a GET without a fault as plain values (the collector stops tracking them), decoded by
+    :func:`_get_entry` when read; ``started`` is the door's ``perf_counter`` reading at its start."""
+    journal.record_values((_GET_ENTRY, path, target, model, started + wall_offset, peer, outcome,
+                           (perf_counter() - started) * 1000.0))  # fmt: skip
 
 
 def _entry(seq: int, path: str, target: str, fields: dict | None, params: Mapping | None,

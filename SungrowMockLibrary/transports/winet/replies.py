@@ -39,10 +39,10 @@ class Replies:
     def reply(self, key: Hashable, inverter: Any, build: Callable[[], dict]) -> Encoded:
         """The reply ``build()`` makes for ``key`` on ``inverter``: the kept one while the registers
         are unchanged, else built (and kept if the registers stayed unchanged while it was built)."""
-        generation = inverter.refresh()
-        kept = self._kept.get(key)
-        if kept is not None and kept[0] is inverter and kept[1] == generation:
-            return kept[2]
+        reply = self.kept(key, inverter)
+        if reply is not None:
+            return reply
+        generation = inverter.image.generation  # kept() brought the registers up to now
         reply = encoded(build())
         if inverter.image.generation == generation:
             if len(self._kept) >= WINET_MAX_KEPT_REPLIES:

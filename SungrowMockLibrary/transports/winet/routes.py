@@ -132,9 +132,7 @@ def endpoint(auth: str) -> Callable[[Handler], Callable]:
                 if request.method == "POST" and request.body_exists:
                     params = await request_params(request)
                 else:  # a GET's parameters are its query: no coroutine for the usual request
-                    params = self._queries.get(request.raw_path)  # the usual request: kept (query())
-                    if params is None:
-                        params = self.query(request)
+                    params = self.query(request)
                 session = None if check is None else check(self.dongle.sessions, params.get("token"))
                 data = function(self, request, params, session)
                 if type(data) is Encoded:  # a whole envelope, kept while the registers it shows hold
@@ -321,15 +319,12 @@ class HttpApi:
 
     @endpoint(GET_PARAM_AUTH)
     def get_param(self, request, params, session) -> dict:
-        read = getattr(params, "read", None)  # a GET's: its Query parsed it once
-        if read is not None:
-            inverter = self.dongle.devices.get(read[1])
-            if inverter is not None:
-                return self.dongle.replies.reply(read, inverter, lambda: _register_read(inverter, *read[2:]))
         kind = str(params.get("type", "")).strip()
         dev_id, inverter = self.dongle.device(params.get("dev_id"))
         if kind == "3":
-            read = (GET_PARAM, dev_id, *_register_span(params))  # also the key of its kept reply
+            # The key of its kept reply; a GET's Query parsed it once (the usual GET is answered before
+            # this route, by kept_get_param).
+            read = getattr(params, "read", None) or (GET_PARAM, dev_id, *_register_span(params))
             return self.dongle.replies.reply(read, inverter, lambda: _register_read(inverter, *read[2:]))
         if kind == "2":
             items = [dict(p) for p in catalog.dongle()["grid_parameter"]]
