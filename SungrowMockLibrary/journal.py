@@ -106,6 +106,12 @@ def _request(seq: int, details: dict) -> Request:
 _VALUE_DECODERS: list[Callable[..., Request]] = []
 
 
+def wall_offset() -> float:
+    """What turns a ``perf_counter()`` reading into wall-clock time: a door takes it once, when it
+    opens, so that each request costs one clock reading (its start and its latency)."""
+    return _time.time() - _time.perf_counter()
+
+
 def values_decoder(decode: Callable[..., Request]) -> int:
     """Register ``decode(seq, *values)`` for :meth:`Journal.record_values` and return its key.
     For module-level functions, once, at import."""

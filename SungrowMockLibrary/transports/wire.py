@@ -17,14 +17,13 @@ import asyncio
 import contextlib
 import socket
 import struct
-import time
 from collections.abc import Callable, Mapping
 from time import perf_counter
 
 from ..device.battery import device_layout
 from ..device.hints import describe
 from ..faults import Fault, FaultEngine, RequestInfo, Stage, kinds_at
-from ..journal import REPLY_OK, Journal, Request, values_decoder
+from ..journal import REPLY_OK, Journal, Request, values_decoder, wall_offset
 from ..limits import MAX_OWED_REPLIES
 from ..simulation.inverter import Inverter
 from ..vocabulary import EXCEPTION_BIT, MAX_READ
@@ -159,8 +158,7 @@ class Wire:
         self.journal = journal
         self.faults = faults
         self.kept = {} if kept is None else kept
-        # Wall time from the monotonic clock the latency needs anyway: one clock read per request.
-        self._wall_offset = time.time() - perf_counter()
+        self._wall_offset = wall_offset()
 
     # -- connections ----------------------------------------------------------------------------
 

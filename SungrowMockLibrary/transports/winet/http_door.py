@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from time import perf_counter
 from typing import TYPE_CHECKING
@@ -27,7 +26,7 @@ from aiohttp.hdrs import EXPECT
 
 from ...device.battery import device_layout
 from ...faults import Fault, FaultEngine, RequestInfo
-from ...journal import REPLY_OK, Journal, Request, values_decoder
+from ...journal import REPLY_OK, Journal, Request, values_decoder, wall_offset
 from ..wire import reset
 from . import request_fields, routes
 from .fault_actions import (
@@ -98,7 +97,7 @@ def door_handler(door: WinetDoor, handler: Handler, journaled: bool, counted: bo
     devices = door.dongle.devices
     token = routes.needs_token(handler)
     peer_of, http_fields, http_label = request_fields.peer_of, request_fields.http_fields, request_fields.http_label
-    wall_offset = time.time() - perf_counter()  # one clock reading per request, as the Modbus doors
+    offset = wall_offset()
 
     async def journalled(request: web.Request) -> web.StreamResponse:
         guard = guards.get(request.protocol) if counted else None
@@ -139,10 +138,10 @@ def door_handler(door: WinetDoor, handler: Handler, journaled: bool, counted: bo
                     read = None if params is None else params.read
                     inverter = None if read is None else devices.get(read[1])
                     _record_get(journal, where, target if params is None else params.target,  # the kept query's string
-                                None if inverter is None else inverter.model.name, started, wall_offset, peer, outcome)  # fmt: skip
+                                None if inverter is None else inverter.model.name, started, offset, peer, outcome)  # fmt: skip
                 else:
                     journal.record_later(_journal_entry, (
-                        door, where, target, fields, params, started + wall_offset, peer, outcome,
+                        door, where, target, fields, params, started + offset, peer, outcome,
                         None if fault is None else fault.kind, (perf_counter() - started) * 1000.0,
                     ))  # fmt: skip
             if guard is not None:
@@ -166,7 +165,7 @@ def request_handler(door: WinetDoor, api: routes.HttpApi, handle: Handler) -> Ha
     devices = door.dongle.devices
     kept = api.kept_get_param
     peer_of = request_fields.peer_of
-    wall_offset = time.time() - perf_counter()
+    offset = wall_offset()
 
     async def handler(request: web.Request) -> web.StreamResponse:
         if request.method == "GET" and (faults is None or faults.empty) and not request.headers.get(EXPECT):
@@ -180,7 +179,7 @@ def request_handler(door: WinetDoor, api: routes.HttpApi, handle: Handler) -> Ha
                 if journal is not None:
                     params = response.params
                     _record_get(journal, routes.GET_PARAM, params.target, devices[params.read[1]].model.name, started,
-                                wall_offset, peer_of(request.transport) if guard is None else guard.peer,
+                                offset, peer_of(request.transport) if guard is None else guard.peer,
                                 REPLY_OK if response.result_code == 1 else request_fields.http_label(response))  # fmt: skip
                 if guard is not None:
                     guard.received = True

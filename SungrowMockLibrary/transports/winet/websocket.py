@@ -19,7 +19,7 @@ from aiohttp.client_exceptions import ClientError
 from aiohttp.http import WSCloseCode, WSMessage, WSMsgType
 
 from ...faults import RequestInfo
-from ...journal import Request, values_decoder
+from ...journal import Request, values_decoder, wall_offset
 from ...limits import WINET_MAX_MESSAGE
 from ...vocabulary import Door
 from ..wire import reset
@@ -72,24 +72,19 @@ class Connection:
 
     async def send(self, message: dict) -> bool:
         """Send one JSON message; False when the websocket is already gone."""
-        if type(message) is not Encoded or not _SEND_FRAME:
-            return await self.send_text(dumps(message))
-        ws = self.ws
-        if ws.closed:
-            return False
-        try:
-            await ws.send_frame(message.data, WSMsgType.TEXT)  # encoded once
-        except (ConnectionError, RuntimeError, ClientError):
-            return False
-        return True
+        if type(message) is Encoded and _SEND_FRAME:
+            return await self._sent(self.ws.send_frame, message.data, WSMsgType.TEXT)  # encoded once
+        return await self.send_text(dumps(message))
 
     async def send_text(self, text: str) -> bool:
         """Send one text frame; False when the websocket is already gone."""
-        ws = self.ws
-        if ws.closed:
+        return await self._sent(self.ws.send_str, text)
+
+    async def _sent(self, send, *args) -> bool:
+        if self.ws.closed:
             return False
         try:
-            await ws.send_str(text)
+            await send(*args)
         except (ConnectionError, RuntimeError, ClientError):
             return False
         return True
@@ -162,7 +157,7 @@ class WebSocketEndpoint:
         # Clients send the same few texts again and again: each is parsed once, to
         # (request, service, unit), the message's request object and its journal fields.
         self._parsed = Parsed()
-        self._wall_offset = time.time() - perf_counter()  # one clock reading per message, as the Modbus doors
+        self._wall_offset = wall_offset()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         door = self.door
