@@ -82,7 +82,7 @@ class Request(Record):
 
     def as_dict(self) -> dict:
         """A JSON-ready dict: every field, plus ``wire_address`` and an ISO 8601 UTC ``timestamp``."""
-        data = {name: getattr(self, name) for name in self._fields}
+        data = super().as_dict()
         data["values"] = None if self.values is None else list(self.values)
         data["registers"] = list(self.registers)
         data["wire_address"] = self.wire_address

@@ -26,6 +26,10 @@ class Record:
     def _values(self) -> tuple:
         return tuple([getattr(self, name) for name in self._fields])
 
+    def as_dict(self) -> dict:
+        """Every field, by name (as ``dataclasses.asdict`` gives them, without copying into them)."""
+        return {name: getattr(self, name) for name in self._fields}
+
     def __eq__(self, other: object) -> bool:
         if other.__class__ is self.__class__:
             return self._values() == other._values()  # type: ignore[attr-defined]

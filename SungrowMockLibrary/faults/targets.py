@@ -106,7 +106,7 @@ class Target(Record):
             raise FaultError(f"a service targets WiNet requests; door {self.door!r} has none", key="service")
 
     def fields(self) -> dict:
-        return {name: getattr(self, name) for name in self._fields if getattr(self, name) is not None}
+        return {name: value for name, value in self.as_dict().items() if value is not None}
 
     def matches(self, request: RequestInfo) -> bool:
         if self.door is not None and self.door != request.door:
@@ -167,10 +167,6 @@ class Dose(MutableRecord):
                  duration: float | None = None):  # fmt: skip
         self.__dict__.update(times=times, after=after, probability=probability, seed=seed, duration=duration)
         self.validate()
-
-    def as_dict(self) -> dict:
-        """Every field, by name (as ``dataclasses.asdict`` gave them)."""
-        return {name: getattr(self, name) for name in self._fields}
 
     def copy(self) -> Dose:
         return Dose(**self.as_dict())
