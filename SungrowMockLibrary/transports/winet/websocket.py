@@ -72,19 +72,26 @@ class Connection:
 
     async def send(self, message: dict) -> bool:
         """Send one JSON message; False when the websocket is already gone."""
-        if type(message) is Encoded and _SEND_FRAME:
-            return await self._sent(self.ws.send_frame, message.data, WSMsgType.TEXT)  # encoded once
-        return await self.send_text(dumps(message))
+        # Each send guards itself: a shared coroutine for the guard cost 3,000 instructions per
+        # message (3 %; measured with benchmarks/door_instructions.py), for six lines.
+        if type(message) is not Encoded or not _SEND_FRAME:
+            return await self.send_text(dumps(message))
+        ws = self.ws
+        if ws.closed:
+            return False
+        try:
+            await ws.send_frame(message.data, WSMsgType.TEXT)  # encoded once
+        except (ConnectionError, RuntimeError, ClientError):
+            return False
+        return True
 
     async def send_text(self, text: str) -> bool:
         """Send one text frame; False when the websocket is already gone."""
-        return await self._sent(self.ws.send_str, text)
-
-    async def _sent(self, send, *args) -> bool:
-        if self.ws.closed:
+        ws = self.ws
+        if ws.closed:
             return False
         try:
-            await send(*args)
+            await ws.send_str(text)
         except (ConnectionError, RuntimeError, ClientError):
             return False
         return True
